@@ -1,0 +1,89 @@
+#pragma once
+// What every verb shares: the argument reader, the global options, the lazily
+// opened repository and configuration, and the terminal progress reporter.
+// Verbs parse arguments, call lib/, and print; only they write to stdout/stderr.
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "git/repo.hpp"
+#include "util/progress.hpp"
+
+namespace gp::cli {
+
+// Reads a verb's arguments in git's style: --long[=value], --long value, -s value,
+// combined short flags (-qf), and "--" ending options. Each accessor consumes what
+// it recognises; finish() refuses anything left that looks like an option.
+class Args {
+ public:
+  Args(std::vector<std::string> args, std::string usage);
+
+  // True when --name (or -s) was given; consumes every occurrence.
+  bool flag(const std::string& name, char short_name = 0);
+  // --no-name / --name; nullopt when neither was given (the last one wins).
+  std::optional<bool> toggle(const std::string& name);
+  // The value of --name=V, --name V or -s V (the last occurrence wins).
+  std::optional<std::string> value(const std::string& name, char short_name = 0);
+  // Every value given for a repeatable option.
+  std::vector<std::string> values(const std::string& name, char short_name = 0);
+  // The remaining operands, after refusing unknown options; checks the count.
+  std::vector<std::string> operands(size_t min, size_t max);
+  // Pops the first operand (a subcommand word) if there is one.
+  std::optional<std::string> subcommand();
+
+  const std::string& usage() const noexcept { return usage_; }
+  // Throws gp::Error(Exit::usage) with the usage text as hint.
+  [[noreturn]] void usage_error(const std::string& message) const;
+
+ private:
+  std::vector<std::string> args_;
+  std::string usage_;
+};
+
+enum class Format { text, json };
+
+struct Globals {
+  fs::path cwd;                  // -C <dir>, applied in order
+  bool quiet = false;            // -q
+  std::optional<bool> progress;  // --progress / --no-progress; default: stderr is a terminal
+  std::optional<Format> format;  // --format=text|json (global or per verb)
+};
+
+class Context {
+ public:
+  explicit Context(Globals g);
+  ~Context();
+
+  Globals& globals() noexcept { return g_; }
+  // The repository around the working directory; gp::Error(not_repo) if none.
+  Repo& repo();
+  // The work tree root; gp::Error(not_repo) for a bare repository.
+  fs::path root();
+  // .pantheon.toml of the repository, loaded on first use.
+  const Config& config();
+  // Progress on stderr when enabled, else reports only warnings.
+  Progress& progress();
+  // The output format: --format given to the verb, else the global one, else text.
+  Format format(Args& args);
+  bool quiet() const noexcept { return g_.quiet; }
+  std::ostream& out();
+
+ private:
+  Globals g_;
+  std::optional<Repo> repo_;
+  std::optional<Config> config_;
+  std::unique_ptr<Progress> progress_;
+};
+
+// Prints rows as left-aligned columns two spaces apart (the first row is the header).
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+
+// Asks a yes/no question on the terminal; false without a terminal.
+bool confirm(const std::string& question);
+// True when standard input and standard error are terminals.
+bool interactive();
+
+}  // namespace gp::cli

@@ -1,0 +1,62 @@
+#include "commands.hpp"
+
+#include <algorithm>
+
+namespace gp::cli {
+
+namespace {
+const Command kCommands[] = {
+    {"init", "write .pantheon.toml, create the local store, install the hooks",
+     "init [--framework drupal|wordpress|other] [--site NAME] [--files DIR] [--database URL] [--force]", true,
+     run_init},
+    {"env", "list environments",
+     "env list [--format=text|json]", true, run_env},
+    {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},
+    {"version", "print the version of git-pantheon and of its libraries", "version", false, run_version},
+};
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      // transposition counts as one edit ("bakcup")
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev[j - 1]);
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+}  // namespace
+
+std::span<const Command> commands() { return kCommands; }
+
+const Command* find_command(const std::string& name) {
+  for (auto& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+std::vector<std::string> similar_commands(const std::string& name) {
+  size_t best = SIZE_MAX;
+  std::vector<std::string> out;
+  for (auto& c : kCommands) {
+    std::string cn = c.name;
+    size_t d = edit_distance(name, cn);
+    if (cn.rfind(name, 0) == 0 && !name.empty()) d = std::min<size_t>(d, 1);  // a prefix is close
+    if (d < best) {
+      best = d;
+      out = {cn};
+    } else if (d == best) {
+      out.push_back(cn);
+    }
+  }
+  // Like git: only suggest when the distance is small relative to the word.
+  if (best > std::max<size_t>(2, name.size() / 3)) return {};
+  return out;
+}
+
+}  // namespace gp::cli

@@ -1,0 +1,79 @@
+// git pantheon env list: each environment, its database (never a secret), files
+// directory, and the deploy tag and commit its code is at.
+#include <iostream>
+
+#include "commands.hpp"
+#include "deploy/tags.hpp"
+#include "util/json.hpp"
+
+namespace gp::cli {
+
+namespace {
+
+struct EnvRow {
+  const EnvConfig* env;
+  std::optional<DeployTag> deploy;
+  std::optional<git_oid> commit;
+  std::string code;  // "pantheon_live_3", "branch main" or "-"
+};
+
+int env_list(Context& ctx, Args& args) {
+  Format fmt = ctx.format(args);
+  args.operands(0, 0);
+  const Config& cfg = ctx.config();
+  Repo& repo = ctx.repo();
+  std::vector<EnvRow> rows;
+  for (auto& [name, env] : cfg.envs) {
+    EnvRow r{&env, latest_deploy_tag(repo, name), std::nullopt, "-"};
+    if (r.deploy) {
+      r.commit = r.deploy->tag.target;
+      r.code = r.deploy->tag.name;
+    } else if (name == "dev" || !env.branch.empty()) {
+      std::string branch = env.branch.empty() ? repo.head_branch().value_or("HEAD") : env.branch;
+      r.commit = repo.resolve_commit(branch == "HEAD" ? "HEAD" : "refs/heads/" + branch);
+      r.code = "branch " + branch;
+    }
+    rows.push_back(std::move(r));
+  }
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_object().field("site", cfg.site).field("framework", to_string(cfg.framework)).key("environments").begin_array();
+    for (auto& r : rows) {
+      const DbUrl& db = r.env->database;
+      j.begin_object().field("name", r.env->name).key("database").begin_object().field("kind", to_string(db.kind));
+      if (db.kind == DbKind::sqlite) {
+        j.field("path", db.path);
+      } else {
+        j.field("user", db.user).field("host", db.host).field("port", db.port).field("name", db.dbname);
+      }
+      j.end_object().field("files", r.env->files);
+      j.key("worktree");
+      r.env->worktree.empty() ? j.null() : j.value(r.env->worktree);
+      j.key("deploy_tag");
+      r.deploy ? j.value(r.deploy->tag.name) : j.null();
+      j.key("commit");
+      r.commit ? j.value(oid_hex(*r.commit)) : j.null();
+      j.end_object();
+    }
+    j.end_array().end_object();
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT"}};
+  for (auto& r : rows)
+    table.push_back({r.env->name, r.env->database.display(), r.env->files, r.code,
+                     r.commit ? oid_hex(*r.commit).substr(0, 12) : "-"});
+  print_table(ctx.out(), table);
+  return 0;
+}
+
+}  // namespace
+
+int run_env(Context& ctx, Args& args) {
+  auto sub = args.subcommand();
+  if (!sub) args.usage_error("missing subcommand");
+  if (*sub == "list") return env_list(ctx, args);
+  args.usage_error("unknown subcommand 'env " + *sub + "'");
+}
+
+}  // namespace gp::cli

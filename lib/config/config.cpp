@@ -1,0 +1,325 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <set>
+#include <sstream>
+#include <git2.h>
+#include <toml++/toml.h>
+
+#include "util/timeutil.hpp"
+
+namespace gp {
+
+std::string to_string(Framework f) {
+  switch (f) {
+    case Framework::drupal: return "drupal";
+    case Framework::wordpress: return "wordpress";
+    case Framework::other: return "other";
+  }
+  return "other";
+}
+
+std::optional<Framework> parse_framework(const std::string& s) {
+  if (s == "drupal") return Framework::drupal;
+  if (s == "wordpress") return Framework::wordpress;
+  if (s == "other") return Framework::other;
+  return std::nullopt;
+}
+
+bool valid_env_name(const std::string& name) {
+  if (name.empty() || name.size() > 32) return false;
+  if (!(std::islower(static_cast<unsigned char>(name[0])) || std::isdigit(static_cast<unsigned char>(name[0])))) return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-'; });
+}
+
+bool valid_site_name(const std::string& name) {
+  if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
+}
+
+std::string default_files_dir(Framework f, const fs::path& work_tree) {
+  switch (f) {
+    case Framework::drupal: {
+      std::error_code ec;
+      bool web = fs::exists(work_tree / "web" / "core", ec) || fs::exists(work_tree / "web" / "sites", ec);
+      return web ? "web/sites/default/files" : "sites/default/files";
+    }
+    case Framework::wordpress: return "wp-content/uploads";
+    case Framework::other: return "files";
+  }
+  return "files";
+}
+
+std::vector<std::string> framework_excludes(Framework f) {
+  switch (f) {
+    case Framework::drupal:
+      return {"styles", "css", "js", "php", "ctools", "imagecache", "xmlsitemap", "backup_migrate", "less"};
+    case Framework::wordpress:
+      return {"cache", "upgrade", "backup-db", "backups", "backupwordpress", "updraft", "ai1wm-backups", "wpo-cache"};
+    case Framework::other: return {};
+  }
+  return {};
+}
+
+Framework detect_framework(const fs::path& w) {
+  std::error_code ec;
+  auto has = [&](const char* p) { return fs::exists(w / p, ec); };
+  if (has("wp-config.php") || has("wp-includes/version.php") || has("wp-load.php") || has("web/wp-config.php"))
+    return Framework::wordpress;
+  if (has("core/lib/Drupal.php") || has("web/core/lib/Drupal.php") || has("includes/bootstrap.inc") ||
+      has("sites/default/settings.php") || has("web/sites/default/settings.php") || has("sites/default/default.settings.php"))
+    return Framework::drupal;
+  return Framework::other;
+}
+
+const EnvConfig& Config::env(const std::string& name) const {
+  auto it = envs.find(name);
+  if (it != envs.end()) return it->second;
+  std::string known;
+  for (auto& [n, _] : envs) known += (known.empty() ? "" : ", ") + n;
+  fail(Exit::bad_input, describe("unknown environment", name, "not defined in " + path.filename().string()),
+       known.empty() ? "add an [env." + name + "] table" : "known environments: " + known);
+}
+
+std::vector<std::string> Config::files_excludes(const EnvConfig& e) const {
+  auto out = framework_excludes(framework);
+  out.insert(out.end(), backup.excludes.begin(), backup.excludes.end());
+  out.insert(out.end(), e.excludes.begin(), e.excludes.end());
+  return out;
+}
+
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(const fs::path& origin) : origin_(origin) {}
+
+  [[noreturn]] void error_at(const toml::source_region& src, const std::string& what) const {
+    std::ostringstream s;
+    s << origin_.filename().string();
+    if (src.begin.line) s << ":" << src.begin.line << ":" << src.begin.column;
+    s << ": " << what;
+    throw Error(Exit::config, s.str());
+  }
+  [[noreturn]] void error_at(const toml::node& n, const std::string& what) const { error_at(n.source(), what); }
+
+  void check_keys(const toml::table& t, const std::string& where, const std::set<std::string>& allowed) const {
+    for (auto& [k, v] : t) {
+      if (!allowed.count(std::string(k.str()))) {
+        std::string list;
+        for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        error_at(k.source().begin.line ? k.source() : v.source(),
+                 "unknown key '" + std::string(k.str()) + "' in " + where + " (known keys: " + list + ")");
+      }
+    }
+  }
+
+  std::string get_string(const toml::table& t, const char* key, const std::string& where, bool required,
+                         const std::string& def = {}) const {
+    const toml::node* n = t.get(key);
+    if (!n) {
+      if (required) error_at(t, "missing key '" + std::string(key) + "' in " + where);
+      return def;
+    }
+    auto s = n->value<std::string>();
+    if (!s || !n->is_string()) error_at(*n, "'" + std::string(key) + "' in " + where + " must be a string");
+    if (s->find('\0') != std::string::npos) error_at(*n, "'" + std::string(key) + "' in " + where + " contains NUL");
+    return *s;
+  }
+
+  std::vector<std::string> get_string_array(const toml::table& t, const char* key, const std::string& where) const {
+    std::vector<std::string> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    const toml::array* arr = n->as_array();
+    if (!arr) error_at(*n, "'" + std::string(key) + "' in " + where + " must be an array of strings");
+    for (auto& el : *arr) {
+      auto s = el.value<std::string>();
+      if (!s || !el.is_string()) error_at(el, "'" + std::string(key) + "' in " + where + " must hold only strings");
+      if (s->empty() || s->find('\0') != std::string::npos) error_at(el, "empty or invalid pattern in '" + std::string(key) + "'");
+      out.push_back(*s);
+    }
+    return out;
+  }
+
+  std::chrono::seconds get_duration(const toml::table& t, const char* key, const std::string& where,
+                                    std::chrono::seconds def) const {
+    const toml::node* n = t.get(key);
+    if (!n) return def;
+    auto s = n->value<std::string>();
+    if (!s || !n->is_string()) error_at(*n, "'" + std::string(key) + "' in " + where + " must be a string such as \"30d\"");
+    try {
+      return parse_duration(*s, key);
+    } catch (const Error& e) {
+      error_at(*n, e.what());
+    }
+  }
+
+ private:
+  fs::path origin_;
+};
+
+}  // namespace
+
+Config parse_config(const std::string& text, const fs::path& origin) {
+  Parser p(origin);
+  toml::table root;
+  try {
+    root = toml::parse(text, origin.string());
+  } catch (const toml::parse_error& e) {
+    p.error_at(e.source(), std::string(e.description()));
+  }
+  Config c;
+  c.path = origin;
+  p.check_keys(root, "the top level", {"site", "framework", "backup", "env", "storage"});
+
+  c.site = p.get_string(root, "site", "the top level", true);
+  if (!valid_site_name(c.site))
+    p.error_at(*root.get("site"), "site name '" + c.site + "' must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+  std::string fw = p.get_string(root, "framework", "the top level", false, "other");
+  auto f = parse_framework(fw);
+  if (!f) p.error_at(*root.get("framework"), "framework must be \"drupal\", \"wordpress\" or \"other\", not \"" + fw + "\"");
+  c.framework = *f;
+
+  if (const toml::node* b = root.get("backup")) {
+    const toml::table* bt = b->as_table();
+    if (!bt) p.error_at(*b, "'backup' must be a table");
+    p.check_keys(*bt, "[backup]", {"keep_for", "safety_keep_for", "compression_level", "excludes"});
+    c.backup.keep_for = p.get_duration(*bt, "keep_for", "[backup]", c.backup.keep_for);
+    c.backup.safety_keep_for = p.get_duration(*bt, "safety_keep_for", "[backup]", c.backup.safety_keep_for);
+    if (const toml::node* lvl = bt->get("compression_level")) {
+      auto v = lvl->value<int64_t>();
+      if (!v || !lvl->is_integer() || *v < 1 || *v > 9) p.error_at(*lvl, "'compression_level' in [backup] must be an integer from 1 to 9");
+      c.backup.compression_level = static_cast<int>(*v);
+    }
+    c.backup.excludes = p.get_string_array(*bt, "excludes", "[backup]");
+  }
+
+  const toml::node* envs = root.get("env");
+  if (!envs) p.error_at(root.source(), "no environments: add at least an [env.dev] table");
+  const toml::table* et = envs->as_table();
+  if (!et) p.error_at(*envs, "'env' must be a table of environments such as [env.dev]");
+  std::map<std::string, std::string> files_seen;
+  for (auto& [k, v] : *et) {
+    std::string name(k.str());
+    std::string where = "[env." + name + "]";
+    const toml::table* t = v.as_table();
+    if (!t) p.error_at(v, "'env." + name + "' must be a table");
+    if (!valid_env_name(name))
+      p.error_at(v, "environment name '" + name + "' must be 1-32 lowercase letters, digits or '-', starting with a letter or digit");
+    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes"});
+    EnvConfig e;
+    e.name = name;
+    std::string db = p.get_string(*t, "database", where, true);
+    try {
+      e.database = parse_db_url(db);
+    } catch (const Error& err) {
+      p.error_at(*t->get("database"), err.what());
+    }
+    e.files = p.get_string(*t, "files", where, false, default_files_dir(c.framework, origin.parent_path()));
+    if (e.files.empty()) p.error_at(*t, "'files' in " + where + " is empty");
+    e.worktree = p.get_string(*t, "worktree", where, false);
+    e.branch = p.get_string(*t, "branch", where, false);
+    if (!e.branch.empty() && git_reference_is_valid_name(("refs/heads/" + e.branch).c_str()) != 1)
+      p.error_at(*t->get("branch"), "'branch' in " + where + " is not a valid branch name");
+    e.excludes = p.get_string_array(*t, "excludes", where);
+    std::string key = (fs::path(e.files) / "").lexically_normal().string();  // "f" and "f/" are one
+    if (auto it = files_seen.find(key); it != files_seen.end())
+      p.error_at(*t, "environments '" + it->second + "' and '" + name + "' share the files directory '" + e.files +
+                         "': each environment needs its own");
+    files_seen[key] = name;
+    c.envs.emplace(name, std::move(e));
+  }
+  if (c.envs.empty()) p.error_at(*envs, "no environments: add at least an [env.dev] table");
+
+  if (const toml::node* s = root.get("storage")) {
+    const toml::table* st = s->as_table();
+    if (!st) p.error_at(*s, "'storage' must be a table such as [storage.origin]");
+    for (auto& [k, v] : *st) {
+      std::string remote(k.str());
+      std::string where = "[storage." + remote + "]";
+      const toml::table* t = v.as_table();
+      if (!t) p.error_at(v, "'storage." + remote + "' must be a table");
+      p.check_keys(*t, where, {"url", "region", "endpoint", "profile", "path_style"});
+      StorageConfig sc;
+      sc.remote = remote;
+      sc.url = p.get_string(*t, "url", where, true);
+      if (sc.url.rfind("file://", 0) != 0 && sc.url.rfind("s3://", 0) != 0 && sc.url.rfind("/", 0) != 0)
+        p.error_at(*t->get("url"), "storage url '" + sc.url + "' must start with file://, s3:// or /");
+      if (sc.url.find('@') != std::string::npos && sc.url.rfind("s3://", 0) != 0)
+        p.error_at(*t->get("url"), "storage url must not contain credentials");
+      sc.region = p.get_string(*t, "region", where, false);
+      sc.endpoint = p.get_string(*t, "endpoint", where, false);
+      sc.profile = p.get_string(*t, "profile", where, false);
+      if (const toml::node* ps = t->get("path_style")) {
+        auto b = ps->value<bool>();
+        if (!b || !ps->is_boolean()) p.error_at(*ps, "'path_style' in " + where + " must be true or false");
+        sc.path_style = *b;
+      }
+      c.storage.emplace(remote, std::move(sc));
+    }
+  }
+  return c;
+}
+
+Config load_config(const fs::path& repo_root) {
+  fs::path file = repo_root / kConfigFileName;
+  std::error_code ec;
+  if (!fs::exists(file, ec))
+    fail(Exit::config, describe("no configuration", file.filename().string(), "file not found at the repository root"),
+         "run 'git pantheon init' to write one");
+  return parse_config(read_text_file(file, Exit::config), file);
+}
+
+namespace {
+// A TOML basic string literal.
+std::string toml_quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+    else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string render_initial_config(const std::string& site, Framework f, const std::string& files_dir,
+                                  const std::string& database_url) {
+  std::ostringstream o;
+  o << "# git-pantheon configuration: committed with the site, and never holding a secret.\n"
+       "# Passwords come from GIT_PANTHEON_DB_PASSWORD_<ENV> (e.g. GIT_PANTHEON_DB_PASSWORD_LIVE)\n"
+       "# or from .git/pantheon/secrets/<env>.password (mode 0600). See git-pantheon(1).\n\n"
+    << "site = " << toml_quote(site) << "\n"
+    << "framework = \"" << to_string(f) << "\"   # drupal | wordpress | other\n\n"
+    << "[backup]\n"
+       "keep_for = \"365d\"          # default retention: 30d, 12w, 6m, 1y\n"
+       "safety_keep_for = \"14d\"    # retention of the safety backups taken before a restore\n"
+       "compression_level = 6      # gzip level, 1 (fast) to 9 (small)\n"
+       "# excludes = [\"private/tmp\"]   # more folders the files element leaves out\n\n";
+  auto ex = framework_excludes(f);
+  if (!ex.empty()) {
+    o << "# Left out of every files backup (regenerable):";
+    for (auto& e : ex) o << " " << e;
+    o << "\n\n";
+  }
+  o << "[env.dev]\n"
+    << "database = " << toml_quote(database_url)
+    << "   # sqlite:<path>, mysql://user@host:port/db, postgres://user@host:port/db\n"
+    << "files = " << toml_quote(files_dir) << "\n"
+    << "# branch = \"main\"          # the branch holding dev's code (default: the current branch)\n\n"
+    << "# [env.test]\n"
+       "# database = \"mysql://wp@127.0.0.1:3306/test\"\n"
+       "# files = \"../site-test/" << files_dir << "\"\n"
+       "# worktree = \"../site-test\"  # a linked worktree that deploys to test update\n\n"
+       "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
+       "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";
+  return o.str();
+}
+
+}  // namespace gp

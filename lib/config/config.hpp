@@ -1,0 +1,87 @@
+#pragma once
+// .pantheon.toml: the committed description of a site and its environments.
+// Parsed with toml++; every problem is reported as gp::Error(Exit::config) with
+// "<file>:<line>:<column>: <what is wrong>". No secret is ever read from this file:
+// a password in a database URL is refused (see secrets in lib/db/credentials.hpp).
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/dburl.hpp"
+#include "util/fs.hpp"
+
+namespace gp {
+
+enum class Framework { drupal, wordpress, other };
+
+std::string to_string(Framework f);
+std::optional<Framework> parse_framework(const std::string& s);
+
+struct EnvConfig {
+  std::string name;
+  DbUrl database;               // parsed database URL
+  std::string files;            // files directory, relative to the repository root (or absolute)
+  std::string worktree;         // optional linked worktree that deploys update (relative or absolute)
+  std::string branch;           // dev: the branch holding its code (default: the repository's HEAD branch)
+  std::vector<std::string> excludes;  // extra excludes for the files element
+};
+
+struct StorageConfig {
+  std::string remote;  // the git remote it is paired with
+  std::string url;     // file:///path, s3://bucket/prefix
+  std::string region;  // s3 only; default from AWS_REGION or us-east-1
+  std::string endpoint;  // s3 only; default from AWS_ENDPOINT_URL or AWS
+  std::string profile;   // s3 only; ~/.aws/credentials profile
+  bool path_style = false;
+};
+
+struct BackupDefaults {
+  std::chrono::seconds keep_for{365LL * 86400};
+  std::chrono::seconds safety_keep_for{14LL * 86400};
+  int compression_level = 6;  // gzip level 1..9
+  std::vector<std::string> excludes;  // extra excludes for the files element, every env
+};
+
+struct Config {
+  fs::path path;  // the file it was read from
+  std::string site;
+  Framework framework = Framework::other;
+  BackupDefaults backup;
+  std::map<std::string, EnvConfig> envs;  // by name
+  std::map<std::string, StorageConfig> storage;  // by git remote name
+
+  // The named environment, or gp::Error(bad_input) listing the known ones.
+  const EnvConfig& env(const std::string& name) const;
+  // The files-element excludes for `env`: framework defaults + [backup] + env's own.
+  std::vector<std::string> files_excludes(const EnvConfig& env) const;
+};
+
+// Parses TOML text; `origin` names the file in messages.
+Config parse_config(const std::string& text, const fs::path& origin);
+
+// Reads and parses `<repo_root>/.pantheon.toml`; a missing file is
+// gp::Error(Exit::config) with a hint to run `git pantheon init`.
+Config load_config(const fs::path& repo_root);
+
+inline constexpr const char* kConfigFileName = ".pantheon.toml";
+
+// Framework facts: default files directory (given the work tree, so Drupal's
+// web/ docroot is found) and the regenerable folders the files element leaves out.
+std::string default_files_dir(Framework f, const fs::path& work_tree);
+std::vector<std::string> framework_excludes(Framework f);
+
+// Guesses the framework of a work tree from the files it holds.
+Framework detect_framework(const fs::path& work_tree);
+
+// Valid environment names: [a-z0-9][a-z0-9-]{0,31} (they appear in tag and file names).
+bool valid_env_name(const std::string& name);
+// Valid site names: [A-Za-z0-9][A-Za-z0-9_-]{0,63}.
+bool valid_site_name(const std::string& name);
+
+// The commented configuration `git pantheon init` writes.
+std::string render_initial_config(const std::string& site, Framework f, const std::string& files_dir,
+                                  const std::string& database_url);
+
+}  // namespace gp

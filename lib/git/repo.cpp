@@ -1,0 +1,170 @@
+#include "git/repo.hpp"
+
+#include <unistd.h>
+
+namespace gp {
+
+std::string oid_hex(const git_oid& oid) {
+  char buf[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(buf, sizeof buf, &oid);
+  return buf;
+}
+
+Repo Repo::discover(const fs::path& start) {
+  git_buf root = GIT_BUF_INIT;
+  if (git_repository_discover(&root, start.c_str(), 0, nullptr) != 0) {
+    git_buf_dispose(&root);
+    fail(Exit::not_repo, "not a git repository (or any of the parent directories): " + start.string());
+  }
+  std::string path(root.ptr, root.size);
+  git_buf_dispose(&root);
+  return open(path);
+}
+
+Repo Repo::open(const fs::path& path) {
+  git_repository* r = nullptr;
+  if (git_repository_open(&r, path.c_str()) != 0)
+    fail(Exit::not_repo, describe("cannot open repository", path.string(), git_last_error()));
+  return Repo(GitRepository(r));
+}
+
+fs::path Repo::workdir() const {
+  const char* w = git_repository_workdir(repo_.get());
+  if (!w) return {};
+  fs::path p(w);
+  return p.has_filename() ? p : p.parent_path();
+}
+
+fs::path Repo::common_dir() const {
+  fs::path p(git_repository_commondir(repo_.get()));
+  return p.has_filename() ? p : p.parent_path();
+}
+
+bool Repo::is_bare() const { return git_repository_is_bare(repo_.get()) == 1; }
+
+std::optional<git_oid> Repo::resolve_commit(const std::string& rev) const {
+  git_object* obj = nullptr;
+  if (git_revparse_single(&obj, repo_.get(), rev.c_str()) != 0) return std::nullopt;
+  GitObject o(obj);
+  git_object* peeled = nullptr;
+  if (git_object_peel(&peeled, o.get(), GIT_OBJECT_COMMIT) != 0) return std::nullopt;
+  GitObject c(peeled);
+  return *git_object_id(c.get());
+}
+
+git_oid Repo::head_commit() const {
+  auto c = resolve_commit("HEAD");
+  if (!c) fail(Exit::bad_input, "HEAD does not point at a commit yet", "make a first commit");
+  return *c;
+}
+
+std::optional<std::string> Repo::head_branch() const {
+  git_reference* ref = nullptr;
+  int rc = git_reference_lookup(&ref, repo_.get(), "HEAD");
+  if (rc != 0) return std::nullopt;
+  GitReference head(ref);
+  if (git_reference_type(head.get()) != GIT_REFERENCE_SYMBOLIC) return std::nullopt;
+  std::string target = git_reference_symbolic_target(head.get());
+  const std::string prefix = "refs/heads/";
+  if (target.rfind(prefix, 0) != 0) return std::nullopt;
+  return target.substr(prefix.size());
+}
+
+bool Repo::is_dirty(bool include_untracked) const {
+  git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  opts.flags = include_untracked ? GIT_STATUS_OPT_INCLUDE_UNTRACKED : 0;
+  git_status_list* list = nullptr;
+  git_check(git_status_list_new(&list, repo_.get(), &opts), "cannot read the work tree status");
+  GitStatusList l(list);
+  return git_status_list_entrycount(l.get()) > 0;
+}
+
+namespace {
+TagInfo read_tag(git_repository* repo, const std::string& name, const git_oid& ref_oid) {
+  TagInfo t;
+  t.name = name;
+  t.tag_oid = ref_oid;
+  git_object* obj = nullptr;
+  git_check(git_object_lookup(&obj, repo, &ref_oid, GIT_OBJECT_ANY), "cannot read tag '" + name + "'");
+  GitObject o(obj);
+  if (git_object_type(o.get()) == GIT_OBJECT_TAG) {
+    auto tag = reinterpret_cast<git_tag*>(o.get());
+    t.annotated = true;
+    const char* msg = git_tag_message(tag);
+    t.message = msg ? msg : "";
+    if (const git_signature* s = git_tag_tagger(tag)) {
+      t.tagger = std::string(s->name) + " <" + s->email + ">";
+      t.time = s->when.time;
+    }
+  }
+  git_object* peeled = nullptr;
+  if (git_object_peel(&peeled, o.get(), GIT_OBJECT_COMMIT) == 0) {
+    GitObject c(peeled);
+    t.target = *git_object_id(c.get());
+    if (!t.annotated) t.time = git_commit_time(reinterpret_cast<git_commit*>(c.get()));
+  } else {
+    git_oid_cpy(&t.target, git_object_id(o.get()));
+  }
+  return t;
+}
+}  // namespace
+
+std::vector<TagInfo> Repo::tags(const std::string& prefix) const {
+  std::vector<TagInfo> out;
+  git_reference_iterator* it = nullptr;
+  std::string glob = "refs/tags/" + prefix + "*";
+  git_check(git_reference_iterator_glob_new(&it, repo_.get(), glob.c_str()), "cannot list tags");
+  GitReferenceIterator iter(it);
+  git_reference* ref = nullptr;
+  while (git_reference_next(&ref, iter.get()) == 0) {
+    GitReference r(ref);
+    if (git_reference_type(r.get()) != GIT_REFERENCE_DIRECT) continue;
+    std::string name = git_reference_name(r.get()) + std::string_view("refs/tags/").size();
+    if (name.rfind(prefix, 0) != 0) continue;
+    out.push_back(read_tag(repo_.get(), name, *git_reference_target(r.get())));
+  }
+  return out;
+}
+
+std::optional<TagInfo> Repo::tag(const std::string& name) const {
+  git_reference* ref = nullptr;
+  if (git_reference_lookup(&ref, repo_.get(), ("refs/tags/" + name).c_str()) != 0) return std::nullopt;
+  GitReference r(ref);
+  git_reference* resolved = nullptr;
+  if (git_reference_resolve(&resolved, r.get()) != 0) return std::nullopt;
+  GitReference rr(resolved);
+  return read_tag(repo_.get(), name, *git_reference_target(rr.get()));
+}
+
+GitSignature Repo::signature() const {
+  git_signature* sig = nullptr;
+  if (git_signature_default(&sig, repo_.get()) == 0) return GitSignature(sig);
+  // No user.name/user.email configured: name the tool and the host, as git would refuse to.
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  git_check(git_signature_now(&sig, "git-pantheon", (std::string("git-pantheon@") + host).c_str()),
+            "cannot make a signature");
+  return GitSignature(sig);
+}
+
+git_oid Repo::create_annotated_tag(const std::string& name, const git_oid& target, const std::string& message) {
+  git_object* obj = nullptr;
+  git_check(git_object_lookup(&obj, repo_.get(), &target, GIT_OBJECT_COMMIT), "cannot find commit " + oid_hex(target));
+  GitObject o(obj);
+  GitSignature sig = signature();
+  git_oid oid;
+  int rc = git_tag_create(&oid, repo_.get(), name.c_str(), o.get(), sig.get(), message.c_str(), /*force=*/0);
+  if (rc == GIT_EEXISTS) fail(Exit::bad_input, describe("tag already exists", name));
+  git_check(rc, "cannot create tag '" + name + "'");
+  return oid;
+}
+
+bool Repo::delete_tag(const std::string& name) {
+  int rc = git_tag_delete(repo_.get(), name.c_str());
+  if (rc == GIT_ENOTFOUND) return false;
+  git_check(rc, "cannot delete tag '" + name + "'");
+  return true;
+}
+
+}  // namespace gp

@@ -1,0 +1,79 @@
+#pragma once
+// The repository, through libgit2. Owns the git_repository and offers what the
+// commands need: resolving revisions, annotated tags, refs by prefix, status.
+// libgit2 is initialised once per process by GitLibrary (see main()).
+#include <git2.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/fs.hpp"
+#include "util/handles.hpp"
+
+namespace gp {
+
+// Initialises libgit2 for the lifetime of the object.
+class GitLibrary {
+ public:
+  GitLibrary() { git_libgit2_init(); }
+  ~GitLibrary() { git_libgit2_shutdown(); }
+  GitLibrary(const GitLibrary&) = delete;
+  GitLibrary& operator=(const GitLibrary&) = delete;
+};
+
+std::string oid_hex(const git_oid& oid);
+
+struct TagInfo {
+  std::string name;     // short name, e.g. "pantheon_live_3"
+  git_oid tag_oid{};    // the tag object (annotated) or the commit (lightweight)
+  git_oid target{};     // the commit it finally points at
+  bool annotated = false;
+  std::string message;  // annotated tags only
+  std::string tagger;   // "Name <email>"
+  int64_t time = 0;     // tagger time (annotated) or commit time
+};
+
+class Repo {
+ public:
+  // Opens the repository containing `start` (searching upward like git).
+  // Throws gp::Error(Exit::not_repo) when there is none.
+  static Repo discover(const fs::path& start);
+  static Repo open(const fs::path& path);
+
+  git_repository* get() const noexcept { return repo_.get(); }
+  // The work tree root (empty for a bare repository).
+  fs::path workdir() const;
+  // The common git directory (shared by linked worktrees): where the store lives.
+  fs::path common_dir() const;
+  bool is_bare() const;
+
+  // Resolves a revision to a commit; nullopt when it does not exist or is not a commit.
+  std::optional<git_oid> resolve_commit(const std::string& rev) const;
+  // HEAD's commit; gp::Error(bad_input) on an unborn branch.
+  git_oid head_commit() const;
+  // The short name of the branch HEAD points at, or nullopt when detached/unborn.
+  std::optional<std::string> head_branch() const;
+
+  // True when the work tree or index differ from HEAD (untracked files ignored
+  // unless `include_untracked`).
+  bool is_dirty(bool include_untracked = false) const;
+
+  // Every tag whose name starts with `prefix` (short names, without "refs/tags/").
+  std::vector<TagInfo> tags(const std::string& prefix = "") const;
+  std::optional<TagInfo> tag(const std::string& name) const;
+
+  // Creates an annotated tag; gp::Error(bad_input) when it already exists.
+  git_oid create_annotated_tag(const std::string& name, const git_oid& target, const std::string& message);
+  // Deletes refs/tags/<name>; false when it did not exist.
+  bool delete_tag(const std::string& name);
+
+  // The signature for tags: user.name/user.email from git config, else a default.
+  GitSignature signature() const;
+
+ private:
+  explicit Repo(GitRepository r) : repo_(std::move(r)) {}
+  GitRepository repo_;
+};
+
+}  // namespace gp

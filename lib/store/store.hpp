@@ -1,0 +1,38 @@
+#pragma once
+// The local store: `<common git dir>/pantheon/`, never inside the work tree.
+//   archives/   finished archives, 0600, each published by an atomic rename
+//   tmp/        archives being written; anything here is stale when the lock is free
+//   secrets/    optional 0600 password files (<env>.password)
+//   lock        the repository lock (flock), held by every command that writes
+#include <chrono>
+#include <optional>
+
+#include "git/repo.hpp"
+#include "util/lock.hpp"
+
+namespace gp {
+
+class Store {
+ public:
+  explicit Store(const Repo& repo);
+  explicit Store(fs::path root) : root_(std::move(root)) {}
+
+  const fs::path& root() const noexcept { return root_; }
+  fs::path archives_dir() const { return root_ / "archives"; }
+  fs::path tmp_dir() const { return root_ / "tmp"; }
+  fs::path secrets_dir() const { return root_ / "secrets"; }
+  fs::path archive_path(const std::string& file_name) const { return archives_dir() / file_name; }
+
+  bool exists() const;
+  // Creates the folders with mode 0700 (idempotent).
+  void create() const;
+
+  // Takes the repository lock, waiting up to GIT_PANTHEON_LOCK_WAIT seconds
+  // (default 30), then removes temporary files that crashed commands left behind.
+  FileLock lock() const;
+
+ private:
+  fs::path root_;
+};
+
+}  // namespace gp

@@ -1,0 +1,179 @@
+#include "util/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+namespace gp {
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) reset(o.release());
+  return *this;
+}
+
+Fd::~Fd() { reset(); }
+
+void Fd::reset(int fd) noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+Fd open_file(const fs::path& path, int flags, mode_t mode, Exit code) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail_errno(code, "cannot open", path.string());
+  return Fd(fd);
+}
+
+void write_all(int fd, const void* data, size_t size, const std::string& what) {
+  auto p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno(Exit::internal, "cannot write", what);
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+size_t read_some(int fd, void* data, size_t size, const std::string& what) {
+  for (;;) {
+    ssize_t n = ::read(fd, data, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) fail_errno(Exit::bad_input, "cannot read", what);
+  }
+}
+
+void fsync_fd(int fd, const std::string& what) {
+  if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) fail_errno(Exit::internal, "cannot fsync", what);
+}
+
+void fsync_dir(const fs::path& dir) {
+  Fd fd = open_file(dir.empty() ? fs::path(".") : dir, O_RDONLY | O_DIRECTORY, 0, Exit::internal);
+  fsync_fd(fd.get(), dir.string());
+}
+
+void make_dirs(const fs::path& dir, mode_t mode) {
+  if (dir.empty()) return;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) fail(Exit::bad_input, describe("not a directory", dir.string()));
+    return;
+  }
+  if (dir.has_parent_path() && dir.parent_path() != dir) make_dirs(dir.parent_path(), mode);
+  if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) fail_errno(Exit::internal, "cannot create directory", dir.string());
+}
+
+std::string read_text_file(const fs::path& path, Exit code) {
+  Fd fd = open_file(path, O_RDONLY, 0, code);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    size_t n = read_some(fd.get(), buf, sizeof buf, path.string());
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+namespace {
+std::atomic<unsigned> g_tmp_counter{0};
+
+fs::path temp_name_for(const fs::path& final_path, const fs::path& tmp_dir) {
+  std::string name = final_path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                     std::to_string(g_tmp_counter++);
+  return (tmp_dir.empty() ? final_path.parent_path() : tmp_dir) / name;
+}
+}  // namespace
+
+AtomicFile::AtomicFile(fs::path final_path, mode_t mode, fs::path tmp_dir)
+    : final_(std::move(final_path)), tmp_(temp_name_for(final_, tmp_dir)) {
+  fd_ = open_file(tmp_, O_WRONLY | O_CREAT | O_EXCL, mode, Exit::internal);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!published_) {
+    fd_.reset();
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void AtomicFile::publish(bool replace) {
+  fsync_fd(fd_.get(), tmp_.string());
+  if (::close(fd_.release()) != 0) fail_errno(Exit::internal, "cannot close", tmp_.string());
+  if (replace) {
+    if (::rename(tmp_.c_str(), final_.c_str()) != 0) fail_errno(Exit::internal, "cannot rename into place", final_.string());
+  } else {
+    // link(2) + unlink refuses to replace an existing file, atomically.
+    if (::link(tmp_.c_str(), final_.c_str()) != 0) {
+      if (errno == EEXIST) fail(Exit::bad_input, describe("refusing to overwrite existing file", final_.string()));
+      fail_errno(Exit::internal, "cannot publish", final_.string());
+    }
+    ::unlink(tmp_.c_str());
+  }
+  published_ = true;
+  fsync_dir(final_.parent_path());
+}
+
+void write_file_atomic(const fs::path& path, const std::string& content, mode_t mode) {
+  AtomicFile f(path, mode);
+  f.write(content.data(), content.size());
+  f.publish(/*replace=*/true);
+}
+
+TempDir::TempDir(const fs::path& parent, const std::string& prefix) {
+  std::string tmpl = (parent / (prefix + "XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) fail_errno(Exit::internal, "cannot create temporary directory in", parent.string());
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  if (!keep_) remove_tree_noexcept(path_);
+}
+
+void remove_tree_noexcept(const fs::path& p) noexcept {
+  std::error_code ec;
+  auto st = fs::symlink_status(p, ec);
+  if (ec) return;
+  if (fs::is_directory(st)) {
+    ::chmod(p.c_str(), 0700);  // a read-only directory cannot be emptied
+    for (auto it = fs::directory_iterator(p, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      remove_tree_noexcept(it->path());
+    }
+  }
+  fs::remove(p, ec);
+}
+
+bool path_within(const fs::path& base, const fs::path& path) {
+  auto b = base.lexically_normal();
+  auto p = path.lexically_normal();
+  auto [bi, pi] = std::mismatch(b.begin(), b.end(), p.begin(), p.end());
+  // A trailing empty element (from a trailing slash) on base still counts as a match.
+  return bi == b.end() || (std::next(bi) == b.end() && bi->empty());
+}
+
+std::string human_size(uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  else std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+}  // namespace gp

@@ -1,0 +1,109 @@
+#include "util/timeutil.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "util/error.hpp"
+
+namespace gp {
+
+TimePoint now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(Clock::now()); }
+
+namespace {
+std::tm to_tm(TimePoint t) {
+  std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  return tm;
+}
+}  // namespace
+
+std::string pantheon_stamp(TimePoint t) {
+  std::tm tm = to_tm(t);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H-%M-%S", &tm);
+  return buf;
+}
+
+std::string iso8601(TimePoint t) {
+  std::tm tm = to_tm(t);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto us = t.time_since_epoch().count() % 1000000;
+  if (us < 0) us += 1000000;
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
+  return std::string(buf) + frac;
+}
+
+std::optional<TimePoint> parse_iso8601(std::string_view s) {
+  int Y, M, D, h, m, sec, consumed = 0;
+  std::string str(s);
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &consumed) != 6 || consumed != 19)
+    return std::nullopt;
+  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  long long micros = 0;
+  size_t i = 19;
+  if (i < str.size() && str[i] == '.') {
+    ++i;
+    int digits = 0;
+    while (i < str.size() && str[i] >= '0' && str[i] <= '9') {
+      if (digits < 6) micros = micros * 10 + (str[i] - '0'), ++digits;
+      ++i;
+    }
+    if (digits == 0) return std::nullopt;
+    while (digits++ < 6) micros *= 10;
+  }
+  if (i + 1 != str.size() || str[i] != 'Z') return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = Y - 1900;
+  tm.tm_mon = M - 1;
+  tm.tm_mday = D;
+  tm.tm_hour = h;
+  tm.tm_min = m;
+  tm.tm_sec = sec;
+  std::time_t secs = ::timegm(&tm);
+  return TimePoint(std::chrono::microseconds(static_cast<long long>(secs) * 1000000 + micros));
+}
+
+namespace {
+std::chrono::seconds parse_with_units(std::string_view s, const std::string& what, bool m_is_month) {
+  auto bad = [&] {
+    fail(Exit::bad_input,
+         describe("invalid duration", std::string(s),
+                  m_is_month ? "expected a number and a unit: h, d, w, m (30 days) or y, e.g. 30d"
+                             : "expected a number and a unit: s, m (minutes), h or d, e.g. 15m") +
+             " (" + what + ")");
+  };
+  if (s.size() < 2) bad();
+  long long n = 0;
+  for (char c : s.substr(0, s.size() - 1)) {
+    if (c < '0' || c > '9') bad();
+    n = n * 10 + (c - '0');
+    if (n > 100000000) bad();
+  }
+  if (n == 0) bad();
+  long long unit;
+  switch (s.back()) {
+    case 's': unit = m_is_month ? 0 : 1; break;
+    case 'm': unit = m_is_month ? 30LL * 86400 : 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = m_is_month ? 7LL * 86400 : 0; break;
+    case 'y': unit = m_is_month ? 365LL * 86400 : 0; break;
+    default: unit = 0;
+  }
+  if (unit == 0) bad();
+  return std::chrono::seconds(n * unit);
+}
+}  // namespace
+
+std::chrono::seconds parse_duration(std::string_view s, const std::string& what) {
+  return parse_with_units(s, what, true);
+}
+
+std::chrono::seconds parse_short_duration(std::string_view s, const std::string& what) {
+  return parse_with_units(s, what, false);
+}
+
+}  // namespace gp

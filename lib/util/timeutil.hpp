@@ -1,0 +1,33 @@
+#pragma once
+// Time points and durations as git-pantheon names and stores them.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gp {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = std::chrono::time_point<Clock, std::chrono::microseconds>;
+
+TimePoint now_utc();
+
+// "2026-11-25T12-00-00": the timestamp part of Pantheon's archive names.
+std::string pantheon_stamp(TimePoint t);
+
+// RFC 3339 UTC with microseconds, "2026-11-25T12:00:00.123456Z" (stored in manifests).
+std::string iso8601(TimePoint t);
+
+// Parses what iso8601() writes (fractional part optional); nullopt when malformed.
+std::optional<TimePoint> parse_iso8601(std::string_view s);
+
+// Parses a retention such as "30d", "12w", "6m", "1y", "36h" (m = 30 days,
+// y = 365 days). Throws gp::Error(bad_input) naming `what` when malformed or zero.
+std::chrono::seconds parse_duration(std::string_view s, const std::string& what);
+
+// Parses a short duration for URLs and waits: "90s", "15m", "2h", "7d"
+// (here m = minutes). Throws gp::Error(bad_input) naming `what` when malformed.
+std::chrono::seconds parse_short_duration(std::string_view s, const std::string& what);
+
+}  // namespace gp

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what git-pantheon needs to build and to run its tests, from Debian 12's
+# packages. Run as root (or through sudo). Safe to run again.
+set -euo pipefail
+packages=(
+  # build
+  g++ cmake make pkg-config git
+  libgit2-dev libarchive-dev libcurl4-openssl-dev libtomlplusplus-dev libssl-dev
+  libsqlite3-dev zlib1g-dev libgtest-dev libgmock-dev
+  # run: database clients and servers, compression, man pages
+  sqlite3 mariadb-server mariadb-client postgresql postgresql-client
+  pigz mandoc man-db curl ca-certificates python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Servers are started by the tests in temporary directories; keep the packages'
+# own services from starting (there is no init system to run them anyway).
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,120 @@
+# Shared set-up for the end-to-end tests. Each t-*.sh defines test_* functions
+# and ends with `run_tests`; every test runs in its own subshell, in a fresh
+# trash directory with its own HOME and GIT_CONFIG_NOSYSTEM=1, against the
+# installed git-pantheon (GP_PREFIX/bin on PATH) and the real git.
+set -uo pipefail
+
+: "${GP_PREFIX:?GP_PREFIX must point at the install prefix}"
+export PATH="$GP_PREFIX/bin:$PATH"
+export MANPATH="$GP_PREFIX/share/man:"
+export GIT_CONFIG_NOSYSTEM=1
+export GIT_PANTHEON_LOCK_WAIT=${GIT_PANTHEON_LOCK_WAIT:-60}
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TESTDATA="$E2E_DIR/../testdata"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# expect_code N cmd...: runs cmd, requires exit status N; its stderr is kept in $ERR.
+expect_code() {
+  local want=$1
+  shift
+  local errfile
+  errfile=$(mktemp)
+  set +e
+  OUT=$("$@" 2>"$errfile")
+  local got=$?
+  set -e
+  ERR=$(cat "$errfile")
+  rm -f "$errfile"
+  [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $ERR"
+}
+
+assert_eq() { [ "$1" == "$2" ] || fail "${3:-values differ}: got '$1', expected '$2'"; }
+assert_contains() {
+  case "$1" in *"$2"*) ;; *) fail "${3:-missing text}: '$2' not in: $1" ;; esac
+}
+assert_not_contains() {
+  case "$1" in *"$2"*) fail "${3:-unexpected text}: '$2' found in: $1" ;; *) ;; esac
+}
+# One line on stderr that starts as git-pantheon's errors do.
+assert_one_line_error() {
+  local first
+  first=$(printf '%s\n' "$ERR" | head -n1)
+  case "$first" in "git-pantheon: error: "*) ;; *) fail "error not in git-pantheon's format: $ERR" ;; esac
+  assert_contains "$first" "$1"
+}
+
+# json_get 'expr' < json: evaluates a Python expression over the parsed document `d`.
+json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+# A fresh repository with a first commit, as the current directory.
+new_repo() {
+  local dir=${1:-site}
+  mkdir -p "$dir" && cd "$dir" || exit 1
+  git init -q -b main .
+  git config user.name "Site Owner"
+  git config user.email "owner@example.invalid"
+}
+
+commit_all() {
+  git add -A && git commit -q -m "${1:-change}"
+}
+
+# A small Drupal tree (code + files) in the current repository.
+make_drupal_tree() {
+  mkdir -p core/lib sites/default/files/{styles/thumb,css,js,inline-images,private,empty}
+  echo '<?php // Drupal' >core/lib/Drupal.php
+  echo '<?php $settings = [];' >sites/default/settings.php
+  echo '<?php phpinfo();' >index.php
+  printf 'sites/default/files\n' >.gitignore
+  echo "logo" >sites/default/files/inline-images/logo.png
+  echo "thumb" >sites/default/files/styles/thumb/logo.png
+  echo "a{}" >sites/default/files/css/css_x.css
+  echo "x()" >sites/default/files/js/js_x.js
+  echo "secret report" >sites/default/files/private/report.pdf
+  ln -s inline-images/logo.png sites/default/files/logo-link.png
+}
+
+# A small WordPress tree in the current repository.
+make_wordpress_tree() {
+  mkdir -p wp-includes wp-content/uploads/2026/11 wp-content/uploads/cache wp-content/themes/t
+  echo '<?php $wp_version = "6.4";' >wp-includes/version.php
+  echo '<?php // config' >wp-config.php
+  echo '<?php require "wp-blog-header.php";' >index.php
+  printf 'wp-content/uploads\n' >.gitignore
+  echo "photo" >wp-content/uploads/2026/11/photo.jpg
+  echo "cached" >wp-content/uploads/cache/page.html
+}
+
+run_tests() {
+  local passed=0 failed=0 t base
+  base=$(mktemp -d "${TMPDIR:-/tmp}/gp-e2e.XXXXXX")
+  for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E "${GP_TEST_FILTER:-.}"); do
+    mkdir -p "$base/$t/home"
+    # Not inside `if`: bash ignores `set -e` in a condition, even in a subshell.
+    (
+      set -e
+      cd "$base/$t"
+      export HOME="$base/$t/home" XDG_CONFIG_HOME="$base/$t/home/.config" TMPDIR="$base/$t"
+      git config --global init.defaultBranch main
+      git config --global user.name "Site Owner"
+      git config --global user.email "owner@example.invalid"
+      "$t"
+    )
+    if [ $? -eq 0 ]; then
+      echo "ok - $t"
+      passed=$((passed + 1))
+    else
+      echo "not ok - $t"
+      failed=$((failed + 1))
+    fi
+  done
+  chmod -R u+w "$base" 2>/dev/null
+  rm -rf "$base"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}

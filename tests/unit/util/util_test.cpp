@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include "fixture.hpp"
+#include "util/json.hpp"
+#include "util/lock.hpp"
+#include "util/sha256.hpp"
+#include "util/timeutil.hpp"
+
+namespace gp {
+namespace {
+
+TEST(Json, EscapesAndNests) {
+  JsonWriter j;
+  j.begin_object().field("a", "x\"y\n").key("b").begin_array().value(1).value(true).null().end_array().field("c", uint64_t{7});
+  j.end_object();
+  EXPECT_EQ(j.str(), R"({"a":"x\"y\n","b":[1,true,null],"c":7})");
+  EXPECT_EQ(json_quote("\x01"), "\"\\u0001\"");
+  EXPECT_EQ(json_quote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+  EXPECT_EQ(json_quote("bad\xff"), "\"bad\\ufffd\"");
+}
+
+TEST(Time, DurationsAndTimestamps) {
+  EXPECT_EQ(parse_duration("30d", "x"), std::chrono::seconds(30 * 86400));
+  EXPECT_EQ(parse_duration("12w", "x"), std::chrono::seconds(12 * 7 * 86400));
+  EXPECT_EQ(parse_duration("6m", "x"), std::chrono::seconds(6 * 30 * 86400));
+  EXPECT_EQ(parse_duration("1y", "x"), std::chrono::seconds(365 * 86400));
+  EXPECT_EQ(parse_short_duration("15m", "x"), std::chrono::seconds(900));
+  for (const char* bad : {"", "d", "0d", "30", "30x", "-1d", "1.5d", "99999999999d", "10s"})
+    EXPECT_THROW(parse_duration(bad, "x"), Error) << bad;
+  auto t = parse_iso8601("2026-11-25T12:34:56.000123Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(iso8601(*t), "2026-11-25T12:34:56.000123Z");
+  EXPECT_EQ(pantheon_stamp(*t), "2026-11-25T12-34-56");
+  EXPECT_TRUE(parse_iso8601("2026-11-25T12:34:56Z"));
+  for (const char* bad : {"", "2026-11-25", "2026-13-25T00:00:00Z", "2026-11-25T12:34:56", "2026-11-25T12:34:56.Z"})
+    EXPECT_FALSE(parse_iso8601(bad)) << bad;
+}
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+class FsTest : public test::TempDirTest {};
+
+TEST_F(FsTest, AtomicFileIsInvisibleUntilPublishedAndRemovedWhenAbandoned) {
+  fs::path target = root() / "out.bin";
+  {
+    AtomicFile f(target);
+    f.write("abc", 3);
+    EXPECT_FALSE(fs::exists(target));
+    EXPECT_TRUE(fs::exists(f.temp_path()));
+  }
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_EQ(std::distance(fs::directory_iterator(root()), fs::directory_iterator()), 2);  // home, empty-config
+  {
+    AtomicFile f(target);
+    f.write("abc", 3);
+    f.publish();
+  }
+  EXPECT_EQ(read_text_file(target), "abc");
+  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  AtomicFile again(target);
+  again.write("x", 1);
+  EXPECT_THROW(again.publish(), Error);  // never replaces an existing archive
+  EXPECT_EQ(read_text_file(target), "abc");
+}
+
+TEST_F(FsTest, PathWithin) {
+  EXPECT_TRUE(path_within("/a/b", "/a/b/c"));
+  EXPECT_TRUE(path_within("/a/b", "/a/b"));
+  EXPECT_FALSE(path_within("/a/b", "/a/bc"));
+  EXPECT_FALSE(path_within("/a/b", "/a/b/../c"));
+}
+
+TEST_F(FsTest, LockIsExclusiveAndTimesOut) {
+  FileLock a(root() / "lock", std::chrono::milliseconds(0), "x");
+  // flock locks belong to the open file description: a second open in this
+  // process conflicts just as another process would.
+  try {
+    FileLock b(root() / "lock", std::chrono::milliseconds(100), "the store");
+    FAIL() << "second lock acquired";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::locked);
+    EXPECT_NE(std::string(e.what()).find("another git-pantheon command"), std::string::npos);
+  }
+}
+
+TEST_F(FsTest, ProcessCapturesOutputAndStatus) {
+  auto r = run_capture({.argv = {"sh", "-c", "echo out; echo err >&2; exit 3"}});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err");
+  try {
+    Process p({.argv = {"surely-not-a-program-xyz"}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace gp
