@@ -1,0 +1,56 @@
+#pragma once
+// Tar archives: written with libarchive (pax-restricted format) into a ByteSink
+// (usually a GzipWriter), read back and extracted securely.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "git/repo.hpp"
+#include "util/progress.hpp"
+#include "util/stream.hpp"
+
+namespace gp {
+
+struct TarStats {
+  uint64_t entries = 0;     // archive entries written/read (files, dirs, links)
+  uint64_t data_bytes = 0;  // file content bytes
+};
+
+// Writes the tree under `dir` as entries under `prefix/` (e.g. "files_live"):
+// regular files, directories (empty ones too), symlinks as symlinks, modes and
+// mtimes kept. `excludes` are patterns relative to `dir`: a pattern without '/'
+// matches an entry name at the top level ("styles"); with '/' it matches the
+// relative path (fnmatch, FNM_PATHNAME: "private/tmp", "*/cache"). `also_skip`
+// names absolute paths to leave out (the environment's own SQLite file when it
+// lives inside the files directory). Sockets, FIFOs and devices are skipped with a
+// warning. Files that change while being read are reported as warnings.
+TarStats write_files_tar(const fs::path& dir, const std::string& prefix, const std::vector<std::string>& excludes,
+                         const std::vector<fs::path>& also_skip, ByteSink& out, Progress& progress);
+
+// Writes a Pantheon-style code archive: the tree of `commit` (from the object
+// database, not the work tree) under `prefix/`, plus `prefix/.git/`, a repository
+// holding every branch and tag of `repo` with HEAD at `commit` on a branch named
+// `branch` and an index matching the tree, so that unpacking it gives a clean clone.
+TarStats write_code_tar(const Repo& repo, const git_oid& commit, const std::string& branch, const std::string& prefix,
+                        const fs::path& scratch_dir, ByteSink& out, Progress& progress);
+
+// Limits that protect extraction from bombs and absurd archives.
+struct ExtractLimits {
+  uint64_t max_total_bytes = 1ULL << 40;  // 1 TiB
+  uint64_t max_entries = 10'000'000;
+  uint64_t max_ratio = 1000;              // uncompressed/compressed, checked past 64 MiB
+};
+
+// Extracts the archive at `archive_path` (any format/compression libarchive reads)
+// into the empty directory `dest`, dropping `strip` leading path components.
+// Refuses (gp::Error(Exit::bad_input), nothing written outside `dest`) entries with
+// '..', absolute paths, links leaving `dest`, devices, FIFOs, names that are not
+// valid UTF-8, and archives beyond `limits`.
+TarStats extract_archive(const fs::path& archive_path, const fs::path& dest, unsigned strip, const ExtractLimits& limits,
+                         Progress& progress);
+
+// Reads the whole archive, decompressing and listing every entry, without writing
+// anything; gp::Error(Exit::integrity) when it is truncated or corrupt.
+TarStats check_archive(const fs::path& archive_path, Progress& progress);
+
+}  // namespace gp

@@ -1,0 +1,49 @@
+#pragma once
+// Databases behind one small interface, chosen by the URL scheme of the
+// environment's `database` (sqlite:, mysql://, postgres://).
+//
+// dump(): a plain SQL dump of a consistent snapshot, streamed into a sink (no
+//   temporary file of the whole dump, never the dump in memory).
+// load(): replaces the database's content with an SQL dump read from a source, so
+//   that a failed load leaves the previous content in place (each engine's
+//   guarantee is stated in its implementation and in git-pantheon-restore(1)).
+//
+// Failures (server unreachable, wrong password, tool missing, dump cut short) throw
+// gp::Error(Exit::remote) with a one-line message naming the database, never a secret.
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "util/progress.hpp"
+#include "util/stream.hpp"
+
+namespace gp {
+
+struct DumpStats {
+  uint64_t bytes = 0;   // SQL bytes produced
+  uint64_t tables = 0;  // tables (and views) dumped
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  // "sqlite sites/default/files/.ht.sqlite", "mysql wp@127.0.0.1:3306/live".
+  virtual std::string describe() const = 0;
+  // Checks that the database can be reached with the credentials we have.
+  virtual void ping() = 0;
+  virtual DumpStats dump(ByteSink& out, Progress& progress) = 0;
+  virtual void load(ByteSource& in, Progress& progress) = 0;
+};
+
+// Where secrets are looked up for an environment, in order:
+// GIT_PANTHEON_DB_PASSWORD_<ENV> (upper case, '-' as '_'), GIT_PANTHEON_DB_PASSWORD,
+// <secrets_dir>/<env>.password (must be 0600 and owned by us, else gp::Error(config)).
+// nullopt: no password (the client's own config, e.g. ~/.my.cnf, may still supply one).
+std::optional<std::string> database_password(const std::string& env, const fs::path& secrets_dir);
+
+// Opens the environment's database. `repo_root` anchors relative sqlite paths;
+// `scratch_dir` is a private directory (0700) for temporary client config files.
+std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
+                                        const fs::path& scratch_dir);
+
+}  // namespace gp
