@@ -9,6 +9,14 @@ const Command kCommands[] = {
     {"init", "write .pantheon.toml, create the local store, install the hooks",
      "init [--framework drupal|wordpress|other] [--site NAME] [--files DIR] [--database URL] [--force]", true,
      run_init},
+    {"backup", "make, list, inspect, copy out, verify and prune backups",
+     "backup create [--env E] [--element all|code|db|files] [--keep-for 30d]\n"
+     "   or: git pantheon backup list [--env E] [--element E] [--format=text|json]\n"
+     "   or: git pantheon backup info [<backup>] [--env E] [--format=text|json]\n"
+     "   or: git pantheon backup get [<backup>|--latest] [--env E] [--element E | --file NAME] [--to DIR|FILE] [--force]\n"
+     "   or: git pantheon backup verify [<backup>... | --all] [--env E]\n"
+     "   or: git pantheon backup prune [--dry-run] [--env E] [--format=text|json]",
+     true, run_backup},
     {"env", "list environments",
      "env list [--format=text|json]", true, run_env},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},

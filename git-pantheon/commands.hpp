@@ -28,5 +28,6 @@ int run_help(Context&, Args&);
 int run_version(Context&, Args&);
 int run_init(Context&, Args&);
 int run_env(Context&, Args&);
+int run_backup(Context&, Args&);
 
 }  // namespace gp::cli

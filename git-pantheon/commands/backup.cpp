@@ -1,0 +1,282 @@
+// git pantheon backup create|list|info|get|verify|prune
+#include <algorithm>
+#include <iostream>
+
+#include "backup/backup.hpp"
+#include "commands.hpp"
+#include "util/json.hpp"
+
+namespace gp::cli {
+
+namespace {
+
+std::string short_time(TimePoint t) {
+  std::string s = iso8601(t);  // 2026-11-25T12:00:00.123456Z
+  return s.substr(0, 10) + " " + s.substr(11, 8);
+}
+
+void manifest_json(JsonWriter& j, const Backup& b, const Store* store) {
+  const Manifest& m = b.manifest;
+  j.begin_object().field("tag", b.tag).field("site", m.site).field("env", m.env);
+  j.key("elements").begin_array();
+  for (auto e : m.elements) j.value(to_string(e));
+  j.end_array();
+  j.field("created", iso8601(m.created)).field("expires", iso8601(m.expires)).field("initiator", m.initiator);
+  j.key("deploy_tag");
+  m.deploy_tag.empty() ? j.null() : j.value(m.deploy_tag);
+  j.field("commit", m.commit).field("dirty", m.dirty).field("version", m.version).field("size", m.total_size());
+  j.key("archives").begin_array();
+  for (auto& a : m.archives) {
+    j.begin_object().field("element", to_string(a.element)).field("file", a.file).field("size", a.size);
+    j.field("sha256", a.sha256).field("compression", a.compression).field("entries", a.entries);
+    if (store) {
+      std::error_code ec;
+      j.field("local", fs::exists(store->archive_path(a.file), ec));
+    }
+    j.end_object();
+  }
+  j.end_array().end_object();
+}
+
+std::vector<Element> elements_from(Args& args) {
+  std::vector<Element> out;
+  for (auto& v : args.values("element")) {
+    for (auto e : parse_elements(v))
+      if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+  }
+  return out;
+}
+
+int backup_create(Context& ctx, Args& args) {
+  Format fmt = ctx.format(args);
+  auto env = args.value("env").value_or("dev");
+  auto keep = args.value("keep-for");
+  auto elements = elements_from(args);
+  args.operands(0, 0);
+  BackupRequest req;
+  req.env = env;
+  if (!elements.empty()) req.elements = elements;
+  if (keep) req.keep_for = parse_duration(*keep, "--keep-for");
+  const Config& cfg = ctx.config();
+  cfg.env(env);  // unknown environment: say so before taking the lock
+  Store store(ctx.repo());
+  auto lock = store.lock();
+  Backup b = create_backup(ctx.repo(), cfg, store, lock, req, ctx.progress());
+  if (fmt == Format::json) {
+    JsonWriter j;
+    manifest_json(j, b, &store);
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
+  ctx.out() << "Created backup " << b.tag << " (" << human_size(b.manifest.total_size()) << ", expires "
+            << short_time(b.manifest.expires) << " UTC)\n";
+  for (auto& a : b.manifest.archives) ctx.out() << "  " << to_string(a.element) << "\t" << a.file << "\t" << human_size(a.size) << "\n";
+  return 0;
+}
+
+int backup_list(Context& ctx, Args& args) {
+  Format fmt = ctx.format(args);
+  auto env = args.value("env");
+  auto element_arg = args.value("element");
+  args.operands(0, 0);
+  std::optional<Element> element;
+  if (element_arg) {
+    element = parse_element(*element_arg);
+    if (!element) throw Error(Exit::bad_input, describe("unknown element", *element_arg), "choose code, db (or database) or files");
+  }
+  if (env) ctx.config().env(*env);
+  Store store(ctx.repo());
+  std::vector<Backup> rows;
+  for (auto& b : list_backups(ctx.repo(), ctx.progress()))
+    if ((!env || b.manifest.env == *env) && (!element || b.manifest.archive(*element))) rows.push_back(std::move(b));
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_array();
+    for (auto& b : rows) manifest_json(j, b, &store);
+    j.end_array();
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> table{{"BACKUP", "ENV", "CREATED (UTC)", "EXPIRES", "ELEMENTS", "SIZE", "INITIATOR"}};
+  for (auto& b : rows) {
+    std::string els;
+    for (auto e : b.manifest.elements) els += (els.empty() ? "" : ",") + to_string(e);
+    table.push_back({b.tag, b.manifest.env, short_time(b.manifest.created), short_time(b.manifest.expires).substr(0, 10),
+                     els, human_size(b.manifest.total_size()), b.manifest.initiator});
+  }
+  if (rows.empty()) {
+    if (!ctx.quiet()) std::cerr << "no backups yet: make one with 'git pantheon backup create'\n";
+    return 0;
+  }
+  print_table(ctx.out(), table);
+  return 0;
+}
+
+// The backup named by the first operand, or the latest of --env (default dev).
+Backup chosen_backup(Context& ctx, const std::optional<std::string>& env_opt, const std::vector<std::string>& ops,
+                     std::optional<Element> element) {
+  if (!ops.empty()) return resolve_backup(ctx.repo(), ops[0], ctx.progress());
+  std::string env = env_opt.value_or("dev");
+  auto b = latest_backup(ctx.repo(), env, element, ctx.progress());
+  if (!b)
+    throw Error(Exit::bad_input, describe("no backup of environment", env, element ? "with a " + to_string(*element) + " archive" : ""),
+                "make one with 'git pantheon backup create --env " + env + "'");
+  return *b;
+}
+
+int backup_info(Context& ctx, Args& args) {
+  Format fmt = ctx.format(args);
+  auto env = args.value("env");
+  auto ops = args.operands(0, 1);
+  Backup b = chosen_backup(ctx, env, ops, std::nullopt);
+  Store store(ctx.repo());
+  if (fmt == Format::json) {
+    JsonWriter j;
+    manifest_json(j, b, &store);
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
+  const Manifest& m = b.manifest;
+  auto& o = ctx.out();
+  o << "backup     " << b.tag << "\n"
+    << "site       " << m.site << "\n"
+    << "env        " << m.env << "\n"
+    << "created    " << iso8601(m.created) << "\n"
+    << "expires    " << iso8601(m.expires) << "\n"
+    << "initiator  " << m.initiator << "\n"
+    << "commit     " << m.commit << (m.dirty ? " (work tree had uncommitted changes)" : "") << "\n"
+    << "deploy tag " << (m.deploy_tag.empty() ? "-" : m.deploy_tag) << "\n\n";
+  std::vector<std::vector<std::string>> table{{"ELEMENT", "FILE", "SIZE", "ENTRIES", "SHA256", "LOCAL"}};
+  for (auto& a : m.archives) {
+    std::error_code ec;
+    table.push_back({to_string(a.element), a.file, human_size(a.size), std::to_string(a.entries), a.sha256,
+                     fs::exists(store.archive_path(a.file), ec) ? "yes" : "no"});
+  }
+  print_table(o, table);
+  return 0;
+}
+
+int backup_get(Context& ctx, Args& args) {
+  auto element_arg = args.value("element");
+  auto file = args.value("file");
+  auto to = args.value("to");
+  auto env = args.value("env");
+  bool force = args.flag("force", 'f');
+  args.flag("latest");  // the default when no backup is named
+  auto ops = args.operands(0, 1);
+  if (element_arg && file) args.usage_error("--element and --file exclude each other");
+  std::optional<Element> element;
+  if (element_arg) {
+    element = parse_element(*element_arg);
+    if (!element) throw Error(Exit::bad_input, describe("unknown element", *element_arg), "choose code, db (or database) or files");
+  }
+  Store store(ctx.repo());
+  const ArchiveRecord* rec = nullptr;
+  Backup b;
+  if (file) {
+    // --file NAME: the archive of that name, in whichever backup holds it.
+    for (auto& cand : list_backups(ctx.repo(), ctx.progress()))
+      for (auto& a : cand.manifest.archives)
+        if (a.file == *file && !rec) {
+          b = cand;
+          rec = b.manifest.archive(a.element);
+        }
+    if (!rec) throw Error(Exit::bad_input, describe("no backup holds an archive named", *file));
+  } else {
+    b = chosen_backup(ctx, env, ops, element);
+    if (!element) {
+      if (b.manifest.archives.size() != 1)
+        args.usage_error("say which archive: --element code|db|files, or --file NAME");
+      element = b.manifest.archives[0].element;
+    }
+    rec = b.manifest.archive(*element);
+    if (!rec) throw Error(Exit::bad_input, describe("backup", b.tag, "has no " + to_string(*element) + " archive"));
+  }
+  fs::path dest = to ? fs::path(*to) : fs::path(rec->file);
+  std::error_code ec;
+  if (fs::is_directory(dest, ec)) dest /= rec->file;
+  if (!dest.is_absolute()) dest = (ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd) / dest;
+  copy_archive_out(store, *rec, dest, force, ctx.progress());
+  ctx.out() << dest.string() << "\n";
+  return 0;
+}
+
+int backup_verify(Context& ctx, Args& args) {
+  bool all = args.flag("all");
+  auto env = args.value("env");
+  auto ops = args.operands(0, SIZE_MAX);
+  std::vector<Backup> targets;
+  if (all) {
+    if (!ops.empty()) args.usage_error("--all takes no backup names");
+    for (auto& b : list_backups(ctx.repo(), ctx.progress()))
+      if (!env || b.manifest.env == *env) targets.push_back(b);
+  } else if (ops.empty()) {
+    targets.push_back(chosen_backup(ctx, env, ops, std::nullopt));
+  } else {
+    for (auto& spec : ops) targets.push_back(resolve_backup(ctx.repo(), spec, ctx.progress()));
+  }
+  Store store(ctx.repo());
+  size_t ok = 0, bad = 0;
+  std::optional<Exit> worst;
+  for (auto& b : targets) {
+    for (auto& a : b.manifest.archives) {
+      try {
+        verify_archive(store, a, ctx.progress());
+        ++ok;
+        if (!ctx.quiet()) ctx.out() << "ok      " << a.file << "\n";
+      } catch (const Error& e) {
+        ++bad;
+        if (!worst || e.code() == Exit::integrity) worst = e.code();
+        ctx.out() << "FAILED  " << a.file << ": " << e.what() << "\n";
+      }
+    }
+  }
+  if (bad) {
+    throw Error(*worst, std::to_string(bad) + " of " + std::to_string(ok + bad) + " archives failed verification");
+  }
+  if (!ctx.quiet()) ctx.out() << ok << " archives verified in " << targets.size() << " backups\n";
+  return 0;
+}
+
+int backup_prune(Context& ctx, Args& args) {
+  Format fmt = ctx.format(args);
+  bool dry = args.flag("dry-run", 'n');
+  auto env = args.value("env");
+  args.operands(0, 0);
+  if (env) ctx.config().env(*env);
+  Store store(ctx.repo());
+  auto lock = store.lock();
+  auto r = prune_backups(ctx.repo(), store, lock, now_utc(), dry, env, ctx.progress());
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_object().field("dry_run", dry).key("removed").begin_array();
+    for (auto& b : r.removed) j.value(b.tag);
+    j.end_array().key("orphans").begin_array();
+    for (auto& o : r.orphans) j.value(o);
+    j.end_array().end_object();
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
+  const char* verb = dry ? "would remove" : "removed";
+  for (auto& b : r.removed)
+    ctx.out() << verb << " " << b.tag << " (expired " << short_time(b.manifest.expires) << " UTC)\n";
+  for (auto& o : r.orphans) ctx.out() << verb << " unreferenced archive " << o << "\n";
+  if (r.removed.empty() && r.orphans.empty() && !ctx.quiet()) ctx.out() << "nothing to prune\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_backup(Context& ctx, Args& args) {
+  auto sub = args.subcommand();
+  if (!sub) args.usage_error("missing subcommand");
+  if (*sub == "create") return backup_create(ctx, args);
+  if (*sub == "list") return backup_list(ctx, args);
+  if (*sub == "info") return backup_info(ctx, args);
+  if (*sub == "get") return backup_get(ctx, args);
+  if (*sub == "verify") return backup_verify(ctx, args);
+  if (*sub == "prune") return backup_prune(ctx, args);
+  args.usage_error("unknown subcommand 'backup " + *sub + "'");
+}
+
+}  // namespace gp::cli

@@ -1,0 +1,356 @@
+#include "backup/backup.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "archive/gzip.hpp"
+#include "archive/tar.hpp"
+#include "db/database.hpp"
+#include "deploy/tags.hpp"
+#include "util/signals.hpp"
+#include "util/stream.hpp"
+#include "util/version.hpp"
+
+namespace gp {
+
+git_oid backup_commit(const Repo& repo, const EnvConfig& env, std::string* deploy_tag) {
+  if (auto t = latest_deploy_tag(repo, env.name)) {
+    if (deploy_tag) *deploy_tag = t->tag.name;
+    return t->tag.target;
+  }
+  if (!env.branch.empty()) {
+    auto c = repo.resolve_commit("refs/heads/" + env.branch);
+    if (!c) fail(Exit::bad_input, describe("branch", env.branch, "does not exist (the 'branch' of env " + env.name + ")"));
+    return *c;
+  }
+  return repo.head_commit();
+}
+
+namespace {
+
+// Removes the archives of a backup being made unless the backup completed.
+class PublishedArchives {
+ public:
+  ~PublishedArchives() {
+    if (!committed_)
+      for (auto& p : paths_) ::unlink(p.c_str());
+  }
+  void add(fs::path p) { paths_.push_back(std::move(p)); }
+  void commit() { committed_ = true; }
+
+ private:
+  std::vector<fs::path> paths_;
+  bool committed_ = false;
+};
+
+fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : root / p; }
+
+// The branch name to give HEAD in a code archive: the dev branch when it points at
+// `commit`, else empty (a detached HEAD at the deployed commit, as Pantheon's
+// test/live code archives have).
+std::string code_archive_branch(const Repo& repo, const EnvConfig& env, const git_oid& commit) {
+  std::string branch = env.branch.empty() ? repo.head_branch().value_or("") : env.branch;
+  if (branch.empty()) return "";
+  auto tip = repo.resolve_commit("refs/heads/" + branch);
+  return tip && git_oid_equal(&*tip, &commit) ? branch : "";
+}
+
+ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& env, const Store& store, Element element,
+                            const std::string& file_name, const git_oid& commit, Progress& progress) {
+  fs::path root = repo.workdir();
+  AtomicFile file(store.archive_path(file_name), 0600, store.tmp_dir());
+  FdSink sink(file.fd(), file.temp_path().string());
+  GzipWriter gz(sink, config.backup.compression_level);
+  ArchiveRecord rec;
+  rec.element = element;
+  rec.file = file_name;
+  switch (element) {
+    case Element::code: {
+      progress.start("code", 0);
+      TempDir scratch(store.tmp_dir(), "code-");
+      auto stats = write_code_tar(repo, commit, code_archive_branch(repo, env, commit), "code_" + env.name,
+                                  scratch.path(), gz, progress);
+      rec.entries = stats.entries;
+      break;
+    }
+    case Element::database: {
+      progress.start("database", 0);
+      auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
+      auto stats = db->dump(gz, progress);
+      rec.entries = stats.tables;
+      break;
+    }
+    case Element::files: {
+      fs::path dir = anchored(root, env.files);
+      std::error_code ec;
+      if (!fs::is_directory(dir, ec))
+        fail(Exit::bad_input, describe("files directory", env.files, "does not exist (env " + env.name + ")"),
+             "create it, or set 'files' of [env." + env.name + "] in .pantheon.toml");
+      std::vector<fs::path> skip;
+      if (env.database.kind == DbKind::sqlite) {
+        fs::path dbfile = anchored(root, env.database.path);
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) skip.push_back(dbfile.string() + suffix);
+      }
+      progress.start("files", 0);
+      auto stats = write_files_tar(dir, "files_" + env.name, config.files_excludes(env), skip, gz, progress);
+      rec.entries = stats.entries;
+      break;
+    }
+  }
+  gz.close();
+  progress.finish();
+  file.publish(/*replace=*/false);
+  rec.size = sink.bytes();
+  rec.sha256 = sink.sha256();
+  return rec;
+}
+
+bool backup_exists(const Repo& repo, const Store& store, const std::string& site, const std::string& env,
+                   const std::string& stamp) {
+  if (repo.tag(backup_tag_name(env, stamp))) return true;
+  std::error_code ec;
+  for (auto e : {Element::code, Element::database, Element::files})
+    if (fs::exists(store.archive_path(archive_file_name(site, env, stamp, e)), ec)) return true;
+  return false;
+}
+
+}  // namespace
+
+Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock&, const BackupRequest& req,
+                     Progress& progress) {
+  const EnvConfig& env = config.env(req.env);
+  if (req.elements.empty()) fail(Exit::bad_input, "no element to back up");
+  std::string deploy_tag;
+  git_oid commit = req.commit ? *req.commit : backup_commit(repo, env, &deploy_tag);
+
+  // Archive names have one-second resolution (Pantheon's scheme): two backups of an
+  // environment in the same second wait for the next one, so that names, tags and
+  // "latest" stay unambiguous.
+  TimePoint created = now_utc();
+  std::string stamp = pantheon_stamp(created);
+  while (backup_exists(repo, store, config.site, env.name, stamp)) {
+    check_interrupted();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    created = now_utc();
+    stamp = pantheon_stamp(created);
+  }
+
+  Manifest m;
+  m.site = config.site;
+  m.env = env.name;
+  m.created = created;
+  m.initiator = req.initiator;
+  m.deploy_tag = deploy_tag;
+  m.commit = oid_hex(commit);
+  m.version = kVersion;
+  auto keep = req.keep_for.value_or(req.initiator == "safety" ? config.backup.safety_keep_for : config.backup.keep_for);
+  m.expires = created + std::chrono::duration_cast<std::chrono::microseconds>(keep);
+  for (auto e : {Element::code, Element::database, Element::files})
+    if (std::find(req.elements.begin(), req.elements.end(), e) != req.elements.end()) m.elements.push_back(e);
+
+  if (std::find(m.elements.begin(), m.elements.end(), Element::code) != m.elements.end()) {
+    auto head = repo.resolve_commit("HEAD");
+    if (head && git_oid_equal(&*head, &commit) && repo.is_dirty())
+      progress.warn("the work tree has uncommitted changes: the code archive holds commit " + m.commit.substr(0, 12) +
+                    " only");
+    m.dirty = head && git_oid_equal(&*head, &commit) && repo.is_dirty();
+  }
+
+  PublishedArchives published;
+  for (auto e : m.elements) {
+    std::string name = archive_file_name(config.site, env.name, stamp, e);
+    m.archives.push_back(write_element(repo, config, env, store, e, name, commit, progress));
+    published.add(store.archive_path(name));
+  }
+  check_interrupted();
+  std::string tag = backup_tag_name(env.name, stamp);
+  std::string message = render_manifest(m);
+  parse_manifest(message, tag);  // never write a manifest we could not read back
+  repo.create_annotated_tag(tag, commit, message);
+  published.commit();
+  return {tag, std::move(m)};
+}
+
+std::vector<Backup> list_backups(const Repo& repo, Progress& progress) {
+  std::vector<Backup> out;
+  for (auto& t : repo.tags(kBackupTagPrefix)) {
+    if (!t.annotated) {
+      progress.warn("tag '" + t.name + "' is in the backup namespace but is not annotated: ignored");
+      continue;
+    }
+    try {
+      out.push_back({t.name, parse_manifest(t.message, t.name)});
+    } catch (const Error& e) {
+      progress.warn(std::string(e.what()) + ": ignored");
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Backup& a, const Backup& b) {
+    if (a.manifest.created != b.manifest.created) return a.manifest.created > b.manifest.created;
+    return a.tag > b.tag;
+  });
+  return out;
+}
+
+std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, std::optional<Element> element,
+                                    Progress& progress) {
+  for (auto& b : list_backups(repo, progress))
+    if (b.manifest.env == env && (!element || b.manifest.archive(*element))) return b;
+  return std::nullopt;
+}
+
+Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress) {
+  std::string full = spec;
+  if (full.rfind("refs/tags/", 0) == 0) full = full.substr(10);
+  if (full.rfind(kBackupTagPrefix, 0) != 0 && spec.find('@') == std::string::npos) full = kBackupTagPrefix + full;
+  if (spec.find('@') == std::string::npos) {
+    auto t = repo.tag(full);
+    if (!t) fail(Exit::bad_input, describe("no such backup", spec), "list backups with 'git pantheon backup list'");
+    if (!t->annotated) fail(Exit::bad_input, describe("not a backup tag", spec));
+    return {t->name, parse_manifest(t->message, t->name)};
+  }
+  std::string env = spec.substr(0, spec.find('@'));
+  std::string when = spec.substr(spec.find('@') + 1);
+  std::vector<Backup> matches;
+  for (auto& b : list_backups(repo, progress)) {
+    if (b.manifest.env != env) continue;
+    std::string stamp = pantheon_stamp(b.manifest.created);
+    if (when == "latest" || stamp == when || stamp.rfind(when + "T", 0) == 0) matches.push_back(b);
+    if (when == "latest" && !matches.empty()) break;
+  }
+  if (matches.empty())
+    fail(Exit::bad_input, describe("no backup matches", spec),
+         when == "latest" ? "make one with 'git pantheon backup create --env " + env + "'"
+                          : "use <env>@latest, <env>@YYYY-MM-DD or <env>@YYYY-MM-DDTHH-MM-SS");
+  if (matches.size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < matches.size() && i < 5; ++i) list += (i ? ", " : "") + matches[i].tag;
+    fail(Exit::bad_input, describe("ambiguous backup", spec, std::to_string(matches.size()) + " backups match"),
+         "name one of: " + list);
+  }
+  return matches.front();
+}
+
+namespace {
+
+// Streams `path` through `sink`, checking its size and sha256 against `record`.
+void check_size_and_hash(const fs::path& path, const ArchiveRecord& record, ByteSink* sink, Progress& progress) {
+  Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) fail_errno(Exit::bad_input, "cannot stat", path.string());
+  if (static_cast<uint64_t>(st.st_size) != record.size)
+    fail(Exit::integrity, describe("archive", record.file,
+                                   "size is " + std::to_string(st.st_size) + " bytes, the manifest says " +
+                                       std::to_string(record.size) + (static_cast<uint64_t>(st.st_size) < record.size ? " (truncated)" : "")));
+  FdSource src(fd.get(), path.string());
+  std::vector<char> buf(1 << 20);
+  progress.start(record.file, record.size);
+  for (;;) {
+    size_t n = src.read(buf.data(), buf.size());
+    if (n == 0) break;
+    if (sink) sink->write(buf.data(), n);
+    progress.update(src.bytes(), 0);
+  }
+  progress.finish();
+  if (src.sha256() != record.sha256)
+    fail(Exit::integrity, describe("archive", record.file, "sha256 does not match the manifest (corrupt)"));
+}
+
+class NullSink final : public ByteSink {
+ public:
+  void write(const char*, size_t) override {}
+};
+
+}  // namespace
+
+void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress) {
+  fs::path path = store.archive_path(record.file);
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
+         "fetch it with 'git pantheon fetch --archives'");
+  check_size_and_hash(path, record, nullptr, progress);
+  if (record.element == Element::database) {
+    Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+    FdSource src(fd.get(), path.string());
+    GzipReader gz(src, record.file);
+    std::vector<char> buf(1 << 20);
+    while (gz.read(buf.data(), buf.size()) > 0) {
+    }
+  } else {
+    auto stats = check_archive(path, progress);
+    if (record.entries && stats.entries != record.entries)
+      fail(Exit::integrity, describe("archive", record.file,
+                                     "holds " + std::to_string(stats.entries) + " entries, the manifest says " +
+                                         std::to_string(record.entries)));
+  }
+}
+
+void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs::path& dest, bool force,
+                      Progress& progress) {
+  fs::path src = store.archive_path(record.file);
+  std::error_code ec;
+  if (!fs::exists(src, ec))
+    fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
+         "fetch it with 'git pantheon fetch --archives'");
+  if (!force && fs::exists(fs::symlink_status(dest, ec)))
+    fail(Exit::bad_input, describe("refusing to overwrite", dest.string(), "file exists"), "use --force to replace it");
+  AtomicFile out(dest, 0600);
+  FdSink sink(out.fd(), dest.string());
+  check_size_and_hash(src, record, &sink, progress);
+  out.publish(force);
+}
+
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock&, TimePoint now, bool dry_run,
+                          std::optional<std::string> env, Progress& progress) {
+  PruneResult r;
+  size_t unreadable = 0;
+  std::vector<Backup> all;
+  {
+    // Count tags whose manifest cannot be read: their archives must not be taken for orphans.
+    for (auto& t : repo.tags(kBackupTagPrefix)) {
+      try {
+        if (!t.annotated) throw Error(Exit::integrity, "not annotated");
+        all.push_back({t.name, parse_manifest(t.message, t.name)});
+      } catch (const Error& e) {
+        ++unreadable;
+        progress.warn(std::string(e.what()) + ": kept");
+      }
+    }
+  }
+  std::set<std::string> referenced;
+  for (auto& b : all) {
+    bool expired = b.manifest.expires <= now && (!env || b.manifest.env == *env);
+    if (expired) r.removed.push_back(b);
+    else
+      for (auto& a : b.manifest.archives) referenced.insert(a.file);
+  }
+  std::error_code ec;
+  if (unreadable == 0 && !env) {
+    for (auto it = fs::directory_iterator(store.archives_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      bool of_removed = std::any_of(r.removed.begin(), r.removed.end(), [&](const Backup& b) {
+        return std::any_of(b.manifest.archives.begin(), b.manifest.archives.end(), [&](auto& a) { return a.file == name; });
+      });
+      if (!referenced.count(name) && !of_removed) r.orphans.push_back(name);
+    }
+    std::sort(r.orphans.begin(), r.orphans.end());
+  }
+  if (dry_run) return r;
+  for (auto& b : r.removed) {
+    check_interrupted();
+    repo.delete_tag(b.tag);  // the tag first: a tag must never outlive its archives
+    for (auto& a : b.manifest.archives)
+      if (!referenced.count(a.file)) fs::remove(store.archive_path(a.file), ec);
+  }
+  for (auto& name : r.orphans) fs::remove(store.archive_path(name), ec);
+  if (!r.removed.empty() || !r.orphans.empty()) fsync_dir(store.archives_dir());
+  return r;
+}
+
+}  // namespace gp

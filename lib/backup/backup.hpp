@@ -1,0 +1,78 @@
+#pragma once
+// Backups: create, find, verify, copy out, prune. A backup is a set of archives in
+// the local store plus the annotated tag pantheon/backup/<env>/<stamp> whose message
+// is the manifest (backup/manifest.hpp). The tag is written last, after every
+// archive is complete, fsync'd and renamed into place: a tag always means a whole
+// backup. Functions that write take a `const FileLock&` to prove that the caller
+// holds the store lock (Store::lock()).
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/manifest.hpp"
+#include "config/config.hpp"
+#include "git/repo.hpp"
+#include "store/store.hpp"
+#include "util/progress.hpp"
+
+namespace gp {
+
+struct BackupRequest {
+  std::string env;
+  std::vector<Element> elements{Element::code, Element::database, Element::files};
+  std::optional<std::chrono::seconds> keep_for;  // default: config's keep_for (safety_keep_for for "safety")
+  std::string initiator = "manual";              // manual | hook | safety
+  std::optional<git_oid> commit;                 // default: the environment's code (see backup_commit)
+};
+
+struct Backup {
+  std::string tag;  // "pantheon/backup/live/2026-11-25T12-00-00"
+  Manifest manifest;
+};
+
+// The commit whose code an environment runs: its latest deploy tag's commit, else
+// its configured branch, else HEAD. `deploy_tag` receives the tag's name, if any.
+git_oid backup_commit(const Repo& repo, const EnvConfig& env, std::string* deploy_tag);
+
+// Makes a backup. On any failure (or interruption) nothing is left: no tag, and no
+// archive of this backup in the store.
+Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                     const BackupRequest& request, Progress& progress);
+
+// Every backup tag with a readable manifest, newest first (created time, then tag
+// name). Tags whose manifest cannot be read are reported through `progress.warn`.
+std::vector<Backup> list_backups(const Repo& repo, Progress& progress);
+
+// Resolves what a user typed: a full tag name, "pantheon/backup/..." or its
+// "<env>/<stamp>" tail, "<env>@latest", "<env>@<YYYY-MM-DD>" (must be unique that
+// day), "<env>@<YYYY-MM-DDTHH-MM-SS>". gp::Error(bad_input) when nothing or more
+// than one backup matches, listing candidates.
+Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress);
+
+// The newest backup of `env` holding `element` (nullopt: any).
+std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, std::optional<Element> element,
+                                    Progress& progress);
+
+// Re-reads an archive in the store: size and sha256 against the record, then
+// decompresses and lists it. gp::Error(Exit::integrity) naming the file otherwise
+// (Exit::bad_input when it is not in the local store at all).
+void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress);
+
+// Copies an archive out of the store to `dest` (a file path), verifying size and
+// sha256 while copying; the copy appears only when complete and verified. Refuses
+// to replace an existing file unless `force`.
+void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs::path& dest, bool force,
+                      Progress& progress);
+
+struct PruneResult {
+  std::vector<Backup> removed;        // expired backups (tags deleted, archives removed)
+  std::vector<std::string> orphans;   // archives in the store that no tag references
+};
+
+// Removes expired backups (tag first, then archives) and archives that no backup
+// tag references. With `dry_run`, only reports.
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, TimePoint now, bool dry_run,
+                          std::optional<std::string> env, Progress& progress);
+
+}  // namespace gp

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# git pantheon backup create/list/info/get/verify/prune on the embedded default
+# (SQLite + local store), judged with git, tar, sqlite3, sha256sum and python3.
+. "$(dirname "$0")/lib.sh"
+
+# A Drupal demo site with a SQLite database, initialised, as the current directory.
+demo_site() {
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
+  cd site
+  git pantheon init -q
+  git add .pantheon.toml && git commit -q -m "git-pantheon config"
+}
+
+# manifest TAG KEY: a [backup] field of a backup tag's manifest (read with git + python).
+manifest() {
+  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
+    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
+}
+
+test_create_makes_three_archives_and_a_tag_last() {
+  demo_site
+  expect_code 0 git pantheon backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  [ -n "$tag" ] || fail "no backup tag"
+  assert_contains "$OUT" "Created backup $tag"
+  assert_eq "$(git cat-file -t "$tag")" "tag" "backup tag not annotated"
+  assert_eq "$(git rev-parse "$tag^{commit}")" "$(git rev-parse HEAD)" "tag does not point at HEAD"
+  assert_eq "$(manifest "$tag" 'd["backup"]["site"]')" "site"
+  assert_eq "$(manifest "$tag" 'd["backup"]["elements"]')" "['code', 'database', 'files']"
+  assert_eq "$(manifest "$tag" 'd["backup"]["initiator"]')" "manual"
+  stamp=${tag##*/}
+  for el in code.tar.gz database.sql.gz files.tar.gz; do
+    f=.git/pantheon/archives/site_dev_${stamp}_UTC_$el
+    [ -f "$f" ] || fail "missing archive $f"
+    assert_eq "$(stat -c %a "$f")" "600" "archive mode"
+  done
+  # sha256 and size in the manifest are those of the files (sha256sum as judge).
+  n=$(manifest "$tag" 'len(d["archive"])')
+  assert_eq "$n" "3"
+  for i in 0 1 2; do
+    f=$(manifest "$tag" "d['archive'][$i]['file']")
+    assert_eq "$(manifest "$tag" "d['archive'][$i]['sha256']")" "$(sha256sum ".git/pantheon/archives/$f" | cut -d' ' -f1)" "sha256 of $f"
+    assert_eq "$(manifest "$tag" "d['archive'][$i]['size']")" "$(stat -c %s ".git/pantheon/archives/$f")" "size of $f"
+  done
+  # no temporary file is left in the store
+  assert_eq "$(ls -A .git/pantheon/tmp)" "" "tmp not empty"
+  # the expiry is 365 days after creation by default
+  python3 - "$(manifest "$tag" 'd["backup"]["created"]')" "$(manifest "$tag" 'd["backup"]["expires"]')" <<'PY'
+import sys, datetime
+c, e = (datetime.datetime.fromisoformat(x.replace("Z", "+00:00")) for x in sys.argv[1:])
+assert (e - c).days == 365, (c, e)
+PY
+}
+
+test_files_archive_content() {
+  demo_site
+  mkdir -p sites/default/files/js sites/default/files/empty-folder
+  chmod 0640 sites/default/files/private/report.txt
+  git pantheon backup create --element files -q
+  f=$(ls .git/pantheon/archives/*_files.tar.gz)
+  listing=$(tar -tvzf "$f")
+  names=$(tar -tzf "$f")
+  while read -r n; do case "$n" in files_dev/*|files_dev) ;; *) fail "entry outside files_dev/: $n" ;; esac; done <<<"$names"
+  assert_contains "$names" "files_dev/inline-images/image-1.png"
+  assert_contains "$names" "files_dev/empty-folder/"
+  assert_contains "$listing" "files_dev/latest.png -> inline-images/image-1.png"
+  assert_not_contains "$names" "files_dev/styles" "regenerable styles/ kept"
+  assert_not_contains "$names" "files_dev/css" "regenerable css/ kept"
+  assert_not_contains "$names" ".ht.sqlite" "the database file is not a file of the site"
+  mkdir x && tar -xzf "$f" -C x
+  cmp x/files_dev/inline-images/image-7.png sites/default/files/inline-images/image-7.png
+  assert_eq "$(stat -c %a x/files_dev/private/report.txt)" "640" "mode not kept"
+  assert_eq "$(stat -c %Y x/files_dev/private/report.txt)" "$(stat -c %Y sites/default/files/private/report.txt)" "mtime not kept"
+}
+
+test_database_archive_loads_into_sqlite() {
+  demo_site
+  git pantheon backup create --element db -q
+  f=$(ls .git/pantheon/archives/*_database.sql.gz)
+  gzip -dc "$f" | sqlite3 restored.sqlite
+  for t in node users; do
+    assert_eq "$(sqlite3 restored.sqlite "SELECT count(*), total(length(quote($( [ $t = node ] && echo title || echo pass )))) FROM $t")" \
+      "$(sqlite3 sites/default/files/.ht.sqlite "SELECT count(*), total(length(quote($( [ $t = node ] && echo title || echo pass )))) FROM $t")" "table $t"
+  done
+  assert_eq "$(sqlite3 restored.sqlite "SELECT title FROM node WHERE nid=3")" "$(sqlite3 sites/default/files/.ht.sqlite "SELECT title FROM node WHERE nid=3")"
+  assert_eq "$(sqlite3 restored.sqlite "SELECT count(*) FROM recent")" "10" "view lost"
+  # db and database are one element
+  git pantheon backup create --element database -q
+  assert_eq "$(git pantheon backup list --element db --format=json | json_get 'len(d)')" "2"
+}
+
+test_code_archive_is_a_working_clone() {
+  demo_site
+  git tag -a v1.0 -m "release"
+  git checkout -q -b feature && echo x >feature.txt && commit_all feature && git checkout -q main
+  git pantheon backup create --element code -q
+  f=$(ls .git/pantheon/archives/*_code.tar.gz)
+  mkdir x && tar -xzf "$f" -C x
+  cd x/code_dev
+  git fsck --full --strict >/dev/null 2>&1 || fail "git fsck failed in the code archive"
+  assert_eq "$(git rev-parse HEAD)" "$(git -C ../.. rev-parse main)"
+  assert_eq "$(git status --porcelain)" "" "code archive work tree not clean"
+  assert_contains "$(git log --tags --oneline)" "Demo site"
+  assert_contains "$(git tag)" "v1.0"
+  assert_contains "$(git branch)" "feature"
+  cmp index.php ../../index.php
+}
+
+test_dirty_tree_is_announced() {
+  demo_site
+  echo "// local edit" >>index.php
+  expect_code 0 git pantheon backup create --element code
+  assert_contains "$ERR" "uncommitted changes"
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  assert_eq "$(manifest "$tag" 'd["backup"]["dirty"]')" "True"
+}
+
+test_list_is_newest_first_and_json() {
+  demo_site
+  git pantheon backup create --element db -q
+  git pantheon backup create --element db -q
+  git pantheon backup create --element files -q --keep-for 2w
+  expect_code 0 git pantheon backup list --format=json
+  printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d) == 3, d
+created = [b["created"] for b in d]
+assert created == sorted(created, reverse=True), created
+assert len(set(b["tag"] for b in d)) == 3
+assert d[0]["elements"] == ["files"], d[0]
+assert all(a["local"] for b in d for a in b["archives"])
+'
+  expect_code 0 git pantheon backup list
+  first=$(printf '%s\n' "$OUT" | sed -n 2p | cut -d' ' -f1)
+  assert_eq "$first" "$(printf '%s' "$(git pantheon backup list --format=json)" | json_get 'd[0]["tag"]')"
+  expect_code 0 git pantheon backup info dev@latest --format=json
+  assert_eq "$(printf '%s' "$OUT" | json_get 'd["elements"]')" "['files']"
+  expect_code 0 git pantheon backup list --element code
+  assert_eq "$OUT" "" "no code backups expected"
+}
+
+test_get_copies_verified_and_refuses_to_overwrite() {
+  demo_site
+  git pantheon backup create -q
+  mkdir out
+  expect_code 0 git pantheon backup get --element db --to out
+  f=$(ls out/*_database.sql.gz)
+  cmp "$f" ".git/pantheon/archives/$(basename "$f")"
+  expect_code 5 git pantheon backup get --element db --to out
+  assert_one_line_error "refusing to overwrite"
+  expect_code 0 git pantheon backup get dev@latest --element files --to out/files.tgz
+  tar -tzf out/files.tgz >/dev/null
+  expect_code 0 git pantheon backup get --file "$(basename "$f")" --to out --force
+  expect_code 2 git pantheon backup get
+  assert_contains "$ERR" "say which archive"
+  expect_code 5 git pantheon backup get live@latest --element db
+}
+
+test_verify_detects_flipped_and_truncated_archives() {
+  demo_site
+  git pantheon backup create -q
+  expect_code 0 git pantheon backup verify --all
+  assert_contains "$OUT" "3 archives verified"
+  f=$(ls .git/pantheon/archives/*_files.tar.gz)
+  python3 - "$f" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0x01
+open(p, "wb").write(b)
+PY
+  expect_code 7 git pantheon backup verify dev@latest
+  assert_contains "$OUT" "FAILED  $(basename "$f")"
+  assert_contains "$OUT" "sha256 does not match"
+  d=$(ls .git/pantheon/archives/*_database.sql.gz)
+  truncate -s 100 "$d"
+  expect_code 7 git pantheon backup verify --all
+  assert_contains "$OUT" "(truncated)"
+  expect_code 7 git pantheon backup get --element db --to copy.sql.gz
+  [ ! -e copy.sql.gz ] || fail "a corrupt archive was copied out"
+}
+
+test_failed_backup_leaves_no_tag_and_no_archive() {
+  demo_site
+  mv sites/default/files/.ht.sqlite elsewhere.sqlite
+  expect_code 6 git pantheon backup create
+  assert_one_line_error "database"
+  assert_eq "$(git tag -l 'pantheon/backup/*')" "" "tag left behind"
+  assert_eq "$(ls -A .git/pantheon/archives)" "" "archive left behind"
+  assert_eq "$(ls -A .git/pantheon/tmp)" "" "temporary file left behind"
+}
+
+test_bad_input_is_refused_with_nothing_changed() {
+  demo_site
+  expect_code 5 git pantheon backup create --env stage
+  assert_one_line_error "unknown environment 'stage'"
+  expect_code 5 git pantheon backup create --element videos
+  assert_one_line_error "unknown element 'videos'"
+  expect_code 5 git pantheon backup create --keep-for forever
+  expect_code 5 git pantheon backup info nosuch
+  expect_code 5 git pantheon backup info dev@latest
+  assert_contains "$ERR" "hint: make one"
+  assert_eq "$(git tag -l 'pantheon/backup/*')" ""
+  assert_eq "$(ls -A .git/pantheon/archives)" ""
+}
+
+test_prune_removes_only_expired_backups() {
+  demo_site
+  git pantheon backup create --element db -q
+  old=$(git tag -l 'pantheon/backup/dev/*')
+  git pantheon backup create --element db -q
+  # Age the first backup by rewriting its tag with an expiry in the past (git as the tool).
+  git cat-file tag "$old" | sed "s/^expires = .*/expires = '2020-01-01T00:00:00.000000Z'/" >tagobj
+  git update-ref "refs/tags/$old" "$(git mktag <tagobj)"
+  oldfile=$(git cat-file tag "$old" | sed -n "s/^file = '\(.*\)'/\1/p")
+  touch .git/pantheon/archives/stray_orphan.tar.gz
+  expect_code 0 git pantheon backup prune --dry-run
+  assert_contains "$OUT" "would remove $old"
+  assert_contains "$OUT" "stray_orphan.tar.gz"
+  [ -f ".git/pantheon/archives/$oldfile" ] || fail "dry run removed an archive"
+  expect_code 0 git pantheon backup prune
+  assert_eq "$(git tag -l "$old")" "" "expired tag kept"
+  [ ! -e ".git/pantheon/archives/$oldfile" ] || fail "expired archive kept"
+  [ ! -e .git/pantheon/archives/stray_orphan.tar.gz ] || fail "orphan kept"
+  assert_eq "$(git tag -l 'pantheon/backup/*' | wc -l)" "1"
+  expect_code 0 git pantheon backup verify --all
+}
+
+test_two_backups_at_once_are_both_whole() {
+  demo_site
+  git pantheon backup create --element db -q &
+  git pantheon backup create --element db -q &
+  wait %1 || fail "first backup failed"
+  wait %2 || fail "second backup failed"
+  assert_eq "$(git tag -l 'pantheon/backup/dev/*' | wc -l | tr -d ' ')" "2"
+  expect_code 0 git pantheon backup verify --all
+}
+
+test_kill_during_backup_leaves_nothing_and_next_run_works() {
+  demo_site
+  head -c 150000000 /dev/urandom >sites/default/files/big.bin
+  git pantheon backup create --element files -q &
+  pid=$!
+  sleep 0.5
+  kill -9 $pid
+  wait $pid 2>/dev/null || true
+  assert_eq "$(git tag -l 'pantheon/backup/*')" "" "tag after kill"
+  assert_eq "$(ls -A .git/pantheon/archives)" "" "visible archive after kill"
+  rm sites/default/files/big.bin
+  expect_code 0 git pantheon backup create --element files
+  assert_eq "$(ls -A .git/pantheon/tmp)" "" "stale temporary files not cleaned"
+  expect_code 0 git pantheon backup verify --all
+}
+
+run_tests
