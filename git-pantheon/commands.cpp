@@ -17,6 +17,12 @@ const Command kCommands[] = {
      "   or: git pantheon backup verify [<backup>... | --all] [--env E]\n"
      "   or: git pantheon backup prune [--dry-run] [--env E] [--format=text|json]",
      true, run_backup},
+    {"restore", "restore a backup into its own or another environment, safely",
+     "restore <backup> [--to-env E] [--element all|code|db|files]... [--yes] [--no-safety-backup] [--branch NAME]\n"
+     "   or: git pantheon restore --from-files <archive>... [--to-env E] [--element E]... [--yes]\n"
+     "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
+     "   (into live, add --confirm-env live)",
+     true, run_restore},
     {"env", "list environments",
      "env list [--format=text|json]", true, run_env},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},

@@ -29,5 +29,6 @@ int run_version(Context&, Args&);
 int run_init(Context&, Args&);
 int run_env(Context&, Args&);
 int run_backup(Context&, Args&);
+int run_restore(Context&, Args&);
 
 }  // namespace gp::cli

@@ -1,0 +1,86 @@
+// git pantheon restore <backup> | --from-files FILE... | --undo
+#include <iostream>
+
+#include "commands.hpp"
+#include "restore/restore.hpp"
+
+namespace gp::cli {
+
+int run_restore(Context& ctx, Args& args) {
+  auto to_env = args.value("to-env");
+  auto element_args = args.values("element");
+  auto branch = args.value("branch");
+  auto confirm_env = args.value("confirm-env");
+  bool yes = args.flag("yes", 'y');
+  bool no_safety = args.flag("no-safety-backup");
+  bool undo = args.flag("undo");
+  bool from_files = args.flag("from-files");
+  auto ops = args.operands(0, SIZE_MAX);
+
+  const Config& cfg = ctx.config();
+  Repo& repo = ctx.repo();
+  Store store(repo);
+  RestoreSource source;
+  if (undo) {
+    if (!ops.empty() || from_files) args.usage_error("--undo takes no backup");
+    std::string env = to_env.value_or("dev");
+    cfg.env(env);
+    auto safety = latest_safety_backup(repo, env, ctx.progress());
+    if (!safety) throw Error(Exit::bad_input, describe("no safety backup of environment", env, "nothing to undo"));
+    source.backup = *safety;
+    source.label = safety->tag.substr(std::string(kBackupTagPrefix).size());
+  } else if (from_files) {
+    std::vector<fs::path> files;
+    fs::path base = ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd;
+    for (auto& o : ops) files.push_back(fs::path(o).is_absolute() ? fs::path(o) : base / o);
+    if (files.empty()) args.usage_error("--from-files needs at least one archive");
+    source = source_from_files(files);
+  } else {
+    if (ops.size() != 1) args.usage_error(ops.empty() ? "name the backup to restore" : "name one backup");
+    source.backup = resolve_backup(repo, ops[0], ctx.progress());
+    source.label = source.backup->tag.substr(std::string(kBackupTagPrefix).size());
+  }
+
+  RestoreRequest req;
+  req.target_env = to_env.value_or(source.backup ? source.backup->manifest.env : "dev");
+  for (auto& v : element_args)
+    for (auto e : parse_elements(v)) req.elements.push_back(e);
+  req.safety_backup = !no_safety;
+  req.branch = branch.value_or("");
+  cfg.env(req.target_env);
+
+  // Confirmation: what will be replaced, and an explicit yes (and for live, its name).
+  auto plan = describe_restore(cfg, ctx.root(), source, req);
+  bool into_live = req.target_env == "live";
+  if (!yes) {
+    if (!interactive())
+      throw Error(Exit::usage, "restore replaces data and needs confirmation: run it on a terminal or add --yes");
+    std::fprintf(stderr, "Restoring %s into %s:\n", source.label.c_str(), req.target_env.c_str());
+    for (auto& line : plan) std::fprintf(stderr, "  - %s\n", line.c_str());
+    if (!no_safety) std::fprintf(stderr, "  A safety backup of %s is made first ('restore --undo' brings it back).\n", req.target_env.c_str());
+    if (!confirm("Continue?")) throw Error(Exit::usage, "restore cancelled");
+  }
+  if (into_live) {
+    // Pantheon advises against restoring into live: allowed, but deliberately.
+    if (confirm_env != std::optional<std::string>("live")) {
+      if (!interactive())
+        throw Error(Exit::usage, "restoring into live needs --confirm-env live as well as --yes");
+      std::fprintf(stderr, "This replaces the LIVE site. Type 'live' to confirm: ");
+      std::string answer;
+      if (!std::getline(std::cin, answer) || answer != "live") throw Error(Exit::usage, "restore cancelled");
+    }
+  }
+
+  auto lock = store.lock();
+  RestoreResult r = restore(repo, cfg, store, lock, source, req, ctx.progress());
+  auto& out = ctx.out();
+  out << "Restored " << source.label << " into " << req.target_env << ":";
+  for (auto e : r.restored) out << " " << to_string(e);
+  out << "\n";
+  if (!r.branch.empty()) out << "  code is on branch " << r.branch << "\n";
+  if (r.safety)
+    out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
+  return 0;
+}
+
+}  // namespace gp::cli

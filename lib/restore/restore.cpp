@@ -1,0 +1,304 @@
+#include "restore/restore.hpp"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "archive/decompress.hpp"
+#include "archive/tar.hpp"
+#include "db/database.hpp"
+#include "util/signals.hpp"
+
+namespace gp {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : root / p; }
+
+// Guesses the element of an archive from its first entries.
+std::optional<Element> sniff_element(const fs::path& path) {
+  ArchiveReader ar(archive_read_new());
+  archive_read_support_filter_all(ar.get());
+  archive_read_support_format_all(ar.get());
+  if (archive_read_open_filename(ar.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) return std::nullopt;
+  archive_entry* e = nullptr;
+  for (int i = 0; i < 200 && archive_read_next_header(ar.get(), &e) == ARCHIVE_OK; ++i) {
+    const char* name = archive_entry_pathname(e);
+    if (!name) continue;
+    std::string n = name;
+    if (n.rfind("./", 0) == 0) n = n.substr(2);
+    if (n.rfind("files_", 0) == 0 || n.rfind("files/", 0) == 0) return Element::files;
+    if (n.find("/.git/") != std::string::npos || n.rfind(".git/", 0) == 0) return Element::code;
+  }
+  return std::nullopt;
+}
+
+bool has_element(const std::vector<Element>& v, Element e) { return std::find(v.begin(), v.end(), e) != v.end(); }
+
+// The elements to restore: the requested ones (all the source has when none were
+// requested); gp::Error when a requested one is missing from the source.
+std::vector<Element> chosen_elements(const RestoreSource& src, const RestoreRequest& req) {
+  std::vector<Element> available;
+  if (src.backup) available = src.backup->manifest.elements;
+  for (auto& [e, _] : src.files) available.push_back(e);
+  if (req.elements.empty()) return available;
+  for (auto e : req.elements)
+    if (!has_element(available, e))
+      fail(Exit::bad_input, describe("nothing to restore for element", to_string(e), src.label + " has no such archive"));
+  std::vector<Element> out;
+  for (auto e : {Element::code, Element::database, Element::files})
+    if (has_element(req.elements, e)) out.push_back(e);
+  return out;
+}
+
+fs::path source_path(const Store& store, const RestoreSource& src, Element e) {
+  if (src.backup) return store.archive_path(src.backup->manifest.archive(e)->file);
+  for (auto& [el, p] : src.files)
+    if (el == e) return p;
+  throw InternalError("no source for element " + to_string(e));
+}
+
+// Checks every archive to be restored before the target changes.
+void check_sources(const Store& store, const RestoreSource& src, const std::vector<Element>& elements, Progress& progress) {
+  for (auto e : elements) {
+    check_interrupted();
+    if (src.backup) {
+      verify_archive(store, *src.backup->manifest.archive(e), progress);
+      continue;
+    }
+    fs::path p = source_path(store, src, e);
+    if (e == Element::database) {
+      DecompressSource in(p);
+      std::vector<char> buf(1 << 20);
+      while (in.read(buf.data(), buf.size()) > 0) {
+      }
+    } else {
+      check_archive(p, progress);
+    }
+  }
+}
+
+// Gives every file of `tree` the owner of `like` (a restore run as root must not
+// leave the web server's files owned by root).
+void copy_ownership(const fs::path& tree, const struct stat& like) {
+  if (::geteuid() != 0) return;
+  std::error_code ec;
+  ::lchown(tree.c_str(), like.st_uid, like.st_gid);
+  for (auto it = fs::recursive_directory_iterator(tree, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    ::lchown(it->path().c_str(), like.st_uid, like.st_gid);
+}
+
+void restore_files(const Config& config, const EnvConfig& env, const fs::path& root, const fs::path& archive,
+                   Progress& progress) {
+  fs::path dest = anchored(root, env.files);
+  std::error_code ec;
+  bool had_old = fs::exists(fs::symlink_status(dest, ec));
+  // A files directory that is a symlink (e.g. to a mounted volume) is swapped where it really is.
+  fs::path real = had_old ? fs::canonical(dest) : dest.lexically_normal();
+  if (had_old && !fs::is_directory(real, ec))
+    fail(Exit::bad_input, describe("files directory", env.files, "exists but is not a directory"));
+  if (!had_old) make_dirs(real.parent_path(), 0755);
+  struct stat old_st {};
+  if (had_old && ::stat(real.c_str(), &old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", real.string());
+
+  TempDir fresh(real.parent_path(), "." + real.filename().string() + ".gp-new-");
+  progress.start("files", 0);
+  extract_archive(archive, fresh.path(), 1, ExtractLimits{}, progress);
+  progress.finish();
+  ::chmod(fresh.path().c_str(), had_old ? (old_st.st_mode & 07777) : 0755);
+  if (had_old) copy_ownership(fresh.path(), old_st);
+  check_interrupted();
+
+  if (!had_old) {
+    if (::rename(fresh.path().c_str(), real.c_str()) != 0) fail_errno(Exit::internal, "cannot move into place", real.string());
+    fresh.keep();
+    fsync_dir(real.parent_path());
+    return;
+  }
+  // The one instant the files change: old and new trade places.
+  exchange_paths(fresh.path(), real);
+  fsync_dir(real.parent_path());
+  // `fresh` now names the old tree. Regenerable folders the archive left out are
+  // carried over from it, so that restoring does not wipe caches the site relies on.
+  for (auto& pattern : config.files_excludes(env)) {
+    if (pattern.find_first_of("*?[") != std::string::npos) continue;
+    fs::path from = fresh.path() / pattern, to = real / pattern;
+    if (fs::exists(fs::symlink_status(from, ec)) && !fs::exists(fs::symlink_status(to, ec))) {
+      make_dirs(to.parent_path(), 0755);
+      ::rename(from.c_str(), to.c_str());
+    }
+  }
+  // ~TempDir removes the old tree.
+}
+
+void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
+                      Progress& progress) {
+  auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
+  DecompressSource in(archive);
+  progress.start("database", 0);
+  db->load(in, progress);
+  progress.finish();
+}
+
+std::string restore_code(Repo& repo, const RestoreSource& src, const RestoreRequest& req) {
+  if (!src.backup)
+    fail(Exit::bad_input, "restoring code from a loose archive is not supported",
+         "import it with 'git pantheon import code <archive>', or restore --element db --element files");
+  git_oid commit;
+  if (git_oid_fromstr(&commit, src.backup->manifest.commit.c_str()) != 0)
+    fail(Exit::integrity, describe("backup", src.backup->tag, "names an invalid commit"));
+  std::string branch = req.branch.empty() ? "restore/" + src.label : req.branch;
+  git_object* obj = nullptr;
+  if (git_object_lookup(&obj, repo.get(), &commit, GIT_OBJECT_COMMIT) != 0)
+    fail(Exit::bad_input, describe("commit", src.backup->manifest.commit.substr(0, 12), "of the backup is not in this repository"),
+         "fetch it with 'git fetch --tags'");
+  GitObject c(obj);
+  git_reference* ref = nullptr;
+  int rc = git_branch_create(&ref, repo.get(), branch.c_str(), reinterpret_cast<git_commit*>(c.get()), 0);
+  if (rc == GIT_EEXISTS) {
+    auto existing = repo.resolve_commit("refs/heads/" + branch);
+    if (existing && git_oid_equal(&*existing, &commit)) return branch;  // already there
+    fail(Exit::bad_input, describe("branch", branch, "already exists at another commit"), "name another with --branch");
+  }
+  if (rc == GIT_EINVALIDSPEC) fail(Exit::bad_input, describe("invalid branch name", branch));
+  git_check(rc, "cannot create branch '" + branch + "'");
+  GitReference r(ref);
+  return branch;
+}
+
+}  // namespace
+
+void exchange_paths(const fs::path& a, const fs::path& b) {
+  if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0)
+    fail_errno(Exit::internal, "cannot swap directories atomically (renameat2 RENAME_EXCHANGE) at", b.string());
+}
+
+RestoreSource source_from_files(const std::vector<fs::path>& files) {
+  RestoreSource src;
+  src.label = "files";
+  for (auto& f : files) {
+    std::error_code ec;
+    if (!fs::is_regular_file(f, ec)) fail(Exit::bad_input, describe("cannot read archive", f.string(), "no such file"));
+    std::string name = f.filename().string();
+    std::optional<Element> e;
+    if (ends_with(name, "_code.tar.gz")) e = Element::code;
+    else if (ends_with(name, "_database.sql.gz") || ends_with(name, ".sql") || ends_with(name, ".sql.gz") ||
+             ends_with(name, ".sql.zst") || ends_with(name, ".sql.bz2") || ends_with(name, ".sql.xz"))
+      e = Element::database;
+    else if (ends_with(name, "_files.tar.gz")) e = Element::files;
+    else e = sniff_element(f);
+    if (!e)
+      fail(Exit::bad_input, describe("cannot tell what archive", f.string(), "holds"),
+           "name it like Pantheon does (..._code.tar.gz, ..._database.sql.gz, ..._files.tar.gz)");
+    for (auto& [have, p] : src.files)
+      if (have == *e) fail(Exit::bad_input, describe("two " + to_string(*e) + " archives given", p.string() + "' and '" + f.string()));
+    src.files.emplace_back(*e, fs::absolute(f));
+  }
+  if (src.files.empty()) fail(Exit::usage, "no archive files given");
+  return src;
+}
+
+std::vector<std::string> describe_restore(const Config& config, const fs::path& root, const RestoreSource& source,
+                                          const RestoreRequest& request) {
+  const EnvConfig& env = config.env(request.target_env);
+  std::vector<std::string> out;
+  for (auto e : chosen_elements(source, request)) {
+    std::string size;
+    if (source.backup) size = " (" + human_size(source.backup->manifest.archive(e)->size) + " compressed)";
+    switch (e) {
+      case Element::database: out.push_back("database " + env.database.display() + " is replaced" + size); break;
+      case Element::files: out.push_back("files directory " + anchored(root, env.files).string() + " is replaced" + size); break;
+      case Element::code: out.push_back("code is restored into a new branch (nothing checked out changes)"); break;
+    }
+  }
+  return out;
+}
+
+std::optional<Backup> latest_safety_backup(const Repo& repo, const std::string& env, Progress& progress) {
+  for (auto& b : list_backups(repo, progress))
+    if (b.manifest.env == env && b.manifest.initiator == "safety") return b;
+  return std::nullopt;
+}
+
+RestoreResult restore(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                      const RestoreSource& source, const RestoreRequest& req, Progress& progress) {
+  const EnvConfig& env = config.env(req.target_env);
+  fs::path root = repo.workdir();
+  RestoreResult result;
+  auto elements = chosen_elements(source, req);
+  if (elements.empty()) fail(Exit::bad_input, "nothing to restore");
+
+  // 1. Nothing changes before every archive has been read back and checked.
+  check_sources(store, source, elements, progress);
+  if (has_element(elements, Element::database)) open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
+
+  // 2. The safety backup of what is about to be replaced.
+  if (req.safety_backup) {
+    BackupRequest b;
+    b.env = env.name;
+    b.initiator = "safety";
+    b.elements.clear();
+    std::error_code ec;
+    if (has_element(elements, Element::files) && fs::exists(anchored(root, env.files), ec)) b.elements.push_back(Element::files);
+    if (has_element(elements, Element::database) &&
+        (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
+      b.elements.push_back(Element::database);
+    if (!b.elements.empty()) {
+      progress.info("making a safety backup of " + env.name);
+      result.safety = create_backup(repo, config, store, lock, b, progress);
+    }
+  }
+
+  // 3. Each element in turn, each all-or-nothing on its own: the database first (the
+  // likeliest to fail), then the files, then the code. When one fails after another
+  // was restored, the restored ones are put back from the safety backup, so the
+  // environment ends wholly as it was.
+  auto apply = [&](Element e, const RestoreSource& from) {
+    fs::path archive = source_path(store, from, e);
+    switch (e) {
+      case Element::files: restore_files(config, env, root, archive, progress); break;
+      case Element::database: restore_database(env, root, store, archive, progress); break;
+      case Element::code: result.branch = restore_code(repo, from, req); break;
+    }
+  };
+  try {
+    for (auto e : {Element::database, Element::files, Element::code}) {
+      if (!has_element(elements, e)) continue;
+      check_interrupted();
+      apply(e, source);
+      result.restored.push_back(e);
+    }
+  } catch (const Error& err) {
+    std::vector<Element> undo;
+    for (auto e : result.restored)
+      if (e != Element::code) undo.push_back(e);
+    if (undo.empty()) throw;
+    std::string done = to_string(undo.front()) + (undo.size() > 1 ? " and " + to_string(undo.back()) : "");
+    if (!result.safety || err.code() == Exit::interrupted)
+      throw Error(err.code(), std::string(err.what()) + " (after the " + done + " of " + env.name + " was restored)",
+                  result.safety ? "run 'git pantheon restore --undo --to-env " + env.name + "' to go back" : "");
+    RestoreSource back;
+    back.backup = result.safety;
+    back.label = result.safety->tag;
+    try {
+      for (auto e : undo)
+        if (result.safety->manifest.archive(e)) apply(e, back);
+    } catch (const Error& again) {
+      throw Error(err.code(), std::string(err.what()) + "; putting back the " + done + " failed too: " + again.what(),
+                  "restore the safety backup by hand: git pantheon restore " + result.safety->tag + " --yes --no-safety-backup");
+    }
+    throw Error(err.code(), std::string(err.what()) + "; the " + done + " of " + env.name +
+                                " was put back from the safety backup " + result.safety->tag);
+  }
+  return result;
+}
+
+}  // namespace gp

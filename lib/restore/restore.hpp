@@ -1,0 +1,66 @@
+#pragma once
+// Restoring a backup into an environment, safely:
+//  1. every archive is checked (size and sha256 against the manifest, and a full
+//     decompression) before anything of the target changes;
+//  2. a safety backup of the target's current database and files is made (initiator
+//     "safety") unless the caller opts out;
+//  3. files are extracted securely into a new directory beside the live one (same
+//     file system), the target's regenerable folders are carried over, and the two
+//     are exchanged with one renameat2(RENAME_EXCHANGE): the files directory is at
+//     every instant wholly the old one or wholly the new one. The old one is removed
+//     last.
+//  4. the database is loaded by the engine's load(), which leaves the old content in
+//     place when it fails (see lib/db);
+//  5. code is restored into a new branch (never by moving a checked-out branch), or
+//     checked out into the environment's worktree when it has one.
+// The caller holds the store lock.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/backup.hpp"
+
+namespace gp {
+
+// Where the archives come from: a backup in the store, or loose files.
+struct RestoreSource {
+  std::optional<Backup> backup;  // archives in the local store, checked against the manifest
+  // Loose archives by element (no manifest: checked by decompressing them fully).
+  std::vector<std::pair<Element, fs::path>> files;
+  std::string label;  // for messages and the default branch name
+};
+
+// Classifies loose archive files by name (Pantheon's *_code.tar.gz,
+// *_database.sql.gz, *_files.tar.gz, or .sql/.sql.gz/.sql.zst for a database) or,
+// failing that, by content (a tar whose entries start with files_* or hold .git/).
+// gp::Error(bad_input) for a file it cannot place or two files for one element.
+RestoreSource source_from_files(const std::vector<fs::path>& files);
+
+struct RestoreRequest {
+  std::string target_env;          // the environment to restore into
+  std::vector<Element> elements;   // empty: every element the source has
+  bool safety_backup = true;
+  std::string branch;              // code: the branch to create (default restore/<label>)
+};
+
+struct RestoreResult {
+  std::vector<Element> restored;
+  std::optional<Backup> safety;  // the safety backup made first
+  std::string branch;            // code: the branch created (or the worktree updated)
+};
+
+// What a restore would replace, for the confirmation prompt: one line per element.
+std::vector<std::string> describe_restore(const Config& config, const fs::path& root, const RestoreSource& source,
+                                          const RestoreRequest& request);
+
+RestoreResult restore(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                      const RestoreSource& source, const RestoreRequest& request, Progress& progress);
+
+// The newest safety backup of `env` (what `restore --undo` restores).
+std::optional<Backup> latest_safety_backup(const Repo& repo, const std::string& env, Progress& progress);
+
+// Atomically exchanges two paths on one file system (renameat2 RENAME_EXCHANGE);
+// throws gp::Error when the file system cannot do it.
+void exchange_paths(const fs::path& a, const fs::path& b);
+
+}  // namespace gp
