@@ -1,0 +1,21 @@
+#pragma once
+// Copying content (database and/or files) from one environment to another, as
+// Pantheon's "clone content" does: a backup of the source (initiator "clone", kept
+// for safety_keep_for) restored into the target with every restore safety rule
+// (verification, safety backup of the target, atomic swaps). The source is only read.
+#include "restore/restore.hpp"
+
+namespace gp {
+
+struct CloneResult {
+  Backup source_backup;   // the snapshot of `from` that was copied
+  RestoreResult restore;  // what happened to `to` (its safety backup included)
+};
+
+// `elements` holds Element::database and/or Element::files. gp::Error(bad_input)
+// when from == to or an environment is unknown.
+CloneResult clone_content(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                          const std::string& from, const std::string& to, const std::vector<Element>& elements,
+                          Progress& progress);
+
+}  // namespace gp
