@@ -8,7 +8,7 @@
 
 PASSWORD='Pw-$ecret"1 x'   # a password with shell and SQL metacharacters
 
-as_root_mysql() { mariadb --no-defaults -uroot --socket="$MARIADB_SOCKET" "$@"; }
+as_root_mysql() { mariadb --no-defaults --default-character-set=utf8mb4 -uroot --socket="$MARIADB_SOCKET" "$@"; }
 as_pg_super() { psql -X -q -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U "$PG_SUPERUSER" -v ON_ERROR_STOP=1 "$@"; }
 
 # A WordPress-like MariaDB database with a password-protected user.

@@ -8,7 +8,7 @@
 PASSWORD='Restore-Pw-9'
 export GIT_PANTHEON_DB_PASSWORD="$PASSWORD"
 
-my() { mariadb --no-defaults -uroot --socket="$MARIADB_SOCKET" --batch --skip-column-names "$@"; }
+my() { mariadb --no-defaults --default-character-set=utf8mb4 -uroot --socket="$MARIADB_SOCKET" --batch --skip-column-names "$@"; }
 pg() { psql -X -q -At -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U "$PG_SUPERUSER" -v ON_ERROR_STOP=1 "$@"; }
 
 make_my() {  # make_my DB USER
