@@ -11,14 +11,15 @@ export GIT_PANTHEON_DB_PASSWORD="$PASSWORD"
 my() { mariadb --no-defaults --default-character-set=utf8mb4 -uroot --socket="$MARIADB_SOCKET" --batch --skip-column-names "$@"; }
 pg() { psql -X -q -At -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U "$PG_SUPERUSER" -v ON_ERROR_STOP=1 "$@"; }
 
-make_my() {  # make_my DB USER
+make_my() {  # make_my DB USER: a database owned by USER, its objects created by USER (as a site does)
   my <<SQL
 CREATE DATABASE $1 CHARACTER SET utf8mb4;
 CREATE USER IF NOT EXISTS '$2'@'%' IDENTIFIED BY '$PASSWORD';
 GRANT ALL ON \`$1\`.* TO '$2'@'%';
 GRANT ALL ON \`$1\_\_gp%\`.* TO '$2'@'%';
 GRANT CREATE, DROP, PROCESS, RELOAD ON *.* TO '$2'@'%';
-USE $1;
+SQL
+  mariadb --no-defaults --default-character-set=utf8mb4 -u"$2" -p"$PASSWORD" -h127.0.0.1 -P"$MARIADB_PORT" "$1" <<'SQL'
 CREATE TABLE wp_posts (ID INT AUTO_INCREMENT PRIMARY KEY, post_title TEXT, body BLOB);
 CREATE TABLE wp_log (id INT AUTO_INCREMENT PRIMARY KEY, note TEXT);
 CREATE VIEW wp_titles AS SELECT post_title FROM wp_posts;
@@ -92,7 +93,8 @@ SQL
   q="SELECT md5(string_agg(nid || title || encode(data, 'hex'), ',' ORDER BY nid)) FROM node"
   want=$(pg -d p1 -c "$q")
   git pantheon backup create -q --element db
-  pg -d p1 -c "DELETE FROM node WHERE nid < 250" -c "CREATE TABLE extra (x int)"
+  PGPASSWORD=$PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U u_p1 -d p1 \
+    -c "DELETE FROM node WHERE nid < 250" -c "CREATE TABLE extra (x int)"
   expect_code 0 git pantheon restore dev@latest --yes
   assert_eq "$(pg -d p1 -c "$q")" "$want" "content not restored"
   assert_eq "$(pg -d p1 -c "SELECT count(*) FROM titles")" "500"
