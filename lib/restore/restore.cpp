@@ -115,6 +115,21 @@ void restore_files(const Config& config, const EnvConfig& env, const fs::path& r
   progress.finish();
   ::chmod(fresh.path().c_str(), had_old ? (old_st.st_mode & 07777) : 0755);
   if (had_old) copy_ownership(fresh.path(), old_st);
+  // The environment's own SQLite database may live inside the files directory
+  // (Drupal's sites/default/files/.ht.sqlite). Files archives leave it out, so it is
+  // carried into the new tree by hard link: the same inode, so the exchange below
+  // neither loses it nor disturbs a process that has it open.
+  if (had_old && env.database.kind == DbKind::sqlite) {
+    fs::path dbfile = fs::weakly_canonical(anchored(root, env.database.path));
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      fs::path p = dbfile.string() + suffix;
+      if (!path_within(real, p) || !fs::exists(fs::symlink_status(p, ec))) continue;
+      fs::path target = fresh.path() / p.lexically_relative(real);
+      make_dirs(target.parent_path(), 0755);
+      fs::remove(target, ec);
+      if (::link(p.c_str(), target.c_str()) != 0) fail_errno(Exit::internal, "cannot carry the database file over to", target.string());
+    }
+  }
   check_interrupted();
 
   if (!had_old) {
@@ -238,7 +253,12 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
 
   // 1. Nothing changes before every archive has been read back and checked.
   check_sources(store, source, elements, progress);
-  if (has_element(elements, Element::database)) open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
+  // A server that cannot be reached refuses the restore before anything changes; a
+  // SQLite file that does not exist yet is simply created by the load.
+  std::error_code ec;
+  if (has_element(elements, Element::database) &&
+      (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
+    open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
 
   // 2. The safety backup of what is about to be replaced.
   if (req.safety_backup) {
@@ -246,7 +266,6 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
     b.env = env.name;
     b.initiator = "safety";
     b.elements.clear();
-    std::error_code ec;
     if (has_element(elements, Element::files) && fs::exists(anchored(root, env.files), ec)) b.elements.push_back(Element::files);
     if (has_element(elements, Element::database) &&
         (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))

@@ -240,7 +240,8 @@ test_two_backups_at_once_are_both_whole() {
 test_kill_during_backup_leaves_nothing_and_next_run_works() {
   demo_site
   head -c 150000000 /dev/urandom >sites/default/files/big.bin
-  git pantheon backup create --element files -q &
+  # the program itself, not git (killing git would leave its child running)
+  git-pantheon backup create --element files -q &
   pid=$!
   sleep 0.5
   kill -9 $pid

@@ -164,7 +164,7 @@ test_kill_during_files_restore_leaves_old_or_new() {
   echo marker >$FILES/marker.txt
   old_state=$(tree_state $FILES)
   for delay in 0.2 0.5 1.0 1.5; do
-    git pantheon restore dev@latest --yes --no-safety-backup -q >/dev/null 2>&1 &
+    git-pantheon restore dev@latest --yes --no-safety-backup -q >/dev/null 2>&1 &
     pid=$!
     sleep $delay
     kill -9 $pid 2>/dev/null || true
