@@ -21,7 +21,8 @@ FILES=sites/default/files
 
 # A fingerprint of a files tree: names, types, modes, link targets, contents.
 tree_state() {
-  (cd "$1" && find . -path ./styles -prune -o -print0 | sort -z | xargs -0 -n1 sh -c '
+  # regenerable folders (left out of files archives) are not compared
+  (cd "$1" && find . \( -path ./styles -o -path ./css -o -path ./js \) -prune -o -print0 | sort -z | xargs -0 -n1 sh -c '
     p=$1
     if [ -L "$p" ]; then echo "L $p -> $(readlink "$p")"
     elif [ -d "$p" ]; then echo "D $p $(stat -c %a "$p")"
