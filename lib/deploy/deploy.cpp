@@ -1,0 +1,110 @@
+#include "deploy/deploy.hpp"
+
+#include <git2.h>
+
+namespace gp {
+
+unsigned long next_deploy_number(const std::vector<DeployTag>& existing) {
+  unsigned long highest = 0;
+  for (auto& t : existing) highest = std::max(highest, t.number);
+  return highest + 1;
+}
+
+std::string deploy_tag_name(const std::string& env, unsigned long n) {
+  return "pantheon_" + env + "_" + std::to_string(n);
+}
+
+std::optional<std::string> dev_branch(const Repo& repo, const Config& cfg) {
+  auto it = cfg.envs.find(kDevEnv);
+  if (it != cfg.envs.end() && !it->second.branch.empty()) return it->second.branch;
+  return repo.head_branch();
+}
+
+git_oid dev_commit(const Repo& repo, const Config& cfg) {
+  auto branch = dev_branch(repo, cfg);
+  if (!branch) return repo.head_commit();
+  auto c = repo.resolve_commit("refs/heads/" + *branch);
+  if (!c)
+    fail(Exit::bad_input, describe("cannot find dev's branch", *branch, "it has no commit"),
+         "commit to it first, or set 'branch' in [env.dev] of .pantheon.toml");
+  return *c;
+}
+
+std::optional<git_oid> env_commit(const Repo& repo, const Config& cfg, const std::string& env) {
+  if (env == kDevEnv) return dev_commit(repo, cfg);
+  if (auto t = latest_deploy_tag(repo, env)) return t->tag.target;
+  return std::nullopt;
+}
+
+std::string tag_message(const std::string& text) {
+  git_buf buf = GIT_BUF_INIT;
+  git_check(git_message_prettify(&buf, text.c_str(), /*strip_comments=*/0, '#'), "cannot clean up the deploy note");
+  std::string out(buf.ptr, buf.size);
+  git_buf_dispose(&buf);
+  return out;
+}
+
+std::pair<git_oid, std::string> deploy_source(const Repo& repo, const Config& cfg, const DeployRequest& req) {
+  cfg.env(req.env);  // unknown environment: the config's error
+  if (req.env == kDevEnv)
+    fail(Exit::bad_input, describe("cannot deploy to", req.env, "dev runs its branch, it is not deployed to"),
+         "deploy to test or live: git pantheon deploy test");
+  if (req.from) {
+    auto c = repo.resolve_commit(*req.from);
+    if (!c) fail(Exit::bad_input, describe("cannot deploy", *req.from, "no such branch, tag or commit"));
+    return {*c, "--from " + *req.from};
+  }
+  if (req.env == kLiveEnv && cfg.envs.count(kTestEnv)) {
+    auto t = latest_deploy_tag(repo, kTestEnv);
+    if (!t)
+      fail(Exit::bad_input, describe("cannot deploy to", req.env, "nothing has been deployed to test yet"),
+           "deploy to test first (git pantheon deploy test), or use --from");
+    return {t->tag.target, "test (" + t->tag.name + ")"};
+  }
+  auto branch = dev_branch(repo, cfg);
+  return {dev_commit(repo, cfg), branch ? "dev (branch " + *branch + ")" : "dev (HEAD)"};
+}
+
+namespace {
+fs::path worktree_path(const Config& cfg, const EnvConfig& env) {
+  fs::path p(env.worktree);
+  if (p.is_relative()) p = cfg.path.parent_path() / p;
+  return p.lexically_normal();
+}
+}  // namespace
+
+DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const DeployRequest& req) {
+  auto [commit, source] = deploy_source(repo, cfg, req);
+  const EnvConfig& env = cfg.env(req.env);
+  DeployResult r;
+  r.commit = commit;
+  r.source = source;
+  if (!env.worktree.empty()) r.worktree = worktree_path(cfg, env);
+
+  FileLock lock = store.lock();
+  auto existing = deploy_tags(repo, req.env);
+  if (!existing.empty() && git_oid_equal(&existing.back().tag.target, &commit))
+    fail(Exit::nothing_to_do,
+         describe("nothing to deploy to", req.env, existing.back().tag.name + " is already at " + oid_hex(commit).substr(0, 12)),
+         "commit something new on dev first, or deploy another revision with --from");
+  // Refuse before tagging what would stop the worktree update, so a refusal changes nothing.
+  if (r.worktree) check_worktree_placeable(repo, *r.worktree, req.force);
+
+  CommitInfo info = commit_info(repo, commit);
+  std::string note = req.note ? tag_message(*req.note) : std::string();
+  if (note.empty()) note = tag_message("Deploy to " + req.env + ": " + info.subject);
+  r.message = note;
+
+  if (!repo.tag(kInitialTag)) {
+    // Pantheon tags a site's first commit; we tag the first commit of dev's history.
+    r.initialize_commit = first_parent_root(repo, dev_commit(repo, cfg));
+    repo.create_annotated_tag(kInitialTag, r.initialize_commit, tag_message("Initialize site"));
+    r.created_initialize = true;
+  }
+  r.tag = deploy_tag_name(req.env, next_deploy_number(existing));
+  r.tag_oid = repo.create_annotated_tag(r.tag, commit, note);
+  if (r.worktree) r.worktree_change = place_worktree(repo, *r.worktree, commit, req.force);
+  return r;
+}
+
+}  // namespace gp
