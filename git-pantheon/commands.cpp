@@ -9,8 +9,13 @@ const Command kCommands[] = {
     {"init", "write .pantheon.toml, create the local store, install the hooks",
      "init [--framework drupal|wordpress|other] [--site NAME] [--files DIR] [--database URL] [--force]", true,
      run_init},
-    {"env", "list environments",
-     "env list [--format=text|json]", true, run_env},
+    {"env", "list environments; the code log labelled with the environments",
+     "env list [--format=text|json]\n"
+     "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]", true, run_env},
+    {"deploy", "tag the next deploy to test, live or another environment (pantheon_<env>_<N>)",
+     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force]", true, run_deploy},
+    {"checkout", "check out an environment's latest deploy tag (or any tag) into a new branch",
+     "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},
     {"version", "print the version of git-pantheon and of its libraries", "version", false, run_version},
 };

@@ -28,5 +28,7 @@ int run_help(Context&, Args&);
 int run_version(Context&, Args&);
 int run_init(Context&, Args&);
 int run_env(Context&, Args&);
+int run_deploy(Context&, Args&);
+int run_checkout(Context&, Args&);
 
 }  // namespace gp::cli

@@ -1,6 +1,10 @@
 #include "deploy/deploy.hpp"
 
 #include <git2.h>
+#include <string.h>
+
+#include <algorithm>
+#include <map>
 
 namespace gp {
 
@@ -105,6 +109,42 @@ DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const Dep
   r.tag_oid = repo.create_annotated_tag(r.tag, commit, note);
   if (r.worktree) r.worktree_change = place_worktree(repo, *r.worktree, commit, req.force);
   return r;
+}
+
+std::vector<std::string> ordered_env_names(const Config& cfg) {
+  std::vector<std::string> out;
+  for (const char* n : {kDevEnv, kTestEnv, kLiveEnv})
+    if (cfg.envs.count(n)) out.push_back(n);
+  for (auto& [name, env] : cfg.envs)
+    if (name != kDevEnv && name != kTestEnv && name != kLiveEnv) out.push_back(name);
+  return out;
+}
+
+std::vector<CodeLogEntry> code_log(const Repo& repo, const Config& cfg, const std::string& env, size_t limit) {
+  cfg.env(env);
+  auto start = env_commit(repo, cfg, env);
+  if (!start)
+    fail(Exit::bad_input, describe("no code log for", env, "nothing has been deployed there yet"),
+         "deploy first: git pantheon deploy " + env);
+  std::map<std::string, std::vector<std::string>> envs_at, tags_at;  // by commit hex
+  for (auto& name : ordered_env_names(cfg)) {
+    if (name == kDevEnv) continue;
+    if (auto t = latest_deploy_tag(repo, name)) envs_at[oid_hex(t->tag.target)].push_back(name);
+  }
+  for (auto& t : repo.tags()) tags_at[oid_hex(t.target)].push_back(t.name);
+  std::vector<CodeLogEntry> out;
+  for (auto& c : first_parent_log(repo, *start, limit)) {
+    CodeLogEntry e{c, {}, {}};
+    std::string hex = oid_hex(c.oid);
+    if (auto it = envs_at.find(hex); it != envs_at.end()) e.environments = it->second;
+    if (auto it = tags_at.find(hex); it != tags_at.end()) {
+      e.tags = it->second;
+      std::sort(e.tags.begin(), e.tags.end(),
+                [](const std::string& a, const std::string& b) { return ::strverscmp(a.c_str(), b.c_str()) < 0; });
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace gp

@@ -72,6 +72,20 @@ std::pair<git_oid, std::string> deploy_source(const Repo& repo, const Config& cf
 // the error is thrown.
 DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const DeployRequest& req);
 
+struct CodeLogEntry {
+  CommitInfo commit;
+  std::vector<std::string> environments;  // envs whose latest deploy tag is at this commit: dev, test, live, others by name
+  std::vector<std::string> tags;          // every tag that peels to this commit, in version order
+};
+
+// The first-parent log of `env`'s code (dev: its branch; others: their latest
+// deploy tag; gp::Error(bad_input) when never deployed), newest first, at most
+// `limit` commits (0: all), each labelled with the environments at it.
+std::vector<CodeLogEntry> code_log(const Repo& repo, const Config& cfg, const std::string& env, size_t limit);
+
+// Environment names in the order listings show them: dev, test, live, then the others by name.
+std::vector<std::string> ordered_env_names(const Config& cfg);
+
 // Deploy tags in git's message form: `text` with surrounding blank lines and
 // trailing spaces removed and a final newline, as `git tag -a -m` writes it.
 std::string tag_message(const std::string& text);
