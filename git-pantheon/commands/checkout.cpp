@@ -12,40 +12,19 @@ int run_checkout(Context& ctx, Args& args) {
   bool force = args.flag("force", 'f');
   std::string target = args.operands(1, 1)[0];
   Repo& repo = ctx.repo();
-  ctx.root();
 
-  std::string tag_name;
-  git_oid commit{};
-  std::string default_branch;
-  // An environment name wins over a tag of the same name; the config is only
-  // needed (and only has to exist) when the target is not a tag.
-  bool is_env = valid_env_name(target) && fs::exists(ctx.root() / kConfigFileName) && ctx.config().envs.count(target);
-  if (is_env) {
-    if (target == kDevEnv)
-      fail(Exit::bad_input, describe("cannot check out", target, "dev is a branch, not a deploy"),
-           "check out its branch with git checkout");
-    auto t = latest_deploy_tag(repo, target);
-    if (!t)
-      fail(Exit::bad_input, describe("cannot check out", target, "nothing has been deployed there yet"));
-    tag_name = t->tag.name;
-    commit = t->tag.target;
-    default_branch = target + "-" + std::to_string(t->number);
-  } else {
-    if (!repo.tag(target)) fail(Exit::bad_input, describe("no environment or tag named", target));
-    auto c = repo.resolve_commit("refs/tags/" + target);
-    if (!c) fail(Exit::bad_input, describe("cannot check out", target, "the tag does not point at a commit"));
-    tag_name = target;
-    commit = *c;
-    default_branch = target;
-  }
-  std::string name = branch.value_or(default_branch);
+  // The config is only needed (and only has to exist) when the target is an environment.
+  const Config* cfg = fs::exists(ctx.root() / kConfigFileName) ? &ctx.config() : nullptr;
+  CheckoutTarget t = resolve_checkout_target(repo, cfg, target);
+  std::string name = branch.value_or(t.default_branch);
   BranchCheckoutOptions opts;
   opts.reset_existing = force;
   opts.carry_local_changes = force;
-  opts.reflog_message = "git-pantheon: checkout " + tag_name;
-  checkout_new_branch(repo, name, commit, opts);
-  ctx.progress().info("Switched to a new branch '" + name + "' at " + tag_name);
-  ctx.out() << name << " " << oid_hex(commit) << " " << tag_name << "\n";
+  opts.reflog_message = "git-pantheon: checkout " + t.tag;
+  bool reset = checkout_new_branch(repo, name, t.commit, opts);
+  ctx.progress().info(std::string(reset ? "Switched to and reset branch '" : "Switched to a new branch '") + name +
+                      "' at " + t.tag);
+  ctx.out() << name << " " << oid_hex(t.commit) << " " << t.tag << "\n";
   return 0;
 }
 

@@ -100,14 +100,26 @@ DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const Dep
   r.message = note;
 
   if (!repo.tag(kInitialTag)) {
-    // Pantheon tags a site's first commit; we tag the first commit of dev's history.
-    r.initialize_commit = first_parent_root(repo, dev_commit(repo, cfg));
+    // Pantheon tags a site's first commit; we tag the first commit of dev's
+    // first-parent history (of the deployed commit's when dev has no commit).
+    std::optional<git_oid> dev;
+    try {
+      dev = dev_commit(repo, cfg);
+    } catch (const Error&) {
+    }
+    r.initialize_commit = first_parent_root(repo, dev ? *dev : commit);
     repo.create_annotated_tag(kInitialTag, r.initialize_commit, tag_message("Initialize site"));
     r.created_initialize = true;
   }
   r.tag = deploy_tag_name(req.env, next_deploy_number(existing));
   r.tag_oid = repo.create_annotated_tag(r.tag, commit, note);
-  if (r.worktree) r.worktree_change = place_worktree(repo, *r.worktree, commit, req.force);
+  if (r.worktree) {
+    try {
+      r.worktree_change = place_worktree(repo, *r.worktree, commit, req.force);
+    } catch (const Error& e) {
+      throw Error(e.code(), "deployed " + r.tag + " but " + e.what(), e.hint());
+    }
+  }
   return r;
 }
 
@@ -121,7 +133,7 @@ std::vector<std::string> ordered_env_names(const Config& cfg) {
 }
 
 std::vector<CodeLogEntry> code_log(const Repo& repo, const Config& cfg, const std::string& env, size_t limit) {
-  cfg.env(env);
+  if (env != kDevEnv) cfg.env(env);  // dev is the branch even when [env.dev] is missing
   auto start = env_commit(repo, cfg, env);
   if (!start)
     fail(Exit::bad_input, describe("no code log for", env, "nothing has been deployed there yet"),
@@ -145,6 +157,28 @@ std::vector<CodeLogEntry> code_log(const Repo& repo, const Config& cfg, const st
     out.push_back(std::move(e));
   }
   return out;
+}
+
+CheckoutTarget resolve_checkout_target(const Repo& repo, const Config* cfg, const std::string& target) {
+  CheckoutTarget t;
+  if (cfg && cfg->envs.count(target)) {
+    if (target == kDevEnv)
+      fail(Exit::bad_input, describe("cannot check out", target, "dev is a branch, not a deploy"),
+           "check out its branch with git checkout");
+    auto latest = latest_deploy_tag(repo, target);
+    if (!latest) fail(Exit::bad_input, describe("cannot check out", target, "nothing has been deployed there yet"));
+    t.tag = latest->tag.name;
+    t.commit = latest->tag.target;
+    t.default_branch = target + "-" + std::to_string(latest->number);
+    return t;
+  }
+  if (!repo.tag(target)) fail(Exit::bad_input, describe("no environment or tag named", target));
+  auto c = repo.resolve_commit("refs/tags/" + target);
+  if (!c) fail(Exit::bad_input, describe("cannot check out", target, "the tag does not point at a commit"));
+  t.tag = target;
+  t.commit = *c;
+  t.default_branch = target;
+  return t;
 }
 
 }  // namespace gp

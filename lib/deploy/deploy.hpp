@@ -86,6 +86,18 @@ std::vector<CodeLogEntry> code_log(const Repo& repo, const Config& cfg, const st
 // Environment names in the order listings show them: dev, test, live, then the others by name.
 std::vector<std::string> ordered_env_names(const Config& cfg);
 
+struct CheckoutTarget {
+  std::string tag;             // the tag checked out, e.g. "pantheon_live_3"
+  git_oid commit{};            // the commit it peels to
+  std::string default_branch;  // "<env>-<N>" for an environment, else the tag name
+};
+
+// What `checkout <target>` checks out: an environment of `cfg` (its latest deploy
+// tag; an environment name wins over a tag of the same name), else any tag that
+// peels to a commit. `cfg` may be null (no .pantheon.toml): tags only.
+// gp::Error(bad_input) for dev, an environment never deployed, or an unknown name.
+CheckoutTarget resolve_checkout_target(const Repo& repo, const Config* cfg, const std::string& target);
+
 // Deploy tags in git's message form: `text` with surrounding blank lines and
 // trailing spaces removed and a final newline, as `git tag -a -m` writes it.
 std::string tag_message(const std::string& text);

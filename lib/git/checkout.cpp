@@ -150,7 +150,7 @@ WorktreeChange add_worktree(Repo& repo, const fs::path& path, const git_oid& com
 
 }  // namespace
 
-void checkout_new_branch(Repo& repo, const std::string& branch, const git_oid& commit,
+bool checkout_new_branch(Repo& repo, const std::string& branch, const git_oid& commit,
                          const BranchCheckoutOptions& opts) {
   const std::string refname = "refs/heads/" + branch;
   if (git_reference_is_valid_name(refname.c_str()) != 1)
@@ -180,6 +180,7 @@ void checkout_new_branch(Repo& repo, const std::string& branch, const git_oid& c
             "cannot create branch '" + branch + "'", Exit::bad_input);
   GitReference created(ref);
   git_check(git_repository_set_head(repo.get(), refname.c_str()), "cannot point HEAD at '" + branch + "'");
+  return exists;
 }
 
 WorktreeChange place_worktree(Repo& repo, const fs::path& path, const git_oid& commit, bool force) {

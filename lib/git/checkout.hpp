@@ -23,7 +23,8 @@ struct BranchCheckoutOptions {
 // name, a bare repository, uncommitted changes, an existing branch, a branch
 // checked out in another worktree or a checkout conflict all throw
 // gp::Error(bad_input) (not_repo for a bare repository) and change nothing.
-void checkout_new_branch(Repo& repo, const std::string& branch, const git_oid& commit,
+// Returns true when an existing branch was reset, false when one was created.
+bool checkout_new_branch(Repo& repo, const std::string& branch, const git_oid& commit,
                          const BranchCheckoutOptions& opts);
 
 enum class WorktreeChange { created, updated, unchanged };
