@@ -91,4 +91,16 @@ test_existing_branch_refused_unless_force() {
   assert_eq "$(git status --porcelain)" ""
 }
 
+test_checkout_a_tag_without_config() {
+  new_repo
+  echo one >a && commit_all "one"
+  git tag -a -m "release" v1.0
+  echo two >a && commit_all "two"
+  expect_code 0 git pantheon checkout v1.0 -b from-release
+  assert_eq "$(git symbolic-ref HEAD)" "refs/heads/from-release"
+  assert_eq "$(cat a)" "one"
+  expect_code 5 git pantheon checkout v1.0 -b "bad..name"
+  assert_eq "$(git symbolic-ref HEAD)" "refs/heads/from-release"
+}
+
 run_tests

@@ -206,4 +206,27 @@ test_concurrent_deploys_never_share_a_number() {
   assert_eq "$(for t in $(git tag -l 'pantheon_test_*'); do git rev-parse "$t^{commit}"; done | sort -u | wc -l)" "6"
 }
 
+test_concurrent_deploys_of_one_commit_tag_it_once() {
+  new_site
+  local i codes=""
+  for i in 1 2 3 4 5; do
+    (
+      set +e
+      git pantheon deploy test >/dev/null 2>&1
+      echo $? >"rc$i"
+    ) &
+  done
+  wait
+  for i in 1 2 3 4 5; do codes="$codes$(cat "rc$i")"; done
+  assert_eq "$(printf '%s' "$codes" | fold -w1 | sort | tr -d '\n')" "09999" "exit codes"
+  assert_eq "$(git tag -l 'pantheon_test_*')" "pantheon_test_1"
+}
+
+test_man_page_installed() {
+  OUT=$(MANPAGER=cat PAGER=cat MANWIDTH=80 man git-pantheon-deploy 2>&1) || fail "man git-pantheon-deploy: $OUT"
+  assert_contains "$OUT" "pantheon.initialize"
+  OUT=$(MANPAGER=cat PAGER=cat MANWIDTH=80 man git-pantheon-checkout 2>&1) || fail "man git-pantheon-checkout: $OUT"
+  assert_contains "$OUT" "--force"
+}
+
 run_tests
