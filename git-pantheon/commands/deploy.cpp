@@ -20,6 +20,7 @@ int run_deploy(Context& ctx, Args& args) {
   DeployResult r = deploy(repo, cfg, store, req);
   if (r.created_initialize)
     ctx.progress().info("created " + std::string(kInitialTag) + " at " + oid_hex(r.initialize_commit).substr(0, 12));
+  if (!r.tagged) ctx.progress().info(r.tag + " was already at this commit: only the worktree was moved");
   CommitInfo c = commit_info(repo, r.commit);
   ctx.out() << r.tag << " " << oid_hex(r.commit) << " " << c.subject << "\n";
   if (r.worktree) {

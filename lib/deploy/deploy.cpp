@@ -87,10 +87,21 @@ DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const Dep
 
   FileLock lock = store.lock();
   auto existing = deploy_tags(repo, req.env);
-  if (!existing.empty() && git_oid_equal(&existing.back().tag.target, &commit))
-    fail(Exit::nothing_to_do,
-         describe("nothing to deploy to", req.env, existing.back().tag.name + " is already at " + oid_hex(commit).substr(0, 12)),
-         "commit something new on dev first, or deploy another revision with --from");
+  if (!existing.empty() && git_oid_equal(&existing.back().tag.target, &commit)) {
+    auto wt_head = r.worktree ? worktree_head(repo, *r.worktree) : std::nullopt;
+    if (!r.worktree || (wt_head && git_oid_equal(&*wt_head, &commit)))
+      fail(Exit::nothing_to_do,
+           describe("nothing to deploy to", req.env,
+                    existing.back().tag.name + " is already at " + oid_hex(commit).substr(0, 12)),
+           "commit something new on dev first, or deploy another revision with --from");
+    // Tagged already, but the worktree lags behind: finish that part of the deploy.
+    r.tag = existing.back().tag.name;
+    r.tag_oid = existing.back().tag.tag_oid;
+    r.message = existing.back().tag.message;
+    r.tagged = false;
+    r.worktree_change = place_worktree(repo, *r.worktree, commit, req.force);
+    return r;
+  }
   // Refuse before tagging what would stop the worktree update, so a refusal changes nothing.
   if (r.worktree) check_worktree_placeable(repo, *r.worktree, req.force);
 

@@ -47,7 +47,8 @@ struct DeployRequest {
 };
 
 struct DeployResult {
-  std::string tag;                  // the new tag, e.g. "pantheon_test_4"
+  std::string tag;                  // the new tag, e.g. "pantheon_test_4" (or the existing one, see `tagged`)
+  bool tagged = true;               // false: the env was tagged at the commit already, only its worktree moved
   git_oid tag_oid{};
   git_oid commit{};
   std::string source;               // what was deployed: "dev (branch main)", "test (pantheon_test_4)", "--from hotfix"
@@ -66,10 +67,12 @@ std::pair<git_oid, std::string> deploy_source(const Repo& repo, const Config& cf
 // Deploys (see the header comment). Holds the store lock while choosing N and
 // writing the tag, so concurrent deploys never pick the same number. Creates
 // `pantheon.initialize` first when it does not exist, at the root commit of the
-// dev branch's first-parent history. gp::Error(nothing_to_do) when the env's
-// latest deploy tag already points at the commit. The worktree is moved after
-// the tag is written; when that fails the tag stays (the deploy happened) and
-// the error is thrown.
+// dev branch's first-parent history. When the env's latest deploy tag already
+// points at the commit: gp::Error(nothing_to_do), unless the env's worktree is
+// not at that commit (a previous update failed or it was removed), which is then
+// moved there without a new tag (result.tagged false). The worktree is moved
+// after the tag is written; when that fails the tag stays (the deploy happened)
+// and the error, naming the tag, is thrown.
 DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const DeployRequest& req);
 
 struct CodeLogEntry {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <vector>
 
 namespace gp {
 
@@ -17,14 +18,30 @@ GitTree commit_tree(git_repository* repo, const git_oid& commit) {
   return GitTree(t);
 }
 
-bool tracked_changes(git_repository* repo) {
+// Paths of tracked files with staged or unstaged changes (untracked files ignored).
+std::vector<std::string> tracked_changes(git_repository* repo) {
   git_status_options opts = GIT_STATUS_OPTIONS_INIT;
   opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
   opts.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
   git_status_list* list = nullptr;
   git_check(git_status_list_new(&list, repo, &opts), "cannot read the work tree status");
   GitStatusList l(list);
-  return git_status_list_entrycount(l.get()) > 0;
+  std::vector<std::string> out;
+  size_t n = git_status_list_entrycount(l.get());
+  for (size_t i = 0; i < n; ++i) {
+    const git_status_entry* e = git_status_byindex(l.get(), i);
+    const git_diff_delta* d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+    const char* path = d ? (d->new_file.path ? d->new_file.path : d->old_file.path) : nullptr;
+    out.push_back(path ? path : "?");
+  }
+  return out;
+}
+
+// "'a.txt'", "'a.txt' and 2 more".
+std::string name_paths(const std::vector<std::string>& paths) {
+  std::string s = "'" + paths.front() + "'";
+  if (paths.size() > 1) s += " and " + std::to_string(paths.size() - 1) + " more";
+  return s;
 }
 
 // Checks `tree` out into `repo`'s work tree and index, SAFE (refuses to
@@ -104,8 +121,10 @@ void refuse_foreign_path(const fs::path& path) {
 }
 
 void refuse_dirty(git_repository* wrepo, const fs::path& path) {
-  if (tracked_changes(wrepo))
-    fail(Exit::bad_input, describe("cannot update worktree", path.string(), "it has local modifications"),
+  auto changed = tracked_changes(wrepo);
+  if (!changed.empty())
+    fail(Exit::bad_input,
+         describe("cannot update worktree", path.string(), "it has local modifications to " + name_paths(changed)),
          "commit or discard them there, or use --force to discard them");
 }
 
@@ -167,9 +186,13 @@ bool checkout_new_branch(Repo& repo, const std::string& branch, const git_oid& c
   bool is_head = head && *head == branch;
   if (exists && !is_head && git_branch_is_checked_out(existing_ref.get()) == 1)
     fail(Exit::bad_input, describe("cannot reset branch", branch, "it is checked out in another worktree"));
-  if (!opts.carry_local_changes && tracked_changes(repo.get()))
-    fail(Exit::bad_input, "your local changes would be overwritten by checkout: the work tree has uncommitted changes",
-         "commit or stash them first (or --force to carry them over where they do not conflict)");
+  if (!opts.carry_local_changes) {
+    auto changed = tracked_changes(repo.get());
+    if (!changed.empty())
+      fail(Exit::bad_input, "your local changes to " + name_paths(changed) + " would be overwritten by checkout",
+           "commit your changes or stash them before you switch branches "
+           "(--force carries them over where they do not conflict)");
+  }
 
   GitTree tree = commit_tree(repo.get(), commit);
   checkout_tree(repo.get(), tree, /*force=*/false, branch);
@@ -197,7 +220,7 @@ WorktreeChange place_worktree(Repo& repo, const fs::path& path, const git_oid& c
   git_repository* wr = nullptr;
   git_check(git_repository_open_from_worktree(&wr, wt.get()), "cannot open worktree '" + path.string() + "'");
   GitRepository wrepo(wr);
-  bool dirty = tracked_changes(wrepo.get());
+  bool dirty = !tracked_changes(wrepo.get()).empty();
   if (dirty && !force) refuse_dirty(wrepo.get(), path);
   git_reference* href = nullptr;
   bool detached_there = false;
@@ -224,6 +247,17 @@ void check_worktree_placeable(Repo& repo, const fs::path& path, bool force) {
   git_check(git_repository_open_from_worktree(&wr, wt.get()), "cannot open worktree '" + path.string() + "'");
   GitRepository wrepo(wr);
   refuse_dirty(wrepo.get(), path);
+}
+
+std::optional<git_oid> worktree_head(Repo& repo, const fs::path& path) {
+  GitWorktree wt = find_worktree(repo.get(), path);
+  if (!wt || git_worktree_validate(wt.get()) != 0) return std::nullopt;
+  git_repository* wr = nullptr;
+  if (git_repository_open_from_worktree(&wr, wt.get()) != 0) return std::nullopt;
+  GitRepository wrepo(wr);
+  git_oid oid;
+  if (git_reference_name_to_id(&oid, wrepo.get(), "HEAD") != 0) return std::nullopt;
+  return oid;
 }
 
 }  // namespace gp

@@ -2,6 +2,7 @@
 // Moving work trees between commits through libgit2, never losing local work:
 // checking a commit out into a new (or reset) branch of the current work tree,
 // and placing a linked worktree (git worktree) at a commit with a detached HEAD.
+#include <optional>
 #include <string>
 
 #include "git/repo.hpp"
@@ -37,6 +38,10 @@ enum class WorktreeChange { created, updated, unchanged };
 // A path that exists and is not an empty folder nor a worktree of `repo` is
 // refused with gp::Error(bad_input).
 WorktreeChange place_worktree(Repo& repo, const fs::path& path, const git_oid& commit, bool force);
+
+// The commit HEAD of the linked worktree at `path` is at; nullopt when there is
+// no valid worktree of `repo` there or its HEAD has no commit.
+std::optional<git_oid> worktree_head(Repo& repo, const fs::path& path);
 
 // Throws what place_worktree() would refuse with before changing anything (a
 // foreign path, local modifications without `force`), so callers can check first.

@@ -58,7 +58,7 @@ test_dirty_tree_is_refused_and_nothing_changes() {
   new_site
   echo "my work" >>app.txt
   expect_code 5 git pantheon checkout live
-  assert_one_line_error "local changes would be overwritten"
+  assert_one_line_error "your local changes to 'app.txt' would be overwritten by checkout"
   assert_eq "$(git symbolic-ref HEAD)" "refs/heads/main"
   assert_eq "$(git branch --list live-2)" ""
   assert_eq "$(cat app.txt)" "v3

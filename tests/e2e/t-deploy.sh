@@ -190,6 +190,31 @@ test_worktree_created_updated_and_protected() {
   git fsck --no-progress >/dev/null 2>&1 || fail "git fsck failed"
 }
 
+test_worktree_update_that_failed_after_tagging_is_finished_later() {
+  new_site ../site-test
+  git pantheon deploy test >/dev/null
+  echo "new page" >page.php
+  commit_all "add page"
+  echo "uploaded by hand" >../site-test/page.php
+  expect_code 5 git pantheon deploy test
+  assert_one_line_error "deployed pantheon_test_2 but"
+  assert_eq "$(git rev-parse pantheon_test_2^{commit})" "$(git rev-parse HEAD)"
+  assert_eq "$(git -C ../site-test rev-parse HEAD)" "$(git rev-parse pantheon_test_1^{commit})"
+  assert_eq "$(cat ../site-test/page.php)" "uploaded by hand"
+  # Retrying is not "nothing to deploy": the worktree still has to move.
+  expect_code 5 git pantheon deploy test
+  expect_code 0 git pantheon deploy test --force
+  assert_contains "$ERR" "only the worktree was moved"
+  assert_eq "$(git tag -l 'pantheon_test_*' | sort | tr '\n' ' ')" "pantheon_test_1 pantheon_test_2 "
+  assert_eq "$(git -C ../site-test rev-parse HEAD)" "$(git rev-parse HEAD)"
+  assert_eq "$(cat ../site-test/page.php)" "new page"
+  expect_code 9 git pantheon deploy test
+  rm -rf ../site-test
+  expect_code 0 git pantheon deploy test
+  assert_eq "$(git -C ../site-test rev-parse HEAD)" "$(git rev-parse HEAD)"
+  assert_eq "$(git tag -l 'pantheon_test_*' | wc -l)" "2"
+}
+
 test_concurrent_deploys_never_share_a_number() {
   new_site
   local i
