@@ -1,9 +1,10 @@
 // git pantheon deploy <env>: tag the code an environment is to run as the next
 // pantheon_<env>_<N> and move the environment's worktree there (lib/deploy).
+#include "deploy/deploy.hpp"
+
 #include <iostream>
 
 #include "commands.hpp"
-#include "deploy/deploy.hpp"
 
 namespace gp::cli {
 
@@ -20,7 +21,10 @@ int run_deploy(Context& ctx, Args& args) {
   DeployResult r = deploy(repo, cfg, store, req);
   if (r.created_initialize)
     ctx.progress().info("created " + std::string(kInitialTag) + " at " + oid_hex(r.initialize_commit).substr(0, 12));
-  if (!r.tagged) ctx.progress().info(r.tag + " was already at this commit: only the worktree was moved");
+  if (!r.tagged)
+    ctx.progress().info(r.tag + " was already at this commit: only the worktree was moved");
+  else
+    ctx.progress().info("deployed " + r.source + " to " + req.env);
   CommitInfo c = commit_info(repo, r.commit);
   ctx.out() << r.tag << " " << oid_hex(r.commit) << " " << c.subject << "\n";
   if (r.worktree) {

@@ -106,8 +106,9 @@ int env_code_log(Context& ctx, Args& args) {
   }
   for (auto& e : log) {
     std::string labels = e.environments.empty() ? "-" : "[" + join(e.environments, ",") + "]";
-    ctx.out() << e.commit.short_id << " " << git_time_iso8601(e.commit.author_time, e.commit.author_offset).substr(0, 10)
-              << " " << labels << " " << e.commit.subject << "\n";
+    ctx.out() << e.commit.short_id << " "
+              << git_time_iso8601(e.commit.author_time, e.commit.author_offset).substr(0, 10) << " " << labels << " "
+              << e.commit.subject << "\n";
   }
   return 0;
 }

@@ -78,14 +78,16 @@ fs::path worktree_path(const Config& cfg, const EnvConfig& env) {
 }  // namespace
 
 DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const DeployRequest& req) {
-  auto [commit, source] = deploy_source(repo, cfg, req);
   const EnvConfig& env = cfg.env(req.env);
+  // Locked before reading any tag: live's source is test's latest tag, which a
+  // concurrent deploy to test may be writing.
+  FileLock lock = store.lock();
+  auto [commit, source] = deploy_source(repo, cfg, req);
   DeployResult r;
   r.commit = commit;
   r.source = source;
   if (!env.worktree.empty()) r.worktree = worktree_path(cfg, env);
 
-  FileLock lock = store.lock();
   auto existing = deploy_tags(repo, req.env);
   if (!existing.empty() && git_oid_equal(&existing.back().tag.target, &commit)) {
     auto wt_head = r.worktree ? worktree_head(repo, *r.worktree) : std::nullopt;

@@ -47,8 +47,8 @@ struct DeployRequest {
 };
 
 struct DeployResult {
-  std::string tag;                  // the new tag, e.g. "pantheon_test_4" (or the existing one, see `tagged`)
-  bool tagged = true;               // false: the env was tagged at the commit already, only its worktree moved
+  std::string tag;     // the new tag, e.g. "pantheon_test_4" (or the existing one, see `tagged`)
+  bool tagged = true;  // false: the env was tagged at the commit already, only its worktree moved
   git_oid tag_oid{};
   git_oid commit{};
   std::string source;               // what was deployed: "dev (branch main)", "test (pantheon_test_4)", "--from hotfix"
@@ -77,8 +77,9 @@ DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const Dep
 
 struct CodeLogEntry {
   CommitInfo commit;
-  std::vector<std::string> environments;  // envs whose latest deploy tag is at this commit: dev, test, live, others by name
-  std::vector<std::string> tags;          // every tag that peels to this commit, in version order
+  std::vector<std::string>
+      environments;               // envs whose latest deploy tag is at this commit: dev, test, live, others by name
+  std::vector<std::string> tags;  // every tag that peels to this commit, in version order
 };
 
 // The first-parent log of `env`'s code (dev: its branch; others: their latest

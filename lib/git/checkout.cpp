@@ -115,8 +115,8 @@ void refuse_foreign_path(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(path, ec))) return;
   if (fs::is_symlink(fs::symlink_status(path, ec)) || !fs::is_directory(path, ec) || !fs::is_empty(path, ec))
-    fail(Exit::bad_input, describe("cannot create worktree", path.string(),
-                                   "it exists and is not a worktree of this repository"),
+    fail(Exit::bad_input,
+         describe("cannot create worktree", path.string(), "it exists and is not a worktree of this repository"),
          "remove it, or point 'worktree' in .pantheon.toml elsewhere");
 }
 
@@ -163,7 +163,8 @@ WorktreeChange add_worktree(Repo& repo, const fs::path& path, const git_oid& com
   git_repository* wr = nullptr;
   git_check(git_repository_open_from_worktree(&wr, w.get()), "cannot open worktree '" + path.string() + "'");
   GitRepository wrepo(wr);
-  git_check(git_repository_set_head_detached(wrepo.get(), &commit), "cannot detach HEAD of worktree '" + path.string() + "'");
+  git_check(git_repository_set_head_detached(wrepo.get(), &commit),
+            "cannot detach HEAD of worktree '" + path.string() + "'");
   return WorktreeChange::created;
 }
 
@@ -232,7 +233,8 @@ WorktreeChange place_worktree(Repo& repo, const fs::path& path, const git_oid& c
   if (detached_there && !dirty) return WorktreeChange::unchanged;
   GitTree tree = commit_tree(wrepo.get(), commit);
   checkout_tree(wrepo.get(), tree, force, path.string());
-  git_check(git_repository_set_head_detached(wrepo.get(), &commit), "cannot move HEAD of worktree '" + path.string() + "'");
+  git_check(git_repository_set_head_detached(wrepo.get(), &commit),
+            "cannot move HEAD of worktree '" + path.string() + "'");
   return WorktreeChange::updated;
 }
 

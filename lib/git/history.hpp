@@ -11,11 +11,11 @@ namespace gp {
 
 struct CommitInfo {
   git_oid oid{};
-  std::string short_id;      // the shortest unique abbreviation (at least 7 digits), as git prints it
-  std::string author;        // "Name <email>"
-  int64_t author_time = 0;   // seconds since the epoch
-  int author_offset = 0;     // minutes east of UTC
-  std::string subject;       // the first line of the message
+  std::string short_id;     // the shortest unique abbreviation (at least 7 digits), as git prints it
+  std::string author;       // "Name <email>"
+  int64_t author_time = 0;  // seconds since the epoch
+  int author_offset = 0;    // minutes east of UTC
+  std::string subject;      // the first line of the message
 };
 
 // Reads one commit; gp::Error(bad_input) when `oid` is not a commit in `repo`.

@@ -1,7 +1,8 @@
 // Deploy tag numbering and messages, against repositories written by the real git.
+#include "deploy/deploy.hpp"
+
 #include <gtest/gtest.h>
 
-#include "deploy/deploy.hpp"
 #include "fixture.hpp"
 
 namespace gp {
@@ -41,7 +42,7 @@ TEST(DeployMessage, CleansUpLikeGitTag) {
 TEST_F(DeployTest, NumbersNumericallyPastNine) {
   fs::path repo_dir = make_repo("site", {{"a.txt", "a"}});
   for (auto n : {"1", "2", "9"}) run({"git", "tag", "-a", "-m", "x", std::string("pantheon_test_") + n}, repo_dir);
-  run({"git", "tag", "pantheon_test_05"}, repo_dir);   // leading zero: not a deploy tag
+  run({"git", "tag", "pantheon_test_05"}, repo_dir);     // leading zero: not a deploy tag
   run({"git", "tag", "pantheon_testing_40"}, repo_dir);  // another environment's prefix
   Repo repo = Repo::open(repo_dir);
   auto tags = deploy_tags(repo, "test");

@@ -1,8 +1,9 @@
 // Branch checkout, linked worktrees and first-parent history, judged by the real git.
+#include "git/checkout.hpp"
+
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
-#include "git/checkout.hpp"
 #include "git/history.hpp"
 
 namespace gp {
