@@ -30,5 +30,7 @@ int run_init(Context&, Args&);
 int run_env(Context&, Args&);
 int run_backup(Context&, Args&);
 int run_restore(Context&, Args&);
+int run_deploy(Context&, Args&);
+int run_checkout(Context&, Args&);
 
 }  // namespace gp::cli

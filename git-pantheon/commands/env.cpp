@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "deploy/tags.hpp"
+#include "deploy/deploy.hpp"
 #include "util/json.hpp"
 
 namespace gp::cli {
@@ -67,12 +67,59 @@ int env_list(Context& ctx, Args& args) {
   return 0;
 }
 
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+int env_code_log(Context& ctx, Args& args) {
+  Format fmt = ctx.format(args);
+  std::string env = args.value("env").value_or(kDevEnv);
+  size_t limit = 20;
+  if (auto n = args.value("max-count", 'n')) {
+    char* end = nullptr;
+    unsigned long v = std::strtoul(n->c_str(), &end, 10);
+    if (n->empty() || *end != '\0' || (*n)[0] == '-') args.usage_error("-n needs a number, not '" + *n + "'");
+    limit = v;
+  }
+  args.operands(0, 0);
+  auto log = code_log(ctx.repo(), ctx.config(), env, limit);
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_array();
+    for (auto& e : log) {
+      j.begin_object()
+          .field("commit", oid_hex(e.commit.oid))
+          .field("author", e.commit.author)
+          .field("date", git_time_iso8601(e.commit.author_time, e.commit.author_offset))
+          .field("subject", e.commit.subject);
+      j.key("environments").begin_array();
+      for (auto& n : e.environments) j.value(n);
+      j.end_array().key("tags").begin_array();
+      for (auto& t : e.tags) j.value(t);
+      j.end_array().end_object();
+    }
+    j.end_array();
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
+  for (auto& e : log) {
+    std::string labels = e.environments.empty() ? "-" : "[" + join(e.environments, ",") + "]";
+    ctx.out() << e.commit.short_id << " "
+              << git_time_iso8601(e.commit.author_time, e.commit.author_offset).substr(0, 10) << " " << labels << " "
+              << e.commit.subject << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_env(Context& ctx, Args& args) {
   auto sub = args.subcommand();
   if (!sub) args.usage_error("missing subcommand");
   if (*sub == "list") return env_list(ctx, args);
+  if (*sub == "code-log") return env_code_log(ctx, args);
   args.usage_error("unknown subcommand 'env " + *sub + "'");
 }
 
