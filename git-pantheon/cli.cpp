@@ -237,6 +237,24 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 
 bool interactive() { return ::isatty(0) == 1 && ::isatty(2) == 1; }
 
+void require_confirmation(const std::string& title, const std::vector<std::string>& plan, const std::string& env,
+                          bool yes, const std::optional<std::string>& confirm_env) {
+  if (!yes) {
+    if (!interactive()) throw Error(Exit::usage, "this replaces data and needs confirmation: run it on a terminal or add --yes");
+    std::fprintf(stderr, "%s\n", title.c_str());
+    for (auto& line : plan) std::fprintf(stderr, "  - %s\n", line.c_str());
+    if (!confirm("Continue?")) throw Error(Exit::usage, "cancelled");
+  }
+  // Pantheon advises against replacing live's content: allowed, but deliberately.
+  if (env == "live" && confirm_env != std::optional<std::string>("live")) {
+    if (!interactive()) throw Error(Exit::usage, "replacing live's content needs --confirm-env live as well as --yes");
+    std::fprintf(stderr, "This replaces the LIVE site's content. Type 'live' to confirm: ");
+    std::fflush(stderr);
+    std::string answer;
+    if (!std::getline(std::cin, answer) || answer != "live") throw Error(Exit::usage, "cancelled");
+  }
+}
+
 bool confirm(const std::string& question) {
   if (!interactive()) return false;
   std::fprintf(stderr, "%s [y/N] ", question.c_str());

@@ -81,6 +81,13 @@ class Context {
 // Prints rows as left-aligned columns two spaces apart (the first row is the header).
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
 
+// Confirmation before replacing an environment's content: prints `title` and the
+// `plan` lines and asks on a terminal unless `yes`; without a terminal `yes` is
+// required. Replacing live also needs `confirm_env` == "live" (or the name typed).
+// Throws gp::Error(Exit::usage) when not confirmed.
+void require_confirmation(const std::string& title, const std::vector<std::string>& plan, const std::string& env,
+                          bool yes, const std::optional<std::string>& confirm_env);
+
 // Asks a yes/no question on the terminal; false without a terminal.
 bool confirm(const std::string& question);
 // True when standard input and standard error are terminals.

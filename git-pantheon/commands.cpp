@@ -23,11 +23,13 @@ const Command kCommands[] = {
      "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
      "   (into live, add --confirm-env live)",
      true, run_restore},
-    {"env", "list environments; show the code log labelled with them",
+    {"env", "list environments, show the code log labelled with them, clone content between them",
      "env list [--format=text|json]\n"
-     "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]", true, run_env},
+     "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]\n"
+     "   or: git pantheon env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]",
+     true, run_env},
     {"deploy", "deploy to test, live or another environment: the next tag pantheon_<env>_<N>",
-     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force]", true, run_deploy},
+     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--sync-content [--yes] [--confirm-env E]]", true, run_deploy},
     {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
      "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "restore/clone.hpp"
 
 namespace gp::cli {
 
@@ -12,12 +13,31 @@ int run_deploy(Context& ctx, Args& args) {
   DeployRequest req;
   req.note = args.value("note", 'm');
   req.from = args.value("from");
+  auto confirm_env = args.value("confirm-env");
   req.force = args.flag("force", 'f');
+  bool sync = args.flag("sync-content");
+  bool yes = args.flag("yes", 'y');
   auto ops = args.operands(1, 1);
   req.env = ops[0];
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
   Store store(repo);
+  if (sync) {
+    // Pantheon's "clone the database and files from live" on a deploy to test: a
+    // snapshot of live restored into the target with every restore safety rule.
+    if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
+    const EnvConfig& target = cfg.env(req.env);
+    cfg.env("live");
+    require_confirmation("Deploying to " + target.name + " with content from live:",
+                         {"database " + target.database.display() + " is replaced by live's",
+                          "files directory " + target.files + " is replaced by live's",
+                          "a safety backup of " + target.name + " is made first"},
+                         target.name, yes, confirm_env);
+    auto lock = store.lock();
+    CloneResult c = clone_content(repo, cfg, store, lock, "live", target.name, {Element::database, Element::files},
+                                  ctx.progress());
+    ctx.progress().info("cloned live's content into " + target.name + " (snapshot " + c.source_backup.tag + ")");
+  }
   DeployResult r = deploy(repo, cfg, store, req);
   if (r.created_initialize)
     ctx.progress().info("created " + std::string(kInitialTag) + " at " + oid_hex(r.initialize_commit).substr(0, 12));

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "restore/clone.hpp"
 #include "deploy/deploy.hpp"
 #include "util/json.hpp"
 
@@ -115,11 +116,42 @@ int env_code_log(Context& ctx, Args& args) {
 
 }  // namespace
 
+// env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]
+int env_clone_content(Context& ctx, Args& args) {
+  bool db_only = args.flag("db-only");
+  bool files_only = args.flag("files-only");
+  auto confirm_env = args.value("confirm-env");
+  bool yes = args.flag("yes", 'y');
+  auto ops = args.operands(2, 2);
+  if (db_only && files_only) args.usage_error("--db-only and --files-only exclude each other");
+  std::vector<Element> elements;
+  if (!files_only) elements.push_back(Element::database);
+  if (!db_only) elements.push_back(Element::files);
+  const Config& cfg = ctx.config();
+  if (ops[0] == ops[1]) throw Error(Exit::bad_input, describe("cannot clone content of", ops[0], "into itself"));
+  const EnvConfig& from = cfg.env(ops[0]);
+  const EnvConfig& to = cfg.env(ops[1]);
+  std::vector<std::string> plan;
+  if (!files_only) plan.push_back("database " + to.database.display() + " is replaced by " + from.name + "'s");
+  if (!db_only) plan.push_back("files directory " + to.files + " is replaced by " + from.name + "'s");
+  plan.push_back("a safety backup of " + to.name + " is made first ('restore --undo --to-env " + to.name + "' brings it back)");
+  require_confirmation("Cloning content of " + from.name + " into " + to.name + ":", plan, to.name, yes, confirm_env);
+  Store store(ctx.repo());
+  auto lock = store.lock();
+  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from.name, to.name, elements, ctx.progress());
+  ctx.out() << "Cloned";
+  for (auto e : r.restore.restored) ctx.out() << " " << to_string(e);
+  ctx.out() << " of " << from.name << " into " << to.name << " (snapshot " << r.source_backup.tag << ")\n";
+  if (r.restore.safety) ctx.out() << "  safety backup " << r.restore.safety->tag << "\n";
+  return 0;
+}
+
 int run_env(Context& ctx, Args& args) {
   auto sub = args.subcommand();
   if (!sub) args.usage_error("missing subcommand");
   if (*sub == "list") return env_list(ctx, args);
   if (*sub == "code-log") return env_code_log(ctx, args);
+  if (*sub == "clone-content") return env_clone_content(ctx, args);
   args.usage_error("unknown subcommand 'env " + *sub + "'");
 }
 

@@ -49,27 +49,9 @@ int run_restore(Context& ctx, Args& args) {
   req.branch = branch.value_or("");
   cfg.env(req.target_env);
 
-  // Confirmation: what will be replaced, and an explicit yes (and for live, its name).
   auto plan = describe_restore(cfg, ctx.root(), source, req);
-  bool into_live = req.target_env == "live";
-  if (!yes) {
-    if (!interactive())
-      throw Error(Exit::usage, "restore replaces data and needs confirmation: run it on a terminal or add --yes");
-    std::fprintf(stderr, "Restoring %s into %s:\n", source.label.c_str(), req.target_env.c_str());
-    for (auto& line : plan) std::fprintf(stderr, "  - %s\n", line.c_str());
-    if (!no_safety) std::fprintf(stderr, "  A safety backup of %s is made first ('restore --undo' brings it back).\n", req.target_env.c_str());
-    if (!confirm("Continue?")) throw Error(Exit::usage, "restore cancelled");
-  }
-  if (into_live) {
-    // Pantheon advises against restoring into live: allowed, but deliberately.
-    if (confirm_env != std::optional<std::string>("live")) {
-      if (!interactive())
-        throw Error(Exit::usage, "restoring into live needs --confirm-env live as well as --yes");
-      std::fprintf(stderr, "This replaces the LIVE site. Type 'live' to confirm: ");
-      std::string answer;
-      if (!std::getline(std::cin, answer) || answer != "live") throw Error(Exit::usage, "restore cancelled");
-    }
-  }
+  if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  require_confirmation("Restoring " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes, confirm_env);
 
   auto lock = store.lock();
   RestoreResult r = restore(repo, cfg, store, lock, source, req, ctx.progress());
