@@ -11,6 +11,7 @@
 // Failures (server unreachable, wrong password, tool missing, dump cut short) throw
 // gp::Error(Exit::remote) with a one-line message naming the database, never a secret.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
