@@ -6,7 +6,7 @@
 //   The output follows the sqlite3 shell's .dump: PRAGMA foreign_keys=OFF;
 //   BEGIN TRANSACTION; tables with their rows; indexes, triggers, views; COMMIT.
 //   REALs are written in their shortest round-trip form, BLOBs as X'..', TEXT holding
-//   NUL bytes as CAST(X'..' AS TEXT).
+//   NUL bytes as CAST(X'..' AS TEXT), carriage returns as char(13).
 // load(): executes the SQL statement by statement (boundaries from sqlite3_complete)
 //   into a new file beside the old one, refuses a dump that leaves a transaction open
 //   (a truncated dump), fsyncs it, then renames it over the old file. Before the rename
@@ -84,12 +84,20 @@ void append_value(std::string& out, sqlite3_stmt* st, int col) {
         out += "' AS TEXT)";
         break;
       }
+      // A CR is written as char(13): the sqlite3 CLI drops a CR before a line end.
+      bool cr = std::memchr(p, '\r', n) != nullptr;
+      if (cr) out += '(';
       out += '\'';
       for (size_t i = 0; i < n; ++i) {
+        if (p[i] == '\r') {
+          out += "'||char(13)||'";
+          continue;
+        }
         if (p[i] == '\'') out += '\'';
         out += p[i];
       }
       out += '\'';
+      if (cr) out += ')';
       break;
     }
     default: {  // BLOB
@@ -110,7 +118,8 @@ int load_authorizer(void*, int action, const char*, const char*, const char*, co
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(const DbUrl& url, const fs::path& repo_root)
-      : display_(url.display()), path_(fs::path(url.path).is_absolute() ? fs::path(url.path) : repo_root / url.path) {}
+      : display_(url.display()),
+        path_((fs::path(url.path).is_absolute() ? fs::path(url.path) : repo_root / url.path).lexically_normal()) {}
 
   std::string describe() const override { return display_; }
 
@@ -210,7 +219,7 @@ class SqliteDatabase final : public Database {
     } cleanup{tmp};
     {
       Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-      if (!fd) fail_errno(Exit::remote, what, display_ + "': cannot create '" + tmp.string());
+      if (!fd) fail(Exit::remote, gp::describe(what, display_, "cannot create '" + tmp.string() + "': " + errno_text(errno)));
       if (::fchmod(fd.get(), have_old ? (old_st.st_mode & 07777) : 0644) != 0)
         fail_errno(Exit::remote, what, display_);
     }
