@@ -72,8 +72,24 @@ std::string scrub(std::string text, const std::optional<std::string>& secret) {
 }
 
 std::string child_cause(const Process& p, int status) {
-  auto tail = p.stderr_tail();
-  return tail.empty() ? p.failure_text(status) : tail;
+  std::string text = p.stderr_text();
+  // The clients' own error line ("ERROR 1045 (28000) ...", "mysqldump: Got error: ...",
+  // "psql:<stdin>:12: ERROR: ...") may be followed by lines of quoted SQL: prefer it.
+  std::string pick;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string_view line(text.data() + pos, nl - pos);
+    if (line.rfind("ERROR", 0) == 0 || line.find(": ERROR:") != std::string_view::npos ||
+        line.find("FATAL:") != std::string_view::npos || line.rfind("mysqldump: ", 0) == 0 ||
+        line.rfind("mariadb-dump: ", 0) == 0 || line.rfind("pg_dump: error: ", 0) == 0)
+      pick = line;
+    pos = nl + 1;
+  }
+  if (pick.empty()) pick = p.stderr_tail();
+  if (pick.size() > 400) pick = pick.substr(0, 400) + "...";
+  return pick.empty() ? p.failure_text(status) : pick;
 }
 
 SecretFile::SecretFile(const fs::path& dir, const std::string& prefix, const std::string& content) {

@@ -300,7 +300,7 @@ class MysqlDatabase final : public Database {
                          "SELECT 'event', EVENT_SCHEMA, EVENT_NAME, '' FROM information_schema.EVENTS WHERE "
                          "EVENT_SCHEMA IN (" + qs(target) + "," + qs(scratch) + ")",
                          "", what);
-    std::string drops, renames, late_drops;
+    std::string drops, renames_out, renames_in, late_drops;
     std::vector<std::string> scratch_views;
     bool scratch_objects = false;
     for (auto& row : objects) {
@@ -312,8 +312,8 @@ class MysqlDatabase final : public Database {
         if (in_target) drops += "DROP VIEW IF EXISTS " + full + ";\n";
         else scratch_views.push_back(name);
       } else if (kind == "table") {
-        renames += std::string(renames.empty() ? "RENAME TABLE " : ",\n  ") + full + " TO " +
-                   qi(in_target ? old : target) + "." + qi(name);
+        // Every old table must leave before a new one of the same name comes in.
+        (in_target ? renames_out : renames_in) += ",\n  " + full + " TO " + qi(in_target ? old : target) + "." + qi(name);
       } else if (kind == "trigger") {
         drops += "DROP TRIGGER IF EXISTS " + full + ";\n";
         scratch_objects |= !in_target;
@@ -337,7 +337,8 @@ class MysqlDatabase final : public Database {
                              what);
 
     std::string script = "CREATE DATABASE " + qi(old) + ";\n" + drops;
-    if (!renames.empty()) script += renames + ";\n";
+    std::string renames = renames_out + renames_in;
+    if (!renames.empty()) script += "RENAME TABLE" + renames.substr(1) + ";\n";
     script += late_drops + "USE " + qi(target) + ";\n" + create;
     try {
       run_sql(opts, script, "", what);
