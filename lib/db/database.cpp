@@ -83,7 +83,8 @@ std::string child_cause(const Process& p, int status) {
     std::string_view line(text.data() + pos, nl - pos);
     if (line.rfind("ERROR", 0) == 0 || line.find(": ERROR:") != std::string_view::npos ||
         line.find("FATAL:") != std::string_view::npos || line.rfind("mysqldump: ", 0) == 0 ||
-        line.rfind("mariadb-dump: ", 0) == 0 || line.rfind("pg_dump: error: ", 0) == 0)
+        line.rfind("mariadb-dump: ", 0) == 0 || line.rfind("pg_dump: error: ", 0) == 0 ||
+        line.rfind("psql: error: ", 0) == 0)
       pick = line;
     pos = nl + 1;
   }
@@ -174,6 +175,21 @@ SigpipeBlock::~SigpipeBlock() {
   while (sigtimedwait(&set, nullptr, &zero) == SIGPIPE) {
   }
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+Captured capture(ProcessSpec spec) {
+  spec.pipe_stdout = true;
+  Process p(std::move(spec));
+  Captured c;
+  char buf[65536];
+  for (;;) {
+    size_t n = read_some(p.stdout_fd(), buf, sizeof buf, p.name());
+    if (n == 0) break;
+    c.out.append(buf, n);
+  }
+  c.status = p.wait();
+  if (c.status != 0) c.cause = child_cause(p, c.status);
+  return c;
 }
 
 std::string random_suffix() {

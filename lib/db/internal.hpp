@@ -78,6 +78,15 @@ class SigpipeBlock {
   bool was_blocked_ = false;
 };
 
+// Runs a client to completion with its (small) stdout captured; `cause` is
+// child_cause() when it failed.
+struct Captured {
+  int status = 0;
+  std::string out;
+  std::string cause;
+};
+Captured capture(ProcessSpec spec);
+
 // 8 random hex digits for scratch names.
 std::string random_suffix();
 

@@ -212,17 +212,11 @@ class MysqlDatabase final : public Database {
     spec.argv = client_args(opts);
     spec.argv.insert(spec.argv.end(), {"-e", sql});
     if (!db.empty()) spec.argv.insert(spec.argv.end(), {"--", db});
-    auto r = run_capture(std::move(spec));
-    if (r.status != 0) fail_remote(what, r.err.empty() ? "'" + client_ + "' exited with status " + std::to_string(r.status) : last_line(r.err));
+    auto r = capture(std::move(spec));
+    if (r.status != 0) fail_remote(what, r.cause);
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
     if (r.out.empty()) return {};
     return parse_rows(r.out);
-  }
-
-  static std::string last_line(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    auto nl = s.rfind('\n');
-    return nl == std::string::npos ? s : s.substr(nl + 1);
   }
 
   // Feeds a script (DDL, small) to the client's stdin: DELIMITER lines work there.
@@ -244,8 +238,8 @@ class MysqlDatabase final : public Database {
     spec.argv = {dumper_, "--defaults-extra-file=" + opts.path().string(), "--default-character-set=utf8mb4",
                  "--skip-comments", "--no-tablespaces"};
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
-    auto r = run_capture(std::move(spec));
-    if (r.status != 0) fail_remote(what, last_line(r.err));
+    auto r = capture(std::move(spec));
+    if (r.status != 0) fail_remote(what, r.cause);
     return r.out;
   }
 

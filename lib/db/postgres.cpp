@@ -151,15 +151,8 @@ class PostgresDatabase final : public Database {
   std::string query(const SecretFile* pass, const std::string& sql, const std::string& what) const {
     ProcessSpec spec = base_spec(pass, "psql");
     spec.argv.insert(spec.argv.end(), {"-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql});
-    auto r = run_capture(std::move(spec));
-    if (r.status != 0) {
-      std::string err = r.err;
-      while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-      // psql puts the cause on the first line ("...: FATAL:  password authentication failed ...").
-      auto nl = err.find('\n');
-      if (nl != std::string::npos) err = err.substr(0, nl);
-      fail_remote(what, err.empty() ? "'psql' exited with status " + std::to_string(r.status) : err);
-    }
+    auto r = capture(std::move(spec));
+    if (r.status != 0) fail_remote(what, r.cause);
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
     return r.out;
   }

@@ -118,13 +118,12 @@ class MysqlDb : public TempDirTest {
   std::string content(const std::string& db) {
     std::string out;
     for (auto t : {"wp_posts", "wp_postmeta", "`wp stats`", "published"})
-      out += std::string(t) + ":\n" + admin(std::string("SELECT * FROM ") + t + " ORDER BY 1", db);
-    out += admin("SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE "
+      out += std::string("SELECT '") + t + "';SELECT * FROM " + t + " ORDER BY 1;";
+    return admin(out +"SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE "
                  "TRIGGER_SCHEMA = DATABASE() ORDER BY 1;"
                  "SELECT ROUTINE_NAME, ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE();"
                  "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1",
                  db);
-    return out;
   }
 
   std::map<std::string, std::string> env_;
