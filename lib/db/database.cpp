@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
@@ -125,7 +126,33 @@ void Tail::add(const char* data, size_t size) {
   if (buf_.size() > kKeep) buf_.erase(0, buf_.size() - kKeep);
 }
 
-StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail) {
+MarkerCounter::MarkerCounter(std::vector<std::string_view> markers) : markers_(std::move(markers)) {
+  for (auto m : markers_) keep_ = std::max(keep_, m.size() - 1);
+}
+
+void MarkerCounter::add(const char* data, size_t size) {
+  // Matches that start in the carried bytes and end in this chunk.
+  std::string edge = carry_ + std::string(data, std::min(size, keep_));
+  for (auto m : markers_) {
+    for (size_t pos = 0; (pos = edge.find(m, pos)) != std::string::npos && pos < carry_.size(); ++pos)
+      if (pos + m.size() > carry_.size()) ++count_;  // not wholly inside the carry: counted before
+    const char* p = data;
+    const char* end = data + size;
+    while (p < end) {
+      auto hit = static_cast<const char*>(memmem(p, static_cast<size_t>(end - p), m.data(), m.size()));
+      if (!hit) break;
+      ++count_;
+      p = hit + 1;
+    }
+  }
+  if (size >= keep_) carry_.assign(data + size - keep_, keep_);
+  else {
+    carry_.append(data, size);
+    if (carry_.size() > keep_) carry_.erase(0, carry_.size() - keep_);
+  }
+}
+
+StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter) {
   std::unique_ptr<char[]> buf(new char[kChunk]);
   StreamResult r;
   for (;;) {
@@ -134,8 +161,9 @@ StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& 
     if (n == 0) break;
     out.write(buf.get(), n);
     tail.add(buf.get(), n);
+    counter.add(buf.get(), n);
     r.bytes += n;
-    progress.update(r.bytes, 0);
+    progress.update(r.bytes, counter.count());
   }
   r.status = p.wait();
   return r;

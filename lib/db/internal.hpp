@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "db/database.hpp"
 #include "util/process.hpp"
@@ -52,13 +53,30 @@ class Tail {
   std::string buf_;
 };
 
+// Counts occurrences of a few short markers (e.g. "\nCREATE TABLE ") in a stream
+// seen chunk by chunk, matches across chunk ends included. memmem per chunk: no
+// per-byte work of ours in the dump path.
+class MarkerCounter {
+ public:
+  explicit MarkerCounter(std::vector<std::string_view> markers);
+  void add(const char* data, size_t size);
+  uint64_t count() const noexcept { return count_; }
+
+ private:
+  std::vector<std::string_view> markers_;
+  size_t keep_ = 0;
+  std::string carry_;
+  uint64_t count_ = 0;
+};
+
 // Reads the child's stdout in kChunk pieces straight into `out`, then waits for it.
-// Returns the bytes streamed and the child's exit status; `tail` sees every byte.
+// Returns the bytes streamed and the child's exit status; `tail` and `counter` see
+// every byte.
 struct StreamResult {
   uint64_t bytes = 0;
   int status = 0;
 };
-StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail);
+StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter);
 
 // Writes `data` to the child's stdin; false when the child has gone away (EPIPE),
 // in which case the caller waits for it and reports its stderr. SIGPIPE must be

@@ -53,20 +53,16 @@ class PostgresDatabase final : public Database {
     const std::string what = "cannot dump database";
     auto pass = passfile();
     DumpStats stats;
-    auto count = query(pass.get(),
-                       "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE c.relkind IN ('r','p','v','m','f') AND n.nspname NOT IN ('pg_catalog','information_schema') "
-                       "AND n.nspname NOT LIKE 'pg\\_%'",
-                       what);
-    stats.tables = std::stoull(count.empty() ? "0" : count);
     ProcessSpec spec = base_spec(pass.get(), "pg_dump");
     spec.argv.insert(spec.argv.end(), {"--format=plain", "--no-owner", "--no-privileges", "--encoding=UTF8"});
     spec.pipe_stdout = true;
     progress.start("database", 0);
     Process p(std::move(spec));
     Tail tail;
-    auto r = stream_stdout(p, out, progress, tail);
+    MarkerCounter tables({"\nCREATE TABLE ", "\nCREATE VIEW ", "\nCREATE MATERIALIZED VIEW ", "\nCREATE FOREIGN TABLE "});
+    auto r = stream_stdout(p, out, progress, tail, tables);
     stats.bytes = r.bytes;
+    stats.tables = tables.count();
     if (r.status != 0) fail_remote(what, child_cause(p, r.status));
     if (!tail.contains(kTrailer)) fail_remote(what, "'pg_dump' ended without its completion trailer (dump cut short)");
     progress.finish();
