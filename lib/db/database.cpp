@@ -152,7 +152,12 @@ void MarkerCounter::add(const char* data, size_t size) {
   }
 }
 
+void widen_pipe(int fd) noexcept {
+  if (fd >= 0) (void)::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kChunk));
+}
+
 StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter) {
+  widen_pipe(p.stdout_fd());
   std::unique_ptr<char[]> buf(new char[kChunk]);
   StreamResult r;
   for (;;) {

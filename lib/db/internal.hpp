@@ -83,6 +83,10 @@ StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& 
 // blocked (see SigpipeBlock).
 bool feed(int fd, const char* data, size_t size);
 
+// Asks for a 1 MiB pipe buffer (Linux F_SETPIPE_SZ; ignored when refused) so the
+// child and we exchange big chunks with few context switches.
+void widen_pipe(int fd) noexcept;
+
 // Blocks SIGPIPE in this thread while alive, so that a child that dies while we feed
 // it turns into EPIPE; a pending SIGPIPE is consumed on destruction.
 class SigpipeBlock {

@@ -250,6 +250,7 @@ class MysqlDatabase final : public Database {
     spec.pipe_stdin = true;
     SigpipeBlock block;
     Process p(std::move(spec));
+    widen_pipe(p.stdin_fd());
     std::unique_ptr<char[]> buf(new char[kChunk]);
     Tail tail;
     std::string carry = "\n";  // the bytes before this chunk, to find statements across chunk ends

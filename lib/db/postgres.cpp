@@ -79,6 +79,7 @@ class PostgresDatabase final : public Database {
     progress.start("database", 0);
     SigpipeBlock block;
     Process p(std::move(spec));
+    widen_pipe(p.stdin_fd());
     static const std::string prelude =
         "SET client_min_messages = warning;\n"
         "BEGIN;\n"
