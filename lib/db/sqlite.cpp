@@ -255,11 +255,12 @@ class SqliteDatabase final : public Database {
       int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
       old.reset(raw);
       check(old.get(), rc, what);
-      sqlite3_busy_timeout(old.get(), 5000);
+      sqlite3_busy_timeout(old.get(), 2000);  // let short transactions of others finish
       if (old_wal) {
         auto mode = prepare(old.get(), "PRAGMA journal_mode=DELETE", what);
-        step(old.get(), mode.get(), what);
-        std::string m = reinterpret_cast<const char*>(sqlite3_column_text(mode.get(), 0));
+        int mrc = sqlite3_step(mode.get());
+        auto text = mrc == SQLITE_ROW ? sqlite3_column_text(mode.get(), 0) : nullptr;
+        std::string m = text ? reinterpret_cast<const char*>(text) : "wal";
         if (m == "wal")
           fail(Exit::remote, gp::describe(what, display_, "the database is in use by another process (WAL mode)"),
                "stop the site's writers and retry");

@@ -205,6 +205,27 @@ TEST_F(SqliteDb, FailedLoadLeavesTheOldFileIntact) {
     EXPECT_EQ(e.path().filename().string().find(".gp-restore-"), std::string::npos) << e.path();
 }
 
+TEST_F(SqliteDb, LoadRefusesAWalDatabaseAnotherConnectionIsReading) {
+  make_awkward("a.sqlite");
+  auto a = open_db("sqlite:a.sqlite", root());
+  dump_to(*a, root() / "dump.sql");
+  {
+    auto b = open_sqlite(root() / "b.sqlite");
+    exec(b.get(), "PRAGMA journal_mode=WAL; CREATE TABLE keep(x); INSERT INTO keep VALUES('precious');");
+  }
+  auto reader = open_sqlite(root() / "b.sqlite");
+  exec(reader.get(), "BEGIN; SELECT * FROM keep;");
+  auto b = open_db("sqlite:b.sqlite", root());
+  auto msg = expect_error(Exit::remote, [&] { load_from(*b, root() / "dump.sql"); });
+  EXPECT_NE(msg.find("in use"), std::string::npos) << msg;
+  EXPECT_EQ(rows(reader.get(), "SELECT * FROM keep").size(), 1u);
+  exec(reader.get(), "COMMIT");
+  reader.reset();
+  load_from(*b, root() / "dump.sql");  // once nobody uses it, the load goes through
+  auto c = open_sqlite(root() / "b.sqlite");
+  EXPECT_EQ(rows(c.get(), "SELECT count(*) FROM posts")[0], rows(c.get(), "SELECT 3000")[0]);
+}
+
 TEST_F(SqliteDb, PingAndDumpExplainMissingOrBadFiles) {
   auto missing = open_db("sqlite:nope.sqlite", root());
   auto msg = expect_error(Exit::remote, [&] { missing->ping(); });
