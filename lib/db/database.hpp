@@ -9,8 +9,20 @@
 //   guarantee is stated in its implementation and in git-pantheon-restore(1)).
 //
 // Failures (server unreachable, wrong password, tool missing, dump cut short) throw
-// gp::Error(Exit::remote) with a one-line message naming the database, never a secret.
+// gp::Error(Exit::remote) with a one-line message naming the database, never a secret:
+// "cannot dump database 'mysql wp@127.0.0.1:3306/live': mysqldump: Got error: 1045: ...".
+// A dump that ends without the tool's completion trailer counts as failed; a load of
+// such a dump is refused before anything is replaced.
+//
+// Progress: dump() and load() call progress.start("database", 0), then update() with
+// the SQL bytes streamed so far, then finish() on success.
+//
+// Privileges a site's database user needs (beyond its own database):
+//   MariaDB: CREATE and DROP on databases named `<db>\_\_gp\_%` (load's scratch and
+//            backup databases), e.g. GRANT ALL ON `wp\_\_gp\_%`.* TO 'wp'@'%';
+//   PostgreSQL: ownership of the database (load drops and recreates its schemas).
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -29,9 +41,13 @@ class Database {
   virtual ~Database() = default;
   // "sqlite sites/default/files/.ht.sqlite", "mysql wp@127.0.0.1:3306/live".
   virtual std::string describe() const = 0;
-  // Checks that the database can be reached with the credentials we have.
+  // Checks that the database can be reached with the credentials we have (sqlite:
+  // the file exists and is a database).
   virtual void ping() = 0;
+  // Streams a plain SQL dump of one consistent snapshot into `out` (not closed).
   virtual DumpStats dump(ByteSink& out, Progress& progress) = 0;
+  // Replaces the whole content with the SQL read from `in` (a dump of this kind of
+  // engine); on any failure the previous content stays in place.
   virtual void load(ByteSource& in, Progress& progress) = 0;
 };
 
@@ -42,7 +58,9 @@ class Database {
 std::optional<std::string> database_password(const std::string& env, const fs::path& secrets_dir);
 
 // Opens the environment's database. `repo_root` anchors relative sqlite paths;
-// `scratch_dir` is a private directory (0700) for temporary client config files.
+// `scratch_dir` is a private directory (0700, created when missing) for the
+// short-lived 0600 client files holding the password. A password file with loose
+// permissions is gp::Error(Exit::config).
 std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
                                         const fs::path& scratch_dir);
 

@@ -153,7 +153,7 @@ int Process::wait() {
   return *status_;
 }
 
-std::string Process::stderr_tail(size_t max) const {
+std::string Process::stderr_text(size_t max) const {
   struct stat st;
   if (!err_ || ::fstat(err_.get(), &st) != 0) return {};
   auto size = static_cast<size_t>(st.st_size);
@@ -161,6 +161,11 @@ std::string Process::stderr_tail(size_t max) const {
   std::string out(size - start, '\0');
   ssize_t n = ::pread(err_.get(), out.data(), out.size(), static_cast<off_t>(start));
   out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
+}
+
+std::string Process::stderr_tail(size_t max) const {
+  std::string out = stderr_text(max);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
   // Keep the message to one line: the last non-empty line of the child's stderr is
   // nearly always the cause.

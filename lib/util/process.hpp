@@ -45,6 +45,8 @@ class Process {
   int wait();
   // The last `max` bytes the child wrote to stderr, trimmed.
   std::string stderr_tail(size_t max = 2000) const;
+  // The last `max` bytes the child wrote to stderr, all lines, untrimmed.
+  std::string stderr_text(size_t max = 8000) const;
   // "'name' exited with status N: <stderr tail>"
   std::string failure_text(int status) const;
   const std::string& name() const noexcept { return name_; }

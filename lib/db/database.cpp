@@ -1,0 +1,237 @@
+#include "db/database.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+#include "db/internal.hpp"
+#include "util/signals.hpp"
+
+namespace gp {
+
+std::optional<std::string> database_password(const std::string& env, const fs::path& secrets_dir) {
+  std::string var = "GIT_PANTHEON_DB_PASSWORD_";
+  for (unsigned char c : env) var += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  if (const char* v = std::getenv(var.c_str())) return std::string(v);
+  if (const char* v = std::getenv("GIT_PANTHEON_DB_PASSWORD")) return std::string(v);
+
+  fs::path file = secrets_dir / (env + ".password");
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    fail_errno(Exit::config, "cannot read password file", file.string());
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) fail_errno(Exit::config, "cannot read password file", file.string());
+  if (!S_ISREG(st.st_mode)) fail(Exit::config, describe("password file", file.string(), "not a regular file"));
+  if (st.st_uid != ::geteuid())
+    fail(Exit::config, describe("password file", file.string(), "not owned by the current user"),
+         "chown it to yourself, or remove it");
+  if ((st.st_mode & 077) != 0)
+    fail(Exit::config, describe("password file", file.string(), "readable by group or others"),
+         "chmod 600 '" + file.string() + "'");
+  std::string pw;
+  char buf[4096];
+  for (;;) {
+    size_t n = read_some(fd.get(), buf, sizeof buf, file.string());
+    if (n == 0) break;
+    pw.append(buf, n);
+    if (pw.size() > 65536) fail(Exit::config, describe("password file", file.string(), "too large"));
+  }
+  if (!pw.empty() && pw.back() == '\n') pw.pop_back();
+  if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+  return pw;
+}
+
+std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
+                                        const fs::path& scratch_dir) {
+  switch (env.database.kind) {
+    case DbKind::sqlite: return db::make_sqlite(env.database, repo_root);
+    case DbKind::mysql: return db::make_mysql(env.database, database_password(env.name, secrets_dir), scratch_dir);
+    case DbKind::postgres:
+      return db::make_postgres(env.database, database_password(env.name, secrets_dir), scratch_dir);
+  }
+  throw InternalError("open_database: unknown database kind");
+}
+
+namespace db {
+
+std::string scrub(std::string text, const std::optional<std::string>& secret) {
+  if (!secret || secret->empty()) return text;
+  for (size_t pos = 0; (pos = text.find(*secret, pos)) != std::string::npos;) {
+    text.replace(pos, secret->size(), "***");
+    pos += 3;
+  }
+  return text;
+}
+
+std::string child_cause(const Process& p, int status) {
+  std::string text = p.stderr_text();
+  // The clients' own error line ("ERROR 1045 (28000) ...", "mysqldump: Got error: ...",
+  // "psql:<stdin>:12: ERROR: ...") may be followed by lines of quoted SQL: prefer it.
+  std::string pick;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string_view line(text.data() + pos, nl - pos);
+    if (line.rfind("ERROR", 0) == 0 || line.find(": ERROR:") != std::string_view::npos ||
+        line.find("FATAL:") != std::string_view::npos || line.rfind("mysqldump: ", 0) == 0 ||
+        line.rfind("mariadb-dump: ", 0) == 0 || line.rfind("pg_dump: error: ", 0) == 0 ||
+        line.rfind("psql: error: ", 0) == 0)
+      pick = line;
+    pos = nl + 1;
+  }
+  if (pick.empty()) pick = p.stderr_tail();
+  if (pick.size() > 400) pick = pick.substr(0, 400) + "...";
+  return pick.empty() ? p.failure_text(status) : pick;
+}
+
+SecretFile::SecretFile(const fs::path& dir, const std::string& prefix, const std::string& content) {
+  make_dirs(dir, 0700);
+  std::string tmpl = (dir / (prefix + "XXXXXX")).string();
+  int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) fail_errno(Exit::internal, "cannot create a client option file in", dir.string());
+  Fd owned(fd);
+  path_ = tmpl;
+  if (::fchmod(fd, 0600) != 0) {
+    ::unlink(tmpl.c_str());
+    fail_errno(Exit::internal, "cannot protect", tmpl);
+  }
+  try {
+    write_all(fd, content.data(), content.size(), tmpl);
+  } catch (...) {
+    ::unlink(tmpl.c_str());
+    throw;
+  }
+}
+
+SecretFile::~SecretFile() {
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+void Tail::add(const char* data, size_t size) {
+  if (size >= kKeep) {
+    buf_.assign(data + size - kKeep, kKeep);
+    return;
+  }
+  buf_.append(data, size);
+  if (buf_.size() > kKeep) buf_.erase(0, buf_.size() - kKeep);
+}
+
+MarkerCounter::MarkerCounter(std::vector<std::string_view> markers) : markers_(std::move(markers)) {
+  for (auto m : markers_) keep_ = std::max(keep_, m.size() - 1);
+}
+
+void MarkerCounter::add(const char* data, size_t size) {
+  // Matches that start in the carried bytes and end in this chunk.
+  std::string edge = carry_ + std::string(data, std::min(size, keep_));
+  for (auto m : markers_) {
+    for (size_t pos = 0; (pos = edge.find(m, pos)) != std::string::npos && pos < carry_.size(); ++pos)
+      if (pos + m.size() > carry_.size()) ++count_;  // not wholly inside the carry: counted before
+    const char* p = data;
+    const char* end = data + size;
+    while (p < end) {
+      auto hit = static_cast<const char*>(memmem(p, static_cast<size_t>(end - p), m.data(), m.size()));
+      if (!hit) break;
+      ++count_;
+      p = hit + 1;
+    }
+  }
+  if (size >= keep_) carry_.assign(data + size - keep_, keep_);
+  else {
+    carry_.append(data, size);
+    if (carry_.size() > keep_) carry_.erase(0, carry_.size() - keep_);
+  }
+}
+
+void widen_pipe(int fd) noexcept {
+  if (fd >= 0) (void)::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kChunk));
+}
+
+StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter) {
+  widen_pipe(p.stdout_fd());
+  std::unique_ptr<char[]> buf(new char[kChunk]);
+  StreamResult r;
+  for (;;) {
+    check_interrupted();
+    size_t n = read_some(p.stdout_fd(), buf.get(), kChunk, p.name());
+    if (n == 0) break;
+    out.write(buf.get(), n);
+    tail.add(buf.get(), n);
+    counter.add(buf.get(), n);
+    r.bytes += n;
+    progress.update(r.bytes, counter.count());
+  }
+  r.status = p.wait();
+  return r;
+}
+
+bool feed(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) {
+        check_interrupted();
+        continue;
+      }
+      if (errno == EPIPE) return false;
+      fail_errno(Exit::internal, "cannot write to", "child process");
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+SigpipeBlock::SigpipeBlock() {
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, &old);
+  was_blocked_ = sigismember(&old, SIGPIPE) == 1;
+}
+
+SigpipeBlock::~SigpipeBlock() {
+  if (was_blocked_) return;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&set, nullptr, &zero) == SIGPIPE) {
+  }
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+Captured capture(ProcessSpec spec) {
+  spec.pipe_stdout = true;
+  Process p(std::move(spec));
+  Captured c;
+  char buf[65536];
+  for (;;) {
+    size_t n = read_some(p.stdout_fd(), buf, sizeof buf, p.name());
+    if (n == 0) break;
+    c.out.append(buf, n);
+  }
+  c.status = p.wait();
+  if (c.status != 0) c.cause = child_cause(p, c.status);
+  return c;
+}
+
+std::string random_suffix() {
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 8; ++i) s += hex[rd() & 15];
+  return s;
+}
+
+}  // namespace db
+}  // namespace gp

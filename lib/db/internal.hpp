@@ -1,0 +1,115 @@
+#pragma once
+// Private to lib/db: the engines' constructors and what they share (streaming a
+// child's stdout into a sink, feeding a source into a child's stdin, secret-free
+// error texts, private 0600 client files).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/database.hpp"
+#include "util/process.hpp"
+
+namespace gp::db {
+
+// Chunk size for reading a child's stdout and feeding its stdin: large enough
+// that the per-chunk cost vanishes next to the dump tool's own work.
+inline constexpr size_t kChunk = 1 << 20;
+
+std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root);
+std::unique_ptr<Database> make_mysql(const DbUrl& url, std::optional<std::string> password, const fs::path& scratch_dir);
+std::unique_ptr<Database> make_postgres(const DbUrl& url, std::optional<std::string> password,
+                                        const fs::path& scratch_dir);
+
+// `text` with every occurrence of `secret` replaced by "***" (belt and braces: the
+// clients do not echo passwords, but an error message must never carry one).
+std::string scrub(std::string text, const std::optional<std::string>& secret);
+
+// The child's own last stderr line, or "'name' exited with status N" when it said nothing.
+std::string child_cause(const Process& p, int status);
+
+// A file holding a secret for a child, created 0600 in a private directory and
+// removed when this object goes away (also when the dump or load throws).
+class SecretFile {
+ public:
+  SecretFile(const fs::path& dir, const std::string& prefix, const std::string& content);
+  SecretFile(const SecretFile&) = delete;
+  SecretFile& operator=(const SecretFile&) = delete;
+  ~SecretFile();
+  const fs::path& path() const noexcept { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// The last bytes of a stream, kept to look for a dump tool's "complete" trailer.
+class Tail {
+ public:
+  void add(const char* data, size_t size);
+  bool contains(std::string_view marker) const { return buf_.find(marker) != std::string::npos; }
+
+ private:
+  static constexpr size_t kKeep = 1024;
+  std::string buf_;
+};
+
+// Counts occurrences of a few short markers (e.g. "\nCREATE TABLE ") in a stream
+// seen chunk by chunk, matches across chunk ends included. memmem per chunk: no
+// per-byte work of ours in the dump path.
+class MarkerCounter {
+ public:
+  explicit MarkerCounter(std::vector<std::string_view> markers);
+  void add(const char* data, size_t size);
+  uint64_t count() const noexcept { return count_; }
+
+ private:
+  std::vector<std::string_view> markers_;
+  size_t keep_ = 0;
+  std::string carry_;
+  uint64_t count_ = 0;
+};
+
+// Reads the child's stdout in kChunk pieces straight into `out`, then waits for it.
+// Returns the bytes streamed and the child's exit status; `tail` and `counter` see
+// every byte.
+struct StreamResult {
+  uint64_t bytes = 0;
+  int status = 0;
+};
+StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter);
+
+// Writes `data` to the child's stdin; false when the child has gone away (EPIPE),
+// in which case the caller waits for it and reports its stderr. SIGPIPE must be
+// blocked (see SigpipeBlock).
+bool feed(int fd, const char* data, size_t size);
+
+// Asks for a 1 MiB pipe buffer (Linux F_SETPIPE_SZ; ignored when refused) so the
+// child and we exchange big chunks with few context switches.
+void widen_pipe(int fd) noexcept;
+
+// Blocks SIGPIPE in this thread while alive, so that a child that dies while we feed
+// it turns into EPIPE; a pending SIGPIPE is consumed on destruction.
+class SigpipeBlock {
+ public:
+  SigpipeBlock();
+  SigpipeBlock(const SigpipeBlock&) = delete;
+  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+  ~SigpipeBlock();
+
+ private:
+  bool was_blocked_ = false;
+};
+
+// Runs a client to completion with its (small) stdout captured; `cause` is
+// child_cause() when it failed.
+struct Captured {
+  int status = 0;
+  std::string out;
+  std::string cause;
+};
+Captured capture(ProcessSpec spec);
+
+// 8 random hex digits for scratch names.
+std::string random_suffix();
+
+}  // namespace gp::db

@@ -1,0 +1,367 @@
+// MariaDB/MySQL through the client programs (mysqldump/mysql, or mariadb-dump/mariadb
+// when only those are installed).
+//
+// Secrets: user, password, host, port and socket travel in a 0600 option file in
+// the scratch directory, passed as the first argument (--defaults-extra-file=...),
+// removed when the operation ends. ~/.my.cnf is still read by the clients, so a
+// password there is used when git-pantheon has none (and wins over ours if both set).
+//
+// dump(): `mysqldump --single-transaction --quick ... -- <db>`: a consistent InnoDB
+//   snapshot with routines, triggers and events, without CREATE DATABASE/USE (so it
+//   loads into any database). A dump without the "-- Dump completed" trailer failed.
+//
+// load(): the dump goes into a fresh scratch database `<db>__gp_restore_<random>` on
+//   the same server (a dump holding USE or CREATE DATABASE is refused, as is one
+//   without the "-- Dump completed" trailer). Only when it loaded completely:
+//     1. the target's triggers and views are dropped, and the scratch's triggers
+//        (moving a table with triggers to another database is refused by the server);
+//     2. ONE `RENAME TABLE` moves every table of the target into `<db>__gp_old_<random>`
+//        and every scratch table into the target: atomic, so readers see the old or
+//        the new tables, never a mix;
+//     3. the target's routines and events are dropped, and the scratch's views,
+//        triggers, routines and events are created in the target (their DDL is taken
+//        with mysqldump from the scratch database, where it has just been executed
+//        successfully by the same user, so it does not fail for privileges);
+//     4. the old and scratch databases are dropped.
+//   Not atomic: views and triggers are missing for the moments between steps 1 and 3.
+//   A failure before step 2 leaves the target's tables untouched (the scratch database
+//   is dropped); a failure after it says which database holds the previous tables.
+//   The user needs CREATE and DROP on databases named `<db>\_\_gp\_%`, e.g.
+//   GRANT ALL ON `wp\_\_gp\_%`.* TO 'wp'@'%'.
+#include <cstring>
+
+#include "db/internal.hpp"
+#include "util/signals.hpp"
+
+namespace gp::db {
+namespace {
+
+std::string option_value(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string qi(const std::string& name) {  // `quoted` identifier
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+std::string qs(const std::string& s) {  // 'quoted' string literal
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out += c == '\\' ? '\\' : '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+// mysql --batch escapes \t, \n, \\ and NUL in values.
+std::string unescape_batch(std::string_view v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\\' && i + 1 < v.size()) {
+      char c = v[++i];
+      out += c == 't' ? '\t' : c == 'n' ? '\n' : c == '0' ? '\0' : c;
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> parse_rows(const std::string& out) {
+  std::vector<std::vector<std::string>> rows;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t nl = out.find('\n', pos);
+    if (nl == std::string::npos) nl = out.size();
+    std::string_view line(out.data() + pos, nl - pos);
+    std::vector<std::string> row;
+    size_t start = 0;
+    for (;;) {
+      size_t tab = line.find('\t', start);
+      row.push_back(unescape_batch(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start)));
+      if (tab == std::string_view::npos) break;
+      start = tab + 1;
+    }
+    rows.push_back(std::move(row));
+    pos = nl + 1;
+  }
+  return rows;
+}
+
+constexpr std::string_view kTrailer = "-- Dump completed";
+
+class MysqlDatabase final : public Database {
+ public:
+  MysqlDatabase(const DbUrl& url, std::optional<std::string> password, fs::path scratch_dir)
+      : url_(url), password_(std::move(password)), scratch_dir_(std::move(scratch_dir)) {
+    client_ = program_available("mysql") || !program_available("mariadb") ? "mysql" : "mariadb";
+    dumper_ = program_available("mysqldump") || !program_available("mariadb-dump") ? "mysqldump" : "mariadb-dump";
+  }
+
+  std::string describe() const override { return url_.display(); }
+
+  void ping() override {
+    auto opts = option_file();
+    query(opts, "SELECT 1", url_.dbname, "cannot connect to database");
+  }
+
+  DumpStats dump(ByteSink& out, Progress& progress) override {
+    const std::string what = "cannot dump database";
+    auto opts = option_file();
+    DumpStats stats;
+    ProcessSpec spec;
+    spec.argv = {dumper_, "--defaults-extra-file=" + opts.path().string(), "--single-transaction", "--quick",
+                 "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4",
+                 "--no-tablespaces", "--max-allowed-packet=1G", "--", url_.dbname};
+    spec.pipe_stdout = true;
+    progress.start("database", 0);
+    Process p(std::move(spec));
+    Tail tail;
+    // Tables as mysqldump writes them; views end as "/*!50001 VIEW `v` AS ...".
+    MarkerCounter tables({"\nCREATE TABLE `", "\n/*!50001 VIEW `"});
+    auto r = stream_stdout(p, out, progress, tail, tables);
+    stats.bytes = r.bytes;
+    stats.tables = tables.count();
+    if (r.status != 0) fail_remote(what, child_cause(p, r.status));
+    if (!tail.contains(kTrailer))
+      fail_remote(what, "'" + dumper_ + "' ended without its '-- Dump completed' trailer (dump cut short)");
+    progress.finish();
+    return stats;
+  }
+
+  void load(ByteSource& in, Progress& progress) override {
+    const std::string what = "cannot load database";
+    auto opts = option_file();
+    const std::string target = url_.dbname;
+    auto cs = query(opts,
+                    "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+                    "WHERE SCHEMA_NAME = DATABASE()",
+                    target, what);
+    std::string charset = cs.size() == 1 && cs[0].size() == 2 ? " CHARACTER SET " + cs[0][0] + " COLLATE " + cs[0][1] : "";
+    std::string base = target.substr(0, 40), rnd = random_suffix();
+    const std::string scratch = base + "__gp_restore_" + rnd, old = base + "__gp_old_" + rnd;
+    try {
+      run_sql(opts, "CREATE DATABASE " + qi(scratch) + charset + ";\n", "", what);
+    } catch (const Error& e) {
+      throw Error(Exit::remote, e.what(),
+                  "the database user needs CREATE and DROP on `" + base + "\\_\\_gp\\_%`.*, e.g. GRANT ALL ON `" + base +
+                      "\\_\\_gp\\_%`.* TO '" + url_.user + "'@'%'");
+    }
+    struct DropScratch {
+      MysqlDatabase* self;
+      SecretFile* opts;
+      std::string db;
+      ~DropScratch() {
+        if (db.empty()) return;
+        try {
+          self->run_sql(*opts, "DROP DATABASE IF EXISTS " + qi(db) + ";\n", "", "");
+        } catch (...) {
+        }
+      }
+    } drop_scratch{this, &opts, scratch};
+
+    progress.start("database", 0);
+    load_into(opts, scratch, in, progress, what);
+    swap(opts, target, scratch, old, what);
+    drop_scratch.db.clear();
+    progress.finish();
+  }
+
+ private:
+  [[noreturn]] void fail_remote(const std::string& what, const std::string& cause, const std::string& hint = {}) const {
+    fail(Exit::remote, gp::describe(what, url_.display(), scrub(cause, password_)), hint);
+  }
+
+  SecretFile option_file() const {
+    std::string c = "[client]\n";
+    if (!url_.user.empty()) c += "user=" + option_value(url_.user) + "\n";
+    if (password_) c += "password=" + option_value(*password_) + "\n";
+    if (!url_.host.empty()) c += "host=" + option_value(url_.host) + "\n";
+    else if (!url_.socket.empty()) c += "host=localhost\n";
+    if (url_.port) c += "port=" + std::to_string(url_.port) + "\n";
+    if (!url_.socket.empty()) c += "socket=" + option_value(url_.socket) + "\n";
+    return SecretFile(scratch_dir_, "my-", c);
+  }
+
+  std::vector<std::string> client_args(const SecretFile& opts) const {
+    return {client_, "--defaults-extra-file=" + opts.path().string(), "--batch", "--skip-column-names",
+            "--default-character-set=utf8mb4"};
+  }
+
+  // Runs one query; rows of tab-separated values.
+  std::vector<std::vector<std::string>> query(const SecretFile& opts, const std::string& sql, const std::string& db,
+                                              const std::string& what) const {
+    ProcessSpec spec;
+    spec.argv = client_args(opts);
+    spec.argv.insert(spec.argv.end(), {"-e", sql});
+    if (!db.empty()) spec.argv.insert(spec.argv.end(), {"--", db});
+    auto r = capture(std::move(spec));
+    if (r.status != 0) fail_remote(what, r.cause);
+    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+    if (r.out.empty()) return {};
+    return parse_rows(r.out);
+  }
+
+  // Feeds a script (DDL, small) to the client's stdin: DELIMITER lines work there.
+  void run_sql(const SecretFile& opts, const std::string& script, const std::string& db, const std::string& what) const {
+    ProcessSpec spec;
+    spec.argv = client_args(opts);
+    if (!db.empty()) spec.argv.insert(spec.argv.end(), {"--", db});
+    spec.pipe_stdin = true;
+    SigpipeBlock block;
+    Process p(std::move(spec));
+    feed(p.stdin_fd(), script.data(), script.size());
+    p.close_stdin();
+    int status = p.wait();
+    if (status != 0) fail_remote(what, child_cause(p, status));
+  }
+
+  std::string capture_dump(const SecretFile& opts, std::vector<std::string> extra, const std::string& what) const {
+    ProcessSpec spec;
+    spec.argv = {dumper_, "--defaults-extra-file=" + opts.path().string(), "--default-character-set=utf8mb4",
+                 "--skip-comments", "--no-tablespaces"};
+    spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+    auto r = capture(std::move(spec));
+    if (r.status != 0) fail_remote(what, r.cause);
+    return r.out;
+  }
+
+  void load_into(const SecretFile& opts, const std::string& scratch, ByteSource& in, Progress& progress,
+                 const std::string& what) {
+    ProcessSpec spec;
+    spec.argv = client_args(opts);
+    spec.argv.insert(spec.argv.end(), {"--binary-mode", "--max-allowed-packet=1G", "--", scratch});
+    spec.pipe_stdin = true;
+    SigpipeBlock block;
+    Process p(std::move(spec));
+    widen_pipe(p.stdin_fd());
+    std::unique_ptr<char[]> buf(new char[kChunk]);
+    Tail tail;
+    std::string carry = "\n";  // the bytes before this chunk, to find statements across chunk ends
+    uint64_t total = 0;
+    bool alive = true;
+    for (;;) {
+      check_interrupted();
+      size_t n = in.read(buf.get(), kChunk);
+      if (n == 0) break;
+      // A dump that switches database would escape the scratch database.
+      for (std::string_view bad : {"\nUSE ", "\nCREATE DATABASE", "\nDROP DATABASE"}) {
+        std::string edge = carry + std::string(buf.get(), std::min<size_t>(n, 32));
+        if (edge.find(bad) != std::string::npos || memmem(buf.get(), n, bad.data(), bad.size()))
+          fail_remote(what, "the dump switches or creates databases ('" + std::string(bad.substr(1)) +
+                                "'): only single-database dumps can be restored");
+      }
+      carry.assign(buf.get() + (n > 32 ? n - 32 : 0), buf.get() + n);
+      tail.add(buf.get(), n);
+      total += n;
+      if (alive && !feed(p.stdin_fd(), buf.get(), n)) alive = false;
+      progress.update(total, 0);
+      if (!alive) break;
+    }
+    p.close_stdin();
+    int status = p.wait();
+    if (status != 0) fail_remote(what, child_cause(p, status));
+    if (!alive) fail_remote(what, "'" + client_ + "' stopped reading the dump");
+    if (!tail.contains(kTrailer))
+      fail_remote(what, "the dump has no '-- Dump completed' trailer (truncated?); nothing was changed");
+  }
+
+  void swap(const SecretFile& opts, const std::string& target, const std::string& scratch, const std::string& old,
+            const std::string& what) {
+    auto objects = query(opts,
+                         "SELECT 'table', TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE "
+                         "TABLE_SCHEMA IN (" + qs(target) + "," + qs(scratch) + ") UNION ALL "
+                         "SELECT 'trigger', TRIGGER_SCHEMA, TRIGGER_NAME, '' FROM information_schema.TRIGGERS WHERE "
+                         "TRIGGER_SCHEMA IN (" + qs(target) + "," + qs(scratch) + ") UNION ALL "
+                         "SELECT 'routine', ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES "
+                         "WHERE ROUTINE_SCHEMA IN (" + qs(target) + "," + qs(scratch) + ") UNION ALL "
+                         "SELECT 'event', EVENT_SCHEMA, EVENT_NAME, '' FROM information_schema.EVENTS WHERE "
+                         "EVENT_SCHEMA IN (" + qs(target) + "," + qs(scratch) + ")",
+                         "", what);
+    std::string drops, renames_out, renames_in, late_drops;
+    std::vector<std::string> scratch_views;
+    bool scratch_objects = false;
+    for (auto& row : objects) {
+      if (row.size() != 4) continue;
+      const auto &kind = row[0], &schema = row[1], &name = row[2], &type = row[3];
+      bool in_target = schema == target;
+      auto full = qi(schema) + "." + qi(name);
+      if (kind == "table" && type == "VIEW") {
+        if (in_target) drops += "DROP VIEW IF EXISTS " + full + ";\n";
+        else scratch_views.push_back(name);
+      } else if (kind == "table") {
+        // Every old table must leave before a new one of the same name comes in.
+        (in_target ? renames_out : renames_in) += ",\n  " + full + " TO " + qi(in_target ? old : target) + "." + qi(name);
+      } else if (kind == "trigger") {
+        drops += "DROP TRIGGER IF EXISTS " + full + ";\n";
+        scratch_objects |= !in_target;
+      } else if (kind == "routine") {
+        if (in_target) late_drops += "DROP " + type + " IF EXISTS " + full + ";\n";
+        scratch_objects |= !in_target;
+      } else if (kind == "event") {
+        if (in_target) late_drops += "DROP EVENT IF EXISTS " + full + ";\n";
+        scratch_objects |= !in_target;
+      }
+    }
+    // DDL of the scratch's non-table objects (small: schema only, never rows).
+    std::string create;
+    if (!scratch_views.empty()) {
+      std::vector<std::string> args = {"--no-data", "--skip-triggers", "--skip-add-drop-table", "--", scratch};
+      args.insert(args.end(), scratch_views.begin(), scratch_views.end());
+      create += capture_dump(opts, args, what);
+    }
+    if (scratch_objects)
+      create += capture_dump(opts, {"--no-create-info", "--no-data", "--triggers", "--routines", "--events", "--", scratch},
+                             what);
+
+    std::string script = "CREATE DATABASE " + qi(old) + ";\n" + drops;
+    std::string renames = renames_out + renames_in;
+    if (!renames.empty()) script += "RENAME TABLE" + renames.substr(1) + ";\n";
+    script += late_drops + "USE " + qi(target) + ";\n" + create;
+    try {
+      run_sql(opts, script, "", what);
+    } catch (const Error& e) {
+      bool moved = false;
+      try {
+        auto left = query(opts, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + qs(old), "", what);
+        moved = !left.empty() && !left[0].empty() && left[0][0] != "0";
+        if (!moved) run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\n", "", what);
+      } catch (...) {
+      }
+      if (moved)
+        fail(Exit::remote, std::string(e.what()) + " (after the swap: the previous tables are in database '" + old + "')",
+             "the new tables are in place; compare, then DROP DATABASE `" + old + "`");
+      throw;
+    }
+    run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\nDROP DATABASE IF EXISTS " + qi(scratch) + ";\n", "", what);
+  }
+
+  DbUrl url_;
+  std::optional<std::string> password_;
+  fs::path scratch_dir_;
+  std::string client_, dumper_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> make_mysql(const DbUrl& url, std::optional<std::string> password, const fs::path& scratch_dir) {
+  return std::make_unique<MysqlDatabase>(url, std::move(password), scratch_dir);
+}
+
+}  // namespace gp::db

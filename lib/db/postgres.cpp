@@ -1,0 +1,169 @@
+// PostgreSQL through pg_dump and psql.
+//
+// Secrets: the password goes into a 0600 PGPASSFILE in the scratch directory
+// (removed afterwards) and PGPASSWORD is unset for the child; never argv. Host,
+// port, user and database come from the URL (socket= is the socket directory).
+//
+// dump(): `pg_dump --format=plain --no-owner --no-privileges`: a consistent snapshot
+//   (pg_dump's repeatable-read transaction). Without owners and GRANTs so that the
+//   dump restores into another environment whose role has another name; the price is
+//   that grants to other roles are not carried over. A dump without pg_dump's
+//   "-- PostgreSQL database dump complete" trailer failed.
+//
+// load(): one psql session (-v ON_ERROR_STOP=1) runs, inside ONE transaction:
+//   drop every non-system schema (CASCADE, public included), recreate `public` as
+//   PostgreSQL 15 creates it (owned by pg_database_owner, USAGE for everyone), then the
+//   dump. We send BEGIN ourselves instead of --single-transaction so that COMMIT is
+//   sent only when the whole dump, trailer included, went through: an error, a
+//   truncated dump or a lost connection ends the session without COMMIT and the
+//   server rolls everything back. Guarantee: other sessions see either all the old
+//   content or all the new one; writers wait on our locks meanwhile. Not covered:
+//   large objects, roles, database-level settings (they are not in a schema). The user
+//   must own the database (or every schema in it).
+#include "db/internal.hpp"
+#include "util/signals.hpp"
+
+namespace gp::db {
+namespace {
+
+constexpr std::string_view kTrailer = "-- PostgreSQL database dump complete";
+
+std::string passfile_field(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ':' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(const DbUrl& url, std::optional<std::string> password, fs::path scratch_dir)
+      : url_(url), password_(std::move(password)), scratch_dir_(std::move(scratch_dir)) {}
+
+  std::string describe() const override { return url_.display(); }
+
+  void ping() override {
+    auto pass = passfile();
+    query(pass.get(), "SELECT 1", "cannot connect to database");
+  }
+
+  DumpStats dump(ByteSink& out, Progress& progress) override {
+    const std::string what = "cannot dump database";
+    auto pass = passfile();
+    DumpStats stats;
+    ProcessSpec spec = base_spec(pass.get(), "pg_dump");
+    spec.argv.insert(spec.argv.end(), {"--format=plain", "--no-owner", "--no-privileges", "--encoding=UTF8"});
+    spec.pipe_stdout = true;
+    progress.start("database", 0);
+    Process p(std::move(spec));
+    Tail tail;
+    MarkerCounter tables({"\nCREATE TABLE ", "\nCREATE VIEW ", "\nCREATE MATERIALIZED VIEW ", "\nCREATE FOREIGN TABLE "});
+    auto r = stream_stdout(p, out, progress, tail, tables);
+    stats.bytes = r.bytes;
+    stats.tables = tables.count();
+    if (r.status != 0) fail_remote(what, child_cause(p, r.status));
+    if (!tail.contains(kTrailer)) fail_remote(what, "'pg_dump' ended without its completion trailer (dump cut short)");
+    progress.finish();
+    return stats;
+  }
+
+  void load(ByteSource& in, Progress& progress) override {
+    const std::string what = "cannot load database";
+    auto pass = passfile();
+    query(pass.get(), "SELECT 1", what);  // a clear error for an unreachable server before we start
+    ProcessSpec spec = base_spec(pass.get(), "psql");
+    spec.argv.insert(spec.argv.end(), {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"});
+    spec.pipe_stdin = true;
+    progress.start("database", 0);
+    SigpipeBlock block;
+    Process p(std::move(spec));
+    widen_pipe(p.stdin_fd());
+    static const std::string prelude =
+        "SET client_min_messages = warning;\n"
+        "BEGIN;\n"
+        "DO $gp$ DECLARE s record; BEGIN\n"
+        "  FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')\n"
+        "           AND nspname NOT LIKE 'pg\\_%' LOOP\n"
+        "    EXECUTE format('DROP SCHEMA %I CASCADE', s.nspname);\n"
+        "  END LOOP;\n"
+        "END $gp$;\n"
+        "CREATE SCHEMA public AUTHORIZATION pg_database_owner;\n"
+        "GRANT USAGE ON SCHEMA public TO PUBLIC;\n"
+        "COMMENT ON SCHEMA public IS 'standard public schema';\n";
+    bool alive = feed(p.stdin_fd(), prelude.data(), prelude.size());
+    std::unique_ptr<char[]> buf(new char[kChunk]);
+    Tail tail;
+    uint64_t total = 0;
+    while (alive) {
+      check_interrupted();
+      size_t n = in.read(buf.get(), kChunk);
+      if (n == 0) break;
+      tail.add(buf.get(), n);
+      total += n;
+      alive = feed(p.stdin_fd(), buf.get(), n);
+      progress.update(total, 0);
+    }
+    bool complete = alive && tail.contains(kTrailer);
+    // pg_dump ends with "\unrestrict KEY": back in normal mode, COMMIT is read as SQL.
+    static const std::string commit = "\nCOMMIT;\n";
+    if (complete) alive = feed(p.stdin_fd(), commit.data(), commit.size());
+    p.close_stdin();  // without COMMIT: psql quits, the server rolls back
+    int status = p.wait();
+    if (status != 0) fail_remote(what, child_cause(p, status) + "; nothing was changed");
+    if (!alive) fail_remote(what, "'psql' stopped reading the dump; nothing was changed");
+    if (!complete)
+      fail_remote(what, "the dump has no '" + std::string(kTrailer) + "' trailer (truncated?); nothing was changed");
+    progress.finish();
+  }
+
+ private:
+  [[noreturn]] void fail_remote(const std::string& what, const std::string& cause) const {
+    fail(Exit::remote, gp::describe(what, url_.display(), scrub(cause, password_)));
+  }
+
+  std::unique_ptr<SecretFile> passfile() const {
+    if (!password_) return nullptr;
+    return std::make_unique<SecretFile>(scratch_dir_, "pgpass-", "*:*:*:*:" + passfile_field(*password_) + "\n");
+  }
+
+  ProcessSpec base_spec(const SecretFile* pass, const std::string& program) const {
+    ProcessSpec spec;
+    spec.argv = {program, "-w"};
+    std::string host = !url_.socket.empty() ? url_.socket : url_.host;
+    if (!host.empty()) spec.argv.insert(spec.argv.end(), {"-h", host});
+    if (url_.port) spec.argv.insert(spec.argv.end(), {"-p", std::to_string(url_.port)});
+    if (!url_.user.empty()) spec.argv.insert(spec.argv.end(), {"-U", url_.user});
+    spec.argv.insert(spec.argv.end(), {"-d", url_.dbname});
+    spec.env.emplace_back("PGCONNECT_TIMEOUT", "10");
+    spec.env.emplace_back("PGAPPNAME", "git-pantheon");
+    if (pass) {
+      spec.env.emplace_back("PGPASSFILE", pass->path().string());
+      spec.unset_env.push_back("PGPASSWORD");
+    }
+    return spec;
+  }
+
+  std::string query(const SecretFile* pass, const std::string& sql, const std::string& what) const {
+    ProcessSpec spec = base_spec(pass, "psql");
+    spec.argv.insert(spec.argv.end(), {"-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql});
+    auto r = capture(std::move(spec));
+    if (r.status != 0) fail_remote(what, r.cause);
+    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+    return r.out;
+  }
+
+  DbUrl url_;
+  std::optional<std::string> password_;
+  fs::path scratch_dir_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> make_postgres(const DbUrl& url, std::optional<std::string> password,
+                                        const fs::path& scratch_dir) {
+  return std::make_unique<PostgresDatabase>(url, std::move(password), scratch_dir);
+}
+
+}  // namespace gp::db
