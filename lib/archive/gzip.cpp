@@ -51,7 +51,12 @@ class ZlibDeflater {
   ZlibDeflater(const ZlibDeflater&) = delete;
   ZlibDeflater& operator=(const ZlibDeflater&) = delete;
 
-  size_t bound(size_t n) { return deflateBound(&z_, static_cast<uLong>(n)); }
+  // After a finished stream zlib forgets the gzip wrapper until reset, and the
+  // bound would be too small by the header size.
+  size_t bound(size_t n) {
+    deflateReset(&z_);
+    return deflateBound(&z_, static_cast<uLong>(n));
+  }
   size_t compress(const char* in, size_t n, char* out, size_t cap) {
     deflateReset(&z_);
     z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in));
