@@ -85,10 +85,7 @@ std::optional<std::string> check_symlink_target(const std::string& target, size_
   return std::nullopt;
 }
 
-const char* entry_name(archive_entry* e) {
-  const char* n = archive_entry_pathname_utf8(e);
-  return n ? n : archive_entry_pathname(e);
-}
+const char* entry_name(archive_entry* e) { return archive_entry_pathname(e); }
 
 ArchiveReader open_reader(const fs::path& path, bool raw_fallback) {
   ArchiveReader a(archive_read_new());
@@ -115,6 +112,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
   make_dirs(dest_in, 0755);
   const fs::path dest = fs::canonical(dest_in);
   const std::string file = archive_path.filename().string();
+  archive_detail::Utf8Locale utf8;
   auto refuse = [&](const std::string& name, const std::string& why) -> void {
     throw Error(Exit::bad_input, "refusing archive '" + file + "': entry '" + name + "' " + why);
   };
@@ -157,8 +155,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
       if (links.count(prefix)) refuse(shown, "lies under the symbolic link '" + prefix + "'");
     }
     const auto type = archive_entry_filetype(e);
-    const char* hardlink = archive_entry_hardlink_utf8(e);
-    if (!hardlink) hardlink = archive_entry_hardlink(e);
+    const char* hardlink = archive_entry_hardlink(e);
     if (links.count(rel)) refuse(shown, "replaces a symbolic link");
     if (dirs.count(rel) && (type != AE_IFDIR || hardlink)) refuse(shown, "replaces a directory");
 
@@ -173,8 +170,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
       if (!files.count(trel)) refuse(shown, "is a hard link to '" + std::string(hardlink) + "', not a file extracted before");
       archive_entry_copy_hardlink(e, (dest / trel).c_str());
     } else if (type == AE_IFLNK) {
-      const char* t = archive_entry_symlink_utf8(e);
-      if (!t) t = archive_entry_symlink(e);
+      const char* t = archive_entry_symlink(e);
       if (!t) refuse(shown, "is a symbolic link whose target is not valid UTF-8");
       if (auto bad = check_symlink_target(t, parts->size() - 1)) refuse(shown, *bad);
       archive_entry_copy_symlink(e, t);
@@ -254,6 +250,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
 }
 
 TarStats check_archive(const fs::path& archive_path, Progress& progress) {
+  archive_detail::Utf8Locale utf8;
   ArchiveReader in = open_reader(archive_path, true);
   TarStats stats;
   progress.start("check", 0);

@@ -73,8 +73,7 @@ void TarWriter::add_directory(const std::string& name, mode_t mode, const struct
 
 void TarWriter::add_symlink(const std::string& name, const std::string& target, const struct timespec& mtime) {
   auto e = new_entry(name, AE_IFLNK | 0777, mtime);
-  if (valid_utf8(target)) archive_entry_update_symlink_utf8(e.get(), target.c_str());
-  else archive_entry_copy_symlink(e.get(), target.c_str());
+  archive_entry_copy_symlink(e.get(), target.c_str());
   header(e.get());
 }
 
@@ -98,9 +97,18 @@ void TarWriter::finish() {
   if (archive_write_close(a_.get()) != ARCHIVE_OK) fail("cannot finish archive");
 }
 
-void set_entry_path(archive_entry* e, const std::string& name) {
-  if (valid_utf8(name)) archive_entry_update_pathname_utf8(e, name.c_str());
-  else archive_entry_copy_pathname(e, name.c_str());
+void set_entry_path(archive_entry* e, const std::string& name) { archive_entry_copy_pathname(e, name.c_str()); }
+
+Utf8Locale::Utf8Locale() {
+  loc_ = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+  if (loc_) old_ = ::uselocale(loc_);
+}
+
+Utf8Locale::~Utf8Locale() {
+  if (loc_) {
+    ::uselocale(old_);
+    ::freelocale(loc_);
+  }
 }
 
 bool valid_utf8(const std::string& s) {

@@ -2,6 +2,7 @@
 // Internal to lib/archive: a pax-restricted tar written with libarchive into a
 // ByteSink, and a deterministic walk of a directory tree into it. Used by the
 // files writer (files_tar.cpp) and by the code writer for the .git directory.
+#include <locale.h>
 #include <sys/stat.h>
 
 #include <exception>
@@ -12,6 +13,22 @@
 #include "util/handles.hpp"
 
 namespace gp::archive_detail {
+
+// Makes this thread's character set UTF-8 for as long as it lives (uselocale is
+// per thread; the process locale is left alone). libarchive converts names between
+// the "current locale" and the UTF-8 of pax headers: under the C locale it cannot
+// convert non-ASCII names (libarchive 3.6 even crashes writing one), so every
+// libarchive reader and writer here runs under C.UTF-8 and names are UTF-8 bytes.
+class Utf8Locale {
+ public:
+  Utf8Locale();
+  ~Utf8Locale();
+  Utf8Locale(const Utf8Locale&) = delete;
+  Utf8Locale& operator=(const Utf8Locale&) = delete;
+
+ private:
+  locale_t loc_ = nullptr, old_ = nullptr;
+};
 
 class TarWriter {
  public:
@@ -35,14 +52,14 @@ class TarWriter {
   void header(archive_entry* e);
   [[noreturn]] void fail(const std::string& action);
 
+  Utf8Locale locale_;
   ByteSink& out_;
   std::string what_;
   std::exception_ptr sink_error_;
   ArchiveWriter a_;
 };
 
-// Sets an entry's path, as UTF-8 when it is valid UTF-8 (so that the pax writer
-// does not depend on the process locale), else as raw bytes.
+// Sets an entry's path (raw bytes, UTF-8 under Utf8Locale).
 void set_entry_path(archive_entry* e, const std::string& name);
 
 // True when `s` is valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
