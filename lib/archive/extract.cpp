@@ -1,9 +1,16 @@
 // Secure extraction and integrity checking of archives in any format libarchive
 // reads. Extraction refuses anything that could write outside the destination;
 // libarchive's own guards (ARCHIVE_EXTRACT_SECURE_*) sit under our checks.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <memory>
 #include <set>
 #include <vector>
 
+#include "archive/gzip.hpp"
 #include "archive/tar.hpp"
 #include "archive/tar_writer.hpp"
 #include "util/fs.hpp"
@@ -87,23 +94,119 @@ std::optional<std::string> check_symlink_target(const std::string& target, size_
 
 const char* entry_name(archive_entry* e) { return archive_entry_pathname(e); }
 
-ArchiveReader open_reader(const fs::path& path, bool raw_fallback) {
-  ArchiveReader a(archive_read_new());
-  if (!a) throw InternalError("archive_read_new failed");
-  archive_read_support_filter_all(a.get());
-  archive_read_support_format_all(a.get());
-  if (raw_fallback) archive_read_support_format_raw(a.get());
-  if (archive_read_open_filename(a.get(), path.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    const char* msg = archive_error_string(a.get());
-    throw Error(Exit::bad_input, "cannot open archive '" + path.string() + "': " + (msg ? msg : "unknown error"));
+// An entry name fit for a one-line message: control characters and bytes of
+// invalid UTF-8 become \xNN.
+std::string printable(const char* name) {
+  if (!name) return "?";
+  std::string in = name, out;
+  if (valid_utf8(in)) {
+    for (char c : in) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+        out += buf;
+      } else {
+        out += c;
+      }
+    }
+    return out;
   }
-  return a;
+  for (char c : in) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
-[[noreturn]] void corrupt(archive* a, const fs::path& path) {
-  const char* msg = archive_error_string(a);
-  throw Error(Exit::integrity, "archive '" + path.filename().string() + "' is corrupt: " + (msg ? msg : "read error"));
-}
+// An open archive. gzip input is decompressed by GzipReader rather than by
+// libarchive, whose gzip filter does not verify the CRC-32 of members (a flipped
+// byte in the deflate data went unnoticed): ours does, so corruption is an error.
+class Reader {
+ public:
+  Reader(const fs::path& path, bool raw_fallback) : path_(path), a_(archive_read_new()) {
+    if (!a_) throw InternalError("archive_read_new failed");
+    archive_read_support_filter_all(a_.get());
+    archive_read_support_format_all(a_.get());
+    if (raw_fallback) archive_read_support_format_raw(a_.get());
+    fd_ = open_file(path, O_RDONLY);
+    unsigned char magic[2] = {0, 0};
+    gzip_ = ::pread(fd_.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    int rc;
+    if (gzip_) {
+      src_ = std::make_unique<FdSource>(fd_.get(), path.string());
+      gz_ = std::make_unique<GzipReader>(*src_, "archive '" + path.filename().string() + "' is corrupt");
+      buf_.resize(256 * 1024);
+      rc = archive_read_open(a_.get(), this, nullptr, &Reader::read_cb, nullptr);
+    } else {
+      rc = archive_read_open_fd(a_.get(), fd_.get(), 64 * 1024);
+    }
+    if (rc != ARCHIVE_OK) {
+      rethrow_pending();
+      const char* msg = archive_error_string(a_.get());
+      throw Error(Exit::bad_input, "cannot open archive '" + path.string() + "': " + (msg ? msg : "unknown error"));
+    }
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+  archive* get() const noexcept { return a_.get(); }
+  // Bytes read from the file so far (compressed).
+  uint64_t compressed_bytes() const {
+    return gzip_ ? src_->bytes() : static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a_.get(), -1), 0));
+  }
+  // True when some decompression happened (by us or by a libarchive filter).
+  bool decompressed() const { return gzip_ || archive_filter_count(a_.get()) > 1; }
+
+  // Reads what libarchive left after the end of the archive (tar stops at its
+  // end-of-archive blocks), so that the gzip trailer and CRC are checked too.
+  void finish() {
+    rethrow_pending();
+    if (!gzip_) return;
+    while (gz_->read(buf_.data(), buf_.size()) > 0) {
+    }
+  }
+
+  // A read failure: the decompressor's own error when it has one, else libarchive's.
+  [[noreturn]] void corrupt() {
+    rethrow_pending();
+    const char* msg = archive_error_string(a_.get());
+    throw Error(Exit::integrity,
+                "archive '" + path_.filename().string() + "' is corrupt: " + (msg ? msg : "read error"));
+  }
+
+ private:
+  static la_ssize_t read_cb(archive*, void* self, const void** buf) {
+    auto* r = static_cast<Reader*>(self);
+    try {
+      *buf = r->buf_.data();
+      return static_cast<la_ssize_t>(r->gz_->read(r->buf_.data(), r->buf_.size()));
+    } catch (...) {
+      r->pending_ = std::current_exception();
+      return -1;
+    }
+  }
+  void rethrow_pending() {
+    if (pending_) {
+      auto e = pending_;
+      pending_ = nullptr;
+      std::rethrow_exception(e);
+    }
+  }
+
+  fs::path path_;
+  Fd fd_;
+  bool gzip_ = false;
+  std::unique_ptr<FdSource> src_;
+  std::unique_ptr<GzipReader> gz_;
+  std::vector<char> buf_;
+  std::exception_ptr pending_;
+  ArchiveReader a_;  // declared last, freed first: it may still call back while closing
+};
 
 }  // namespace
 
@@ -117,7 +220,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     throw Error(Exit::bad_input, "refusing archive '" + file + "': entry '" + name + "' " + why);
   };
 
-  ArchiveReader in = open_reader(archive_path, false);
+  Reader in(archive_path, false);
   ArchiveWriter disk(archive_write_disk_new());
   if (!disk) throw InternalError("archive_write_disk_new failed");
   // Paths handed to the writer are absolute (dest + a checked relative name), so
@@ -134,10 +237,10 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     archive_entry* e = nullptr;
     int rc = archive_read_next_header(in.get(), &e);
     if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) corrupt(in.get(), archive_path);
+    if (rc < ARCHIVE_WARN) in.corrupt();
 
     const char* raw_name = entry_name(e);
-    std::string shown = raw_name ? raw_name : "?";
+    const std::string shown = printable(raw_name);
     if (!raw_name || !valid_utf8(raw_name)) refuse(shown, "has a name that is not valid UTF-8");
     if (++stats.entries > limits.max_entries)
       refuse(shown, "goes beyond the limit of " + std::to_string(limits.max_entries) + " entries");
@@ -163,7 +266,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
       if (!valid_utf8(hardlink)) refuse(shown, "is a hard link whose target is not valid UTF-8");
       std::string hwhy;
       auto target = split_relative(hardlink, hwhy);
-      if (!target) refuse(shown, "is a hard link whose target " + hwhy.substr(hwhy.find(' ') + 1));
+      if (!target) refuse(shown, "is a hard link whose target " + hwhy);
       if (target->size() <= strip) refuse(shown, "is a hard link to a stripped entry");
       target->erase(target->begin(), target->begin() + strip);
       std::string trel = join(*target);
@@ -191,7 +294,6 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     archive_entry_copy_pathname(e, (dest / rel).c_str());
     // Permissions, never set-id bits; ownership is never restored (no _OWNER flag).
     archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
-    if (type == AE_IFDIR && !hardlink) archive_entry_set_perm(e, archive_entry_perm(e) | 0700);
     archive_entry_acl_clear(e);
     archive_entry_xattr_clear(e);
     archive_entry_set_fflags(e, 0, 0);
@@ -207,13 +309,13 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
       for (;;) {
         int r = archive_read_data_block(in.get(), &buf, &size, &offset);
         if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) corrupt(in.get(), archive_path);
+        if (r < ARCHIVE_WARN) in.corrupt();
         total += size;
         stats.data_bytes += size;
         if (total > limits.max_total_bytes)
           refuse(shown, "goes beyond the limit of " + human_size(limits.max_total_bytes) + " in all");
         if (total > kRatioCheckAfter) {
-          auto compressed = static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(in.get(), -1), 1));
+          uint64_t compressed = std::max<uint64_t>(in.compressed_bytes(), 1);
           if (total / compressed > limits.max_ratio)
             refuse(shown, "expands beyond " + std::to_string(limits.max_ratio) +
                               " times the compressed size (an archive bomb?)");
@@ -240,6 +342,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     }
     progress.update(stats.data_bytes, stats.entries);
   }
+  in.finish();
   // Applies the deferred directory modes and times.
   if (archive_write_close(disk.get()) != ARCHIVE_OK) {
     const char* msg = archive_error_string(disk.get());
@@ -251,7 +354,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
 
 TarStats check_archive(const fs::path& archive_path, Progress& progress) {
   archive_detail::Utf8Locale utf8;
-  ArchiveReader in = open_reader(archive_path, true);
+  Reader in(archive_path, true);
   TarStats stats;
   progress.start("check", 0);
   std::vector<char> buf(256 * 1024);
@@ -260,22 +363,23 @@ TarStats check_archive(const fs::path& archive_path, Progress& progress) {
     archive_entry* e = nullptr;
     int rc = archive_read_next_header(in.get(), &e);
     if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) corrupt(in.get(), archive_path);
+    if (rc < ARCHIVE_WARN) in.corrupt();
     // A raw "archive" without any decompression filter is just a file of bytes:
     // there is nothing to check, and a damaged compressed header looks like that.
-    if (archive_format(in.get()) == ARCHIVE_FORMAT_RAW && archive_filter_count(in.get()) <= 1)
+    if (archive_format(in.get()) == ARCHIVE_FORMAT_RAW && !in.decompressed())
       throw Error(Exit::integrity,
                   "archive '" + archive_path.filename().string() + "' is corrupt: not a compressed file or archive");
     ++stats.entries;
     for (;;) {
       la_ssize_t n = archive_read_data(in.get(), buf.data(), buf.size());
       if (n == 0) break;
-      if (n < 0) corrupt(in.get(), archive_path);
+      if (n < 0) in.corrupt();
       stats.data_bytes += static_cast<uint64_t>(n);
       check_interrupted();
       progress.update(stats.data_bytes, stats.entries);
     }
   }
+  in.finish();
   progress.finish();
   return stats;
 }
