@@ -23,9 +23,13 @@ std::atomic<long> gzip_fail_block_for_tests{-1};
 
 namespace {
 
-// How much of a block is test-compressed (at level 1) to decide whether it is
-// worth compressing at all, and the ratio above which it is stored.
-constexpr size_t kSampleSize = 64 * 1024;
+// Blocks are compressed in parts of kPart bytes, each its own gzip member, so
+// that a block mixing text and JPEG data (a tar crossing file boundaries) stores
+// only the incompressible parts. Whether a part compresses is judged by a level-1
+// trial on kSample bytes from its middle (file headers at a part's start compress
+// better than the payload); above kStoreRatio it is stored.
+constexpr size_t kPart = 256 * 1024;
+constexpr size_t kSample = 32 * 1024;
 constexpr double kStoreRatio = 0.97;
 
 unsigned online_cpus() {
@@ -92,7 +96,7 @@ struct GzipWriter::Impl {
     std::vector<char> in, out;
     size_t in_len = 0, out_len = 0;
     long seq = 0;
-    bool stored = false;
+    unsigned stored = 0;  // parts stored
     State state = State::free;
     std::exception_ptr error;
   };
@@ -169,29 +173,42 @@ struct GzipWriter::Impl {
     }
   }
 
-  bool incompressible(WorkerState& ws, const Slot& s) {
-    if (!opt.store_incompressible || s.in_len < 2 * kSampleSize) return false;
-    // Sample the middle of the block: file headers at the start compress better
-    // than the payload of a JPEG or ZIP.
-    const char* sample = s.in.data() + (s.in_len - kSampleSize) / 2;
-    ws.sample_out.resize(libdeflate_deflate_compress_bound(ws.sample.get(), kSampleSize));
-    size_t n = libdeflate_deflate_compress(ws.sample.get(), sample, kSampleSize, ws.sample_out.data(),
-                                           ws.sample_out.size());
-    return n == 0 || static_cast<double>(n) > kStoreRatio * static_cast<double>(kSampleSize);
+  bool incompressible(WorkerState& ws, const char* data, size_t n) {
+    if (!opt.store_incompressible || n < 2 * kSample) return false;
+    const char* sample = data + (n - kSample) / 2;
+    ws.sample_out.resize(libdeflate_deflate_compress_bound(ws.sample.get(), kSample));
+    size_t trial = libdeflate_deflate_compress(ws.sample.get(), sample, kSample, ws.sample_out.data(),
+                                               ws.sample_out.size());
+    return trial == 0 || static_cast<double>(trial) > kStoreRatio * static_cast<double>(kSample);
   }
 
   void compress(WorkerState& ws, Slot& s) {
-    s.stored = incompressible(ws, s);
-    if (s.stored || opt.engine == GzipEngine::libdeflate) {
-      libdeflate_compressor* c = s.stored ? ws.store.get() : ws.main.get();
-      size_t cap = libdeflate_gzip_compress_bound(c, s.in_len);
-      if (s.out.size() < cap) s.out.resize(cap);
-      s.out_len = libdeflate_gzip_compress(c, s.in.data(), s.in_len, s.out.data(), s.out.size());
-      if (s.out_len == 0) throw InternalError("libdeflate gzip output exceeded its bound");
-    } else {
-      size_t cap = ws.zlib->bound(s.in_len);
-      if (s.out.size() < cap) s.out.resize(cap);
-      s.out_len = ws.zlib->compress(s.in.data(), s.in_len, s.out.data(), s.out.size());
+    const size_t part = opt.store_incompressible ? kPart : std::max<size_t>(s.in_len, 1);
+    size_t cap = 0;
+    for (size_t off = 0; off < s.in_len || off == 0; off += part) {
+      size_t n = std::min(part, s.in_len - off);
+      cap += std::max(libdeflate_gzip_compress_bound(ws.store.get(), n),
+                      ws.main ? libdeflate_gzip_compress_bound(ws.main.get(), n) : ws.zlib->bound(n));
+      if (s.in_len == 0) break;
+    }
+    if (s.out.size() < cap) s.out.resize(cap);
+    s.out_len = 0;
+    s.stored = 0;
+    for (size_t off = 0; off < s.in_len || off == 0; off += part) {
+      const char* in = s.in.data() + off;
+      size_t n = std::min(part, s.in_len - off);
+      bool stored = incompressible(ws, in, n);
+      char* dst = s.out.data() + s.out_len;
+      size_t room = s.out.size() - s.out_len, made;
+      if (stored || opt.engine == GzipEngine::libdeflate) {
+        made = libdeflate_gzip_compress(stored ? ws.store.get() : ws.main.get(), in, n, dst, room);
+        if (made == 0) throw InternalError("libdeflate gzip output exceeded its bound");
+      } else {
+        made = ws.zlib->compress(in, n, dst, room);
+      }
+      s.out_len += made;
+      s.stored += stored ? 1 : 0;
+      if (s.in_len == 0) break;
     }
   }
 
@@ -228,7 +245,7 @@ struct GzipWriter::Impl {
       if (s.error) std::rethrow_exception(s.error);
       out.write(s.out.data(), s.out_len);
       out_bytes += s.out_len;
-      if (s.stored) ++stored_blocks;
+      stored_blocks += s.stored;
       s.state = State::free;
       s.in_len = 0;
       free_slots.push_back(idx);

@@ -6,9 +6,10 @@
 //
 // Blocks are compressed with libdeflate by default (2-3x faster than zlib at the
 // same level and made for whole independent buffers); zlib is kept as a second
-// engine for comparison (bench/gzip-files). A block whose sample does not compress
-// (JPEG, ZIP, random data) is stored (deflate "stored" blocks): the output stays a
-// valid gzip stream and no CPU is spent trying to squeeze noise.
+// engine for comparison (bench/gzip_files.cpp). Each block is written as 256 KiB
+// parts, one gzip member each; a part whose sample does not compress (JPEG, ZIP,
+// random data) is stored (deflate "stored" blocks): the output stays a valid gzip
+// stream and no CPU is spent trying to squeeze noise.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -43,7 +44,7 @@ class GzipWriter final : public ByteSink {
   void close() override;
   uint64_t bytes_in() const noexcept;
   uint64_t bytes_out() const noexcept;
-  // Blocks written as stored (incompressible) so far.
+  // Parts (256 KiB pieces of a block, each a gzip member) stored as incompressible.
   uint64_t blocks_stored() const noexcept;
 
  private:
