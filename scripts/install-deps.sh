@@ -6,7 +6,7 @@ packages=(
   # build
   g++ cmake make pkg-config git
   libgit2-dev libarchive-dev libcurl4-openssl-dev libtomlplusplus-dev libssl-dev
-  libsqlite3-dev zlib1g-dev libgtest-dev libgmock-dev
+  libsqlite3-dev zlib1g-dev libdeflate-dev libgtest-dev libgmock-dev
   # run: database clients and servers, compression, man pages
   sqlite3 mariadb-server mariadb-client postgresql postgresql-client
   pigz zstd mandoc man-db curl ca-certificates python3

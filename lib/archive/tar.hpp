@@ -34,23 +34,40 @@ TarStats write_files_tar(const fs::path& dir, const std::string& prefix, const s
 TarStats write_code_tar(const Repo& repo, const git_oid& commit, const std::string& branch, const std::string& prefix,
                         const fs::path& scratch_dir, ByteSink& out, Progress& progress);
 
-// Limits that protect extraction from bombs and absurd archives.
+// Limits that protect extraction from bombs and absurd archives, checked while
+// data streams (a bomb is stopped after at most 64 MiB, not at its end).
+// max_ratio is the whole archive's bytes written / compressed bytes read. Deflate
+// cannot exceed 1032:1, so a limit of 1000 would let a gzip bomb of zeros (about
+// 1010:1 as a whole) run to its end; real sites' archives stay far below 200:1.
 struct ExtractLimits {
   uint64_t max_total_bytes = 1ULL << 40;  // 1 TiB
   uint64_t max_entries = 10'000'000;
-  uint64_t max_ratio = 1000;              // uncompressed/compressed, checked past 64 MiB
+  uint64_t max_ratio = 200;               // uncompressed/compressed, checked past 64 MiB
 };
 
 // Extracts the archive at `archive_path` (any format/compression libarchive reads)
-// into the empty directory `dest`, dropping `strip` leading path components.
-// Refuses (gp::Error(Exit::bad_input), nothing written outside `dest`) entries with
-// '..', absolute paths, links leaving `dest`, devices, FIFOs, names that are not
-// valid UTF-8, and archives beyond `limits`.
+// into the empty directory `dest` (created when missing), dropping `strip` leading
+// path components ("." components do not count; entries left empty are skipped). Refuses, with
+// gp::Error(Exit::bad_input, "refusing archive '<file>': entry '<name>' <why>"),
+// entries with '..' or absolute paths; symbolic links that are absolute, climb out
+// of `dest`, or have '..' after a normal component (those could climb through
+// another link); anything under a symlink of the archive, or replacing a directory
+// or symlink already extracted; hard links to anything but a file extracted before;
+// devices, FIFOs, sockets; names that are not valid UTF-8; archives beyond
+// `limits`. Modes are kept without set-id bits (directories stay owner-writable
+// until the end; read-only files and directories remain removable by
+// remove_tree_noexcept), mtimes are kept, ownership never. Nothing is written
+// outside `dest`; on failure `dest` holds a partial tree that the caller removes.
+// A truncated or corrupt archive throws gp::Error(Exit::integrity).
 TarStats extract_archive(const fs::path& archive_path, const fs::path& dest, unsigned strip, const ExtractLimits& limits,
                          Progress& progress);
 
-// Reads the whole archive, decompressing and listing every entry, without writing
-// anything; gp::Error(Exit::integrity) when it is truncated or corrupt.
+// Reads the whole archive, decompressing and listing every entry and all of its
+// data, without writing anything; gp::Error(Exit::integrity, "archive '<name>' is
+// corrupt: <libarchive's message>") when it is truncated or corrupt. Besides tar,
+// zip and the other archive formats it accepts a compressed single file (a
+// database .sql.gz: one entry), through libarchive's raw format; an uncompressed
+// file that is no archive is reported as corrupt.
 TarStats check_archive(const fs::path& archive_path, Progress& progress);
 
 }  // namespace gp

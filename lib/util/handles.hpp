@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 #include <curl/curl.h>
 #include <git2.h>
+#include <libdeflate.h>
 #include <sqlite3.h>
 
 #include <memory>
@@ -53,6 +54,9 @@ using GitWorktree = Handle<git_worktree, git_worktree_free>;
 using ArchiveReader = Handle<archive, archive_read_free>;
 using ArchiveWriter = Handle<archive, archive_write_free>;
 using ArchiveEntry = Handle<archive_entry, archive_entry_free>;
+
+// libdeflate
+using DeflateCompressor = Handle<libdeflate_compressor, libdeflate_free_compressor>;
 
 // libcurl
 using Curl = Handle<CURL, curl_easy_cleanup>;
