@@ -23,6 +23,11 @@ const Command kCommands[] = {
      "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
      "   (into live, add --confirm-env live)",
      true, run_restore},
+    {"import", "import code from an archive or a repository, squashed or with its history",
+     "import code <archive> --squash [--message MSG] [--strip-components N | --auto-strip] [--subdir PATH] [--force]\n"
+     "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
+     "                                 [--message MSG] [--force]",
+     true, run_import},
     {"env", "list environments",
      "env list [--format=text|json]", true, run_env},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},

@@ -30,5 +30,6 @@ int run_init(Context&, Args&);
 int run_env(Context&, Args&);
 int run_backup(Context&, Args&);
 int run_restore(Context&, Args&);
+int run_import(Context&, Args&);
 
 }  // namespace gp::cli
