@@ -255,6 +255,9 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
   const git_annotated_commit* heads_in[1] = {ac.get()};
   git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
   co.checkout_strategy = (opts.force ? GIT_CHECKOUT_FORCE : GIT_CHECKOUT_SAFE) | GIT_CHECKOUT_ALLOW_CONFLICTS;
+  std::string their_label = display_name(opts.source);
+  co.our_label = "HEAD";
+  co.their_label = their_label.c_str();  // conflict markers name the source, not a bare commit id
   git_check(git_merge(r, heads_in, 1, &mo, &co), "cannot write the merge state", Exit::bad_input);
   // MERGE_MSG as git writes it, so that `git commit` proposes our message.
   std::string merge_msg = msg + "\n# Conflicts:\n";

@@ -157,6 +157,23 @@ test_squash_refuses_hostile_archives() {
   [ ! -e ../../evil.txt ] && [ ! -e ok.txt ] || fail "something was extracted"
 }
 
+test_squash_hard_links_and_special_files() {
+  mkdir -p src/site
+  echo data >src/site/a
+  ln src/site/a src/site/b
+  mkfifo src/site/fifo
+  mkdir -p src/site/empty
+  tar -C src -cf hl.tar site
+  new_repo
+  expect_code 0 git pantheon import code ../hl.tar --squash
+  assert_contains "$ERR" "skipping 'site/fifo'"
+  assert_eq "$(git ls-tree -r --format='%(objectmode) %(objectname) %(path)' HEAD)" \
+    "100644 $(git hash-object ../src/site/a) a
+100644 $(git hash-object ../src/site/a) b"
+  [ ! -e empty ] && [ ! -e fifo ] || fail "empty dir or fifo created"
+  assert_eq "$(git status --porcelain)" ""
+}
+
 # A Pantheon-style code archive: a work tree with its .git, 3 commits, 2 tags.
 make_source_repo() {
   mkdir -p "$1" && (

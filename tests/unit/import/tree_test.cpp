@@ -88,7 +88,8 @@ TEST_F(ImportTreeTest, ReadsArchiveStreamingStripsAndFilters) {
   fs::create_symlink("a/file.txt", src / "ln");
   fs::create_directories(src / "empty");
   run({"tar", "-cJf", (root() / "t.tar.xz").string(), "site"}, root() / "src");
-  ArchiveContent c = read_archive_into_odb(r.get(), root() / "t.tar.xz", std::nullopt, *std::make_unique<NullProgress>());
+  NullProgress np;
+  ArchiveContent c = read_archive_into_odb(r.get(), root() / "t.tar.xz", std::nullopt, np);
   EXPECT_EQ(c.stripped, 1u);
   EXPECT_EQ(c.ignored, 1u);
   EXPECT_EQ(c.git_metadata, 2u);  // a/.git and a/.git/HEAD
@@ -100,7 +101,7 @@ TEST_F(ImportTreeTest, ReadsArchiveStreamingStripsAndFilters) {
   std::string want = run({"git", "hash-object", (src / "a/file.txt").string()}, r.workdir());
   EXPECT_EQ(oid_hex(c.files["a/file.txt"].oid) + "\n", want);
 
-  ArchiveContent kept = read_archive_into_odb(r.get(), root() / "t.tar.xz", 0u, *std::make_unique<NullProgress>());
+  ArchiveContent kept = read_archive_into_odb(r.get(), root() / "t.tar.xz", 0u, np);
   EXPECT_EQ(kept.stripped, 0u);
   EXPECT_TRUE(kept.files.count("site/tool"));
 }
