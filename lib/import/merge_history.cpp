@@ -78,7 +78,7 @@ bool extract_git_dir(const fs::path& archive_path, const fs::path& dest, Progres
     archive_entry* e = nullptr;
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF) break;
-    archive_check(a, r, "cannot read archive '" + archive_path.string() + "'", Exit::integrity);
+    archive_check(a, r, "cannot read archive '" + archive_path.filename().string() + "'", Exit::integrity);
     check_interrupted();
     const char* n = archive_entry_pathname_utf8(e) ? archive_entry_pathname_utf8(e) : archive_entry_pathname(e);
     std::string name = n ? n : "";

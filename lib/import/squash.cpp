@@ -55,7 +55,7 @@ git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entr
     la_int64_t total = 0;
     for (;;) {
       la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
-      if (n < 0) archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.string() + "'", Exit::integrity);
+      if (n < 0) archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'", Exit::integrity);
       if (n == 0) break;
       total += n;
       if (total > size) refuse(path, name, "holds more data than its header says");
@@ -76,7 +76,7 @@ git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entr
     la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
     if (n < 0) {
       ws->free(ws);
-      archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.string() + "'", Exit::integrity);
+      archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'", Exit::integrity);
     }
     if (n == 0) break;
     if (ws->write(ws, buf.data(), static_cast<size_t>(n)) < 0) {
@@ -122,7 +122,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
     archive_entry* e = nullptr;
     int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF) break;
-    archive_check(a, r, "cannot read archive '" + path.string() + "'", Exit::integrity);
+    archive_check(a, r, "cannot read archive '" + path.filename().string() + "'", Exit::integrity);
     check_interrupted();
     ++out.entries;
     const char* n = entry_name(e);

@@ -155,6 +155,13 @@ test_squash_refuses_hostile_archives() {
     assert_eq "$(git status --porcelain)" "" "work tree changed for $kind"
   done
   [ ! -e ../../evil.txt ] && [ ! -e ok.txt ] || fail "something was extracted"
+  # A truncated archive is an integrity failure, with nothing changed either.
+  mkdir -p ../big/site && head -c 200000 /dev/urandom >../big/site/blob && tar -C ../big -cf ../big.tar site
+  head -c 100000 ../big.tar >../cut.tar
+  expect_code 7 git pantheon import code ../cut.tar --squash
+  assert_one_line_error "cannot read 'site/blob' in 'cut.tar'"
+  assert_eq "$(git rev-parse HEAD)" "$before"
+  assert_eq "$(git status --porcelain)" ""
 }
 
 test_squash_hard_links_and_special_files() {
