@@ -162,7 +162,7 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
   git_repository* src_raw = nullptr;
   if (git_repository_open_ext(&src_raw, url.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
     throw Error(Exit::bad_input, describe("cannot import", opts.source, "not a usable git repository: " + git_last_error()),
-                scratch ? "" : "use --squash to import a directory of plain files");
+                scratch ? "" : "history comes from a git repository or a code archive with its .git directory");
   GitRepository src(src_raw);
   git_oid src_head;
   if (git_reference_name_to_id(&src_head, src.get(), "HEAD") != 0)
