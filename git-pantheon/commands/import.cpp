@@ -41,7 +41,8 @@ int import_code(Context& ctx, Args& args) {
     }
     o.subdir = subdir.value_or("");
     o.force = force;
-    if (!fs::is_regular_file(source)) throw Error(Exit::bad_input, describe("cannot open archive", ops[0], "not a file"));
+    if (!fs::is_regular_file(source))
+      throw Error(Exit::bad_input, describe("cannot open archive", ops[0], "not a file"));
     SquashResult r = import_squash(repo, store, o, ctx.progress());
     out << "Imported " << source.filename().string() << " as commit " << oid_hex(r.commit).substr(0, 12) << ": "
         << r.content.files.size() << " files, " << human_size(r.content.bytes);
@@ -72,8 +73,8 @@ int import_code(Context& ctx, Args& args) {
     return 0;
   }
   if (r.fast_forward)
-    out << "The branch was empty: it now holds the history of " << ops[0] << " (" << oid_hex(r.source_commit).substr(0, 12)
-        << ")\n";
+    out << "The branch was empty: it now holds the history of " << ops[0] << " ("
+        << oid_hex(r.source_commit).substr(0, 12) << ")\n";
   else
     out << "Merged the history of " << ops[0] << " as commit " << oid_hex(*r.merge_commit).substr(0, 12) << "\n";
   if (!r.tags.empty()) out << "  " << r.tags.size() << " tags imported under refs/tags/" << o.tag_prefix << "\n";

@@ -14,8 +14,7 @@ namespace gp {
 namespace {
 
 [[noreturn]] void refuse(const fs::path& archive, const std::string& entry, const std::string& why) {
-  throw Error(Exit::bad_input,
-              "refusing archive '" + archive.filename().string() + "': entry '" + entry + "' " + why);
+  throw Error(Exit::bad_input, "refusing archive '" + archive.filename().string() + "': entry '" + entry + "' " + why);
 }
 
 // Removes refs/pantheon-import/<id>/ whatever happens.
@@ -138,7 +137,8 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
     throw Error(Exit::usage, describe("invalid --tag-prefix", opts.tag_prefix, "tags would not be valid ref names"));
   fs::path source = fs::absolute(opts.source);
   std::error_code ec;
-  if (!fs::exists(source, ec)) throw Error(Exit::bad_input, describe("cannot import", opts.source, "no such file or directory"));
+  if (!fs::exists(source, ec))
+    throw Error(Exit::bad_input, describe("cannot import", opts.source, "no such file or directory"));
 
   auto lock = store.lock();
   if (!opts.force && repo.is_dirty())
@@ -161,7 +161,8 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
   }
   git_repository* src_raw = nullptr;
   if (git_repository_open_ext(&src_raw, url.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
-    throw Error(Exit::bad_input, describe("cannot import", opts.source, "not a usable git repository: " + git_last_error()),
+    throw Error(Exit::bad_input,
+                describe("cannot import", opts.source, "not a usable git repository: " + git_last_error()),
                 scratch ? "" : "history comes from a git repository or a code archive with its .git directory");
   GitRepository src(src_raw);
   git_oid src_head;
@@ -177,7 +178,8 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
   std::string tmp_prefix = "refs/pantheon-import/" + id + "/";
   TempRefs cleanup(r, tmp_prefix);
   git_remote* rem = nullptr;
-  git_check(git_remote_create_anonymous(&rem, r, url.c_str()), "cannot read repository '" + opts.source + "'", Exit::bad_input);
+  git_check(git_remote_create_anonymous(&rem, r, url.c_str()), "cannot read repository '" + opts.source + "'",
+            Exit::bad_input);
   GitRemote remote(rem);
   std::string heads = "+refs/heads/*:" + tmp_prefix + "heads/*";
   std::string tags = "+refs/tags/*:refs/tags/" + opts.tag_prefix + "*";
@@ -186,8 +188,9 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
   git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
   fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // only through our refspec, never under the original names
   progress.start("fetching history", 0);
-  git_check(git_remote_fetch(remote.get(), &refspecs, &fo, ("pantheon import: fetch " + display_name(opts.source)).c_str()),
-            "cannot fetch from '" + opts.source + "'", Exit::bad_input);
+  git_check(
+      git_remote_fetch(remote.get(), &refspecs, &fo, ("pantheon import: fetch " + display_name(opts.source)).c_str()),
+      "cannot fetch from '" + opts.source + "'", Exit::bad_input);
   progress.finish();
   git_odb* odb_raw = nullptr;
   git_check(git_repository_odb(&odb_raw, r), "cannot open the object database");

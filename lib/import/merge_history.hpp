@@ -16,18 +16,18 @@
 namespace gp {
 
 struct MergeHistoryOptions {
-  std::string source;                   // archive, repository path
+  std::string source;                    // archive, repository path
   std::string tag_prefix = "imported/";  // source tags land under refs/tags/<prefix>
-  std::string message;                  // empty: "Merge history of <source name>"
-  bool force = false;                   // accept a dirty work tree
+  std::string message;                   // empty: "Merge history of <source name>"
+  bool force = false;                    // accept a dirty work tree
 };
 
 struct MergeHistoryResult {
-  git_oid source_commit{};               // the source's HEAD
-  std::optional<git_oid> merge_commit;   // set when the merge was committed
-  bool fast_forward = false;             // the branch was unborn: it now is the source's history
-  std::vector<std::string> tags;         // imported tag names (with the prefix)
-  std::vector<std::string> conflicts;    // paths left in conflict (nothing committed then)
+  git_oid source_commit{};              // the source's HEAD
+  std::optional<git_oid> merge_commit;  // set when the merge was committed
+  bool fast_forward = false;            // the branch was unborn: it now is the source's history
+  std::vector<std::string> tags;        // imported tag names (with the prefix)
+  std::vector<std::string> conflicts;   // paths left in conflict (nothing committed then)
 };
 
 // Fetches the source's branches (into temporary refs/pantheon-import/<id>/, removed

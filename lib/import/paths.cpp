@@ -60,7 +60,8 @@ std::string split_entry_name(std::string_view name, std::vector<std::string>& pa
 }
 
 bool is_git_metadata(const std::vector<std::string>& parts) {
-  return std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return strcasecmp(p.c_str(), ".git") == 0; });
+  return std::any_of(parts.begin(), parts.end(),
+                     [](const std::string& p) { return strcasecmp(p.c_str(), ".git") == 0; });
 }
 
 std::string check_symlink_target(const std::vector<std::string>& link, std::string_view target) {

@@ -17,8 +17,8 @@ struct RawEntry {
   std::vector<std::string> parts;
   std::string name;  // as written in the archive, for messages
   TreeLeaf leaf;
-  std::string symlink_target;        // for symlinks
-  std::optional<std::string> link;   // hard link: the target's joined raw path
+  std::string symlink_target;       // for symlinks
+  std::optional<std::string> link;  // hard link: the target's joined raw path
   std::string link_name;
 };
 
@@ -32,8 +32,7 @@ std::string join(const std::vector<std::string>& parts, size_t from = 0) {
 }
 
 [[noreturn]] void refuse(const fs::path& archive, const std::string& entry, const std::string& why) {
-  throw Error(Exit::bad_input,
-              "refusing archive '" + archive.filename().string() + "': entry '" + entry + "' " + why);
+  throw Error(Exit::bad_input, "refusing archive '" + archive.filename().string() + "': entry '" + entry + "' " + why);
 }
 
 const char* entry_name(archive_entry* e) {
@@ -55,7 +54,9 @@ git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entr
     la_int64_t total = 0;
     for (;;) {
       la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
-      if (n < 0) archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'", Exit::integrity);
+      if (n < 0)
+        archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'",
+                      Exit::integrity);
       if (n == 0) break;
       total += n;
       if (total > size) refuse(path, name, "holds more data than its header says");
@@ -64,8 +65,8 @@ git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entr
       check_interrupted();
     }
     if (total != size)
-      throw Error(Exit::integrity, "cannot read archive '" + path.filename().string() + "': entry '" + name +
-                                       "' is truncated");
+      throw Error(Exit::integrity,
+                  "cannot read archive '" + path.filename().string() + "': entry '" + name + "' is truncated");
     git_check(git_odb_stream_finalize_write(&oid, st), "cannot write a blob for '" + name + "'");
     return oid;
   }
@@ -76,7 +77,8 @@ git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entr
     la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
     if (n < 0) {
       ws->free(ws);
-      archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'", Exit::integrity);
+      archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'",
+                    Exit::integrity);
     }
     if (n == 0) break;
     if (ws->write(ws, buf.data(), static_cast<size_t>(n)) < 0) {
@@ -166,7 +168,8 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
       }
       default:
         ++out.skipped_special;
-        progress.warn("skipping '" + name + "' in '" + path.filename().string() + "': not a file, directory or symlink");
+        progress.warn("skipping '" + name + "' in '" + path.filename().string() +
+                      "': not a file, directory or symlink");
         continue;
     }
     raw[join(parts)] = std::move(re);
@@ -262,8 +265,8 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
     throw Error(Exit::nothing_to_do, describe("nothing to import from", opts.archive.filename().string(),
                                               "its content is already the tree of HEAD"));
   if (!head_tree && files.empty())
-    throw Error(Exit::nothing_to_do, describe("nothing to import from", opts.archive.filename().string(),
-                                              "it holds no files"));
+    throw Error(Exit::nothing_to_do,
+                describe("nothing to import from", opts.archive.filename().string(), "it holds no files"));
 
   std::string msg = opts.message.empty() ? "Import " + opts.archive.filename().string() : opts.message;
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();

@@ -45,7 +45,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& archi
 struct SquashResult {
   git_oid commit{};
   std::optional<git_oid> parent;
-  std::string sha256;          // of the archive file
+  std::string sha256;  // of the archive file
   ArchiveContent content;
   bool kept_pantheon_toml = false;  // .pantheon.toml carried over from HEAD
 };

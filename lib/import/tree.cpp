@@ -37,8 +37,8 @@ git_oid write_tree_from_paths(git_repository* repo, const std::map<std::string, 
     for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', i)) {
       std::string dir = path.substr(i, slash - i);
       if (n->files.count(dir))
-        throw Error(Exit::bad_input, "refusing " + subject + ": entry '" + path.substr(0, slash) +
-                                         "' is both a file and a directory");
+        throw Error(Exit::bad_input,
+                    "refusing " + subject + ": entry '" + path.substr(0, slash) + "' is both a file and a directory");
       n = &n->dirs[dir];
       i = slash + 1;
     }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "import/paths.hpp"
+
+#include <gtest/gtest.h>
 
 namespace gp {
 namespace {
@@ -21,7 +21,7 @@ TEST(ImportPaths, RefusesHostileNames) {
   EXPECT_EQ(split_entry_name("a/../../b", parts), "has a '..' component");
   EXPECT_EQ(split_entry_name("/etc/passwd", parts), "has an absolute path");
   EXPECT_EQ(split_entry_name("a/\xff\xfe", parts), "is not valid UTF-8");
-  EXPECT_EQ(split_entry_name("a/\xc0\xaf", parts), "is not valid UTF-8");  // overlong '/'
+  EXPECT_EQ(split_entry_name("a/\xc0\xaf", parts), "is not valid UTF-8");      // overlong '/'
   EXPECT_EQ(split_entry_name("a/\xed\xa0\x80", parts), "is not valid UTF-8");  // surrogate
   EXPECT_EQ(split_entry_name("a\nb", parts), "has a control character in its name");
   EXPECT_EQ(split_entry_name("", parts), "has an empty name");
@@ -32,7 +32,7 @@ TEST(ImportPaths, RefusesHostileNames) {
 TEST(ImportPaths, Utf8Validation) {
   EXPECT_TRUE(valid_utf8("plain"));
   EXPECT_TRUE(valid_utf8("\xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(valid_utf8("\xe2\x82"));  // truncated
+  EXPECT_FALSE(valid_utf8("\xe2\x82"));          // truncated
   EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
 }
 
@@ -106,9 +106,9 @@ TEST(ImportIgnore, AnchoredAndDirectoryOnly) {
   r.add_file("", "/build\ncache/\ndocs/*.pdf\n");
   EXPECT_TRUE(r.ignored("build"));
   EXPECT_TRUE(r.ignored("build/out.o"));
-  EXPECT_FALSE(r.ignored("src/build"));      // anchored to the root
-  EXPECT_TRUE(r.ignored("a/cache/x"));       // directory-only, any depth
-  EXPECT_FALSE(r.ignored("a/cache"));        // a file named cache is kept
+  EXPECT_FALSE(r.ignored("src/build"));  // anchored to the root
+  EXPECT_TRUE(r.ignored("a/cache/x"));   // directory-only, any depth
+  EXPECT_FALSE(r.ignored("a/cache"));    // a file named cache is kept
   EXPECT_TRUE(r.ignored("docs/a.pdf"));
   EXPECT_FALSE(r.ignored("x/docs/a.pdf"));  // a middle slash anchors too
   EXPECT_FALSE(r.ignored("docs/sub/a.pdf"));

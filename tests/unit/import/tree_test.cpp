@@ -1,8 +1,9 @@
+#include "import/tree.hpp"
+
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
 #include "import/squash.hpp"
-#include "import/tree.hpp"
 
 namespace gp {
 namespace {
