@@ -32,6 +32,11 @@ const Command kCommands[] = {
      "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--sync-content [--yes] [--confirm-env E]]", true, run_deploy},
     {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
      "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
+    {"import", "import code from an archive or a repository, squashed or with its history",
+     "import code <archive> --squash [--message MSG] [--strip-components N | --auto-strip] [--subdir PATH] [--force]\n"
+     "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
+     "                                 [--message MSG] [--force]",
+     true, run_import},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},
     {"version", "print the version of git-pantheon and of its libraries", "version", false, run_version},
 };

@@ -32,5 +32,6 @@ int run_backup(Context&, Args&);
 int run_restore(Context&, Args&);
 int run_deploy(Context&, Args&);
 int run_checkout(Context&, Args&);
+int run_import(Context&, Args&);
 
 }  // namespace gp::cli

@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev zlib1g-dev libdeflate-dev libgtest-dev libgmock-dev
   # run: database clients and servers, compression, man pages
   sqlite3 mariadb-server mariadb-client postgresql postgresql-client
-  pigz zstd mandoc man-db curl ca-certificates python3
+  pigz zstd bzip2 xz-utils zip mandoc man-db curl ca-certificates python3
 )
 missing=()
 for p in "${packages[@]}"; do

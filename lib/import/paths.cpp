@@ -1,0 +1,267 @@
+#include "import/paths.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace gp {
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    unsigned c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string split_entry_name(std::string_view name, std::vector<std::string>& parts) {
+  parts.clear();
+  if (name.empty()) return "has an empty name";
+  if (!valid_utf8(name)) return "is not valid UTF-8";
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return "has a control character in its name";
+  if (name.front() == '/') return "has an absolute path";
+  size_t i = 0;
+  while (i <= name.size()) {
+    size_t j = name.find('/', i);
+    if (j == std::string_view::npos) j = name.size();
+    std::string_view part = name.substr(i, j - i);
+    if (part == "..") return "has a '..' component";
+    if (!part.empty() && part != ".") parts.emplace_back(part);
+    i = j + 1;
+  }
+  return {};
+}
+
+bool is_git_metadata(const std::vector<std::string>& parts) {
+  return std::any_of(parts.begin(), parts.end(),
+                     [](const std::string& p) { return strcasecmp(p.c_str(), ".git") == 0; });
+}
+
+std::string check_symlink_target(const std::vector<std::string>& link, std::string_view target) {
+  if (target.empty()) return "is a symlink with an empty target";
+  if (!valid_utf8(target)) return "is a symlink whose target is not valid UTF-8";
+  if (target.front() == '/') return "is a symlink with an absolute target";
+  // Resolve lexically from the link's directory; going above the root escapes.
+  long depth = static_cast<long>(link.size()) - 1;
+  size_t i = 0;
+  while (i <= target.size()) {
+    size_t j = target.find('/', i);
+    if (j == std::string_view::npos) j = target.size();
+    std::string_view part = target.substr(i, j - i);
+    if (part == "..") {
+      if (--depth < 0) return "is a symlink pointing outside the archive";
+    } else if (!part.empty() && part != ".") {
+      ++depth;
+    }
+    i = j + 1;
+  }
+  return {};
+}
+
+unsigned detect_strip(const std::vector<std::vector<std::string>>& paths) {
+  if (paths.empty()) return 0;
+  const std::string* first = nullptr;
+  bool deeper = false;
+  for (auto& p : paths) {
+    if (p.empty()) continue;
+    if (!first) first = &p[0];
+    if (p[0] != *first) return 0;
+    if (p.size() > 1) deeper = true;
+  }
+  return first && deeper ? 1 : 0;
+}
+
+namespace {
+
+// Matches a bracket expression at p (just after '['); advances p past ']'.
+// Returns nullopt when the class is unterminated (then '[' is literal).
+std::optional<bool> match_class(std::string_view pat, size_t& pi, char c) {
+  size_t i = pi;
+  bool negate = false;
+  if (i < pat.size() && (pat[i] == '!' || pat[i] == '^')) {
+    negate = true;
+    ++i;
+  }
+  bool matched = false;
+  bool first = true;
+  while (i < pat.size() && (pat[i] != ']' || first)) {
+    first = false;
+    char lo = pat[i];
+    if (lo == '\\' && i + 1 < pat.size()) lo = pat[++i];
+    char hi = lo;
+    if (i + 2 < pat.size() && pat[i + 1] == '-' && pat[i + 2] != ']') {
+      hi = pat[i + 2];
+      if (hi == '\\' && i + 3 < pat.size()) hi = pat[++i + 2];
+      i += 2;
+    }
+    if (static_cast<unsigned char>(c) >= static_cast<unsigned char>(lo) &&
+        static_cast<unsigned char>(c) <= static_cast<unsigned char>(hi))
+      matched = true;
+    ++i;
+  }
+  if (i >= pat.size()) return std::nullopt;
+  pi = i + 1;
+  return matched != negate && c != '/';
+}
+
+bool glob_at(std::string_view pat, size_t pi, std::string_view s, size_t si) {
+  while (pi < pat.size()) {
+    char pc = pat[pi];
+    if (pc == '*' && pi + 1 < pat.size() && pat[pi + 1] == '*' && (pi == 0 || pat[pi - 1] == '/') &&
+        (pi + 2 == pat.size() || pat[pi + 2] == '/')) {
+      if (pi + 2 == pat.size()) return true;  // trailing "**": everything below
+      // "**/": zero or more directories.
+      for (size_t t = si;;) {
+        if (glob_at(pat, pi + 3, s, t)) return true;
+        size_t slash = s.find('/', t);
+        if (slash == std::string_view::npos) return false;
+        t = slash + 1;
+      }
+    }
+    switch (pc) {
+      case '*': {
+        while (pi < pat.size() && pat[pi] == '*') ++pi;
+        if (pi == pat.size()) return s.find('/', si) == std::string_view::npos;
+        for (size_t t = si;; ++t) {
+          if (glob_at(pat, pi, s, t)) return true;
+          if (t >= s.size() || s[t] == '/') return false;
+        }
+      }
+      case '?':
+        if (si >= s.size() || s[si] == '/') return false;
+        ++pi;
+        ++si;
+        break;
+      case '[': {
+        if (si >= s.size()) return false;
+        size_t np = pi + 1;
+        auto m = match_class(pat, np, s[si]);
+        if (m) {
+          if (!*m) return false;
+          pi = np;
+          ++si;
+          break;
+        }
+        if (s[si] != '[') return false;
+        ++pi;
+        ++si;
+        break;
+      }
+      case '\\':
+        if (pi + 1 < pat.size()) pc = pat[++pi];
+        [[fallthrough]];
+      default:
+        if (si >= s.size() || s[si] != pc) return false;
+        ++pi;
+        ++si;
+    }
+  }
+  return si == s.size();
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view path) { return glob_at(pattern, 0, path, 0); }
+
+void IgnoreRules::add_file(const std::string& dir, std::string_view content) {
+  File f;
+  f.dir = dir;
+  size_t i = 0;
+  while (i < content.size()) {
+    size_t j = content.find('\n', i);
+    if (j == std::string_view::npos) j = content.size();
+    std::string line(content.substr(i, j - i));
+    i = j + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    // Trailing spaces are trimmed unless escaped with a backslash.
+    while (!line.empty() && line.back() == ' ' && !(line.size() >= 2 && line[line.size() - 2] == '\\')) line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    Pattern p;
+    if (line[0] == '!') {
+      p.negated = true;
+      line.erase(0, 1);
+    } else if (line[0] == '\\' && line.size() > 1 && (line[1] == '#' || line[1] == '!')) {
+      line.erase(0, 1);
+    }
+    if (!line.empty() && line.back() == '/') {
+      p.dir_only = true;
+      while (!line.empty() && line.back() == '/') line.pop_back();
+    }
+    if (line.empty()) continue;
+    if (line.find('/') != std::string::npos) {
+      p.anchored = true;
+      if (line[0] == '/') line.erase(0, 1);
+    }
+    if (line.empty()) continue;
+    p.glob = std::move(line);
+    f.patterns.push_back(std::move(p));
+  }
+  if (!f.patterns.empty()) {
+    files_.push_back(std::move(f));
+    // Shallower files first, so deeper ones (evaluated later) win.
+    std::stable_sort(files_.begin(), files_.end(), [](const File& a, const File& b) {
+      return std::count(a.dir.begin(), a.dir.end(), '/') + !a.dir.empty() <
+             std::count(b.dir.begin(), b.dir.end(), '/') + !b.dir.empty();
+    });
+  }
+}
+
+std::optional<bool> IgnoreRules::match(const std::string& path, bool is_dir) const {
+  std::optional<bool> result;
+  for (auto& f : files_) {
+    std::string_view rel = path;
+    if (!f.dir.empty()) {
+      if (path.size() <= f.dir.size() || path.compare(0, f.dir.size(), f.dir) != 0 || path[f.dir.size()] != '/')
+        continue;
+      rel = std::string_view(path).substr(f.dir.size() + 1);
+    }
+    size_t slash = rel.rfind('/');
+    std::string_view base = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+    // Within one file the last matching pattern decides.
+    for (auto it = f.patterns.rbegin(); it != f.patterns.rend(); ++it) {
+      if (it->dir_only && !is_dir) continue;
+      if (glob_match(it->glob, it->anchored ? rel : base)) {
+        result = !it->negated;
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+bool IgnoreRules::ignored(const std::string& path, bool is_dir) const {
+  if (files_.empty()) return false;
+  // A path inside an ignored directory is ignored, whatever later rules say.
+  for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
+    if (match(path.substr(0, slash), true).value_or(false)) return true;
+  return match(path, is_dir).value_or(false);
+}
+
+}  // namespace gp

@@ -1,0 +1,61 @@
+#pragma once
+// `git pantheon import code <archive> --squash`: the archive's content becomes
+// one commit on the current branch. Entries are streamed from libarchive straight
+// into git blobs (git_odb_open_wstream, in 64 KiB chunks): nothing is extracted
+// to disk and no file is held in memory whole.
+#include <optional>
+#include <string>
+
+#include "git/repo.hpp"
+#include "import/tree.hpp"
+#include "store/store.hpp"
+#include "util/progress.hpp"
+
+namespace gp {
+
+struct SquashOptions {
+  fs::path archive;
+  std::string message;            // empty: "Import <archive name>"
+  std::optional<unsigned> strip;  // nullopt: strip one single top-level folder (--auto-strip)
+  std::string subdir;             // place the content under this path; the rest of HEAD is kept
+  bool force = false;             // accept a dirty work tree; local changes to tracked files are lost
+};
+
+// What reading an archive into the object database produced.
+struct ArchiveContent {
+  std::map<std::string, TreeLeaf> files;  // paths after stripping, before --subdir
+  unsigned stripped = 0;                  // leading components removed
+  uint64_t entries = 0;                   // archive entries read
+  uint64_t bytes = 0;                     // content bytes written as blobs
+  uint64_t ignored = 0;                   // files left out by the archive's .gitignore rules
+  uint64_t git_metadata = 0;              // entries under .git/ dropped
+  uint64_t skipped_special = 0;           // devices, FIFOs, sockets
+};
+
+// Reads every entry of `archive` (any format and compression libarchive reads)
+// into blobs of `repo` and returns the resulting path map, with .git/ dropped,
+// the archive's .gitignore rules applied and `strip` leading components removed
+// (nullopt: auto-detect one top-level folder). Hostile entries ('..', absolute
+// paths, invalid UTF-8 names, symlinks leaving the tree, hard links to nothing)
+// throw gp::Error(bad_input, "refusing archive '<file>': entry '<name>' <why>");
+// blobs already written then are unreferenced loose objects that `git gc` drops.
+ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& archive, std::optional<unsigned> strip,
+                                     Progress& progress);
+
+struct SquashResult {
+  git_oid commit{};
+  std::optional<git_oid> parent;
+  std::string sha256;  // of the archive file
+  ArchiveContent content;
+  bool kept_pantheon_toml = false;  // .pantheon.toml carried over from HEAD
+};
+
+// Imports the archive as one commit whose tree is exactly the archive's content
+// (or, with --subdir, HEAD's tree with that directory replaced), keeping HEAD's
+// .pantheon.toml when the archive has none; then checks it out (see
+// advance_head). Takes the store lock. gp::Error(bad_input) for a dirty work tree
+// (unless force) or a hostile archive; gp::Error(nothing_to_do) when the tree
+// equals HEAD's.
+SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& opts, Progress& progress);
+
+}  // namespace gp

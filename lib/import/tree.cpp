@@ -1,0 +1,163 @@
+#include "import/tree.hpp"
+
+namespace gp {
+
+namespace {
+
+struct Node {
+  std::map<std::string, Node> dirs;
+  std::map<std::string, TreeLeaf> files;
+};
+
+git_oid write_node(git_repository* repo, const Node& node) {
+  git_treebuilder* tb = nullptr;
+  git_check(git_treebuilder_new(&tb, repo, nullptr), "cannot build a tree");
+  GitTreeBuilder builder(tb);
+  for (auto& [name, leaf] : node.files)
+    git_check(git_treebuilder_insert(nullptr, tb, name.c_str(), &leaf.oid, leaf.mode),
+              "cannot add '" + name + "' to a tree", Exit::bad_input);
+  for (auto& [name, child] : node.dirs) {
+    git_oid sub = write_node(repo, child);
+    git_check(git_treebuilder_insert(nullptr, tb, name.c_str(), &sub, GIT_FILEMODE_TREE),
+              "cannot add '" + name + "' to a tree", Exit::bad_input);
+  }
+  git_oid oid;
+  git_check(git_treebuilder_write(&oid, tb), "cannot write a tree");
+  return oid;
+}
+
+}  // namespace
+
+git_oid write_tree_from_paths(git_repository* repo, const std::map<std::string, TreeLeaf>& files,
+                              const std::string& subject) {
+  Node root;
+  for (auto& [path, leaf] : files) {
+    Node* n = &root;
+    size_t i = 0;
+    for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', i)) {
+      std::string dir = path.substr(i, slash - i);
+      if (n->files.count(dir))
+        throw Error(Exit::bad_input,
+                    "refusing " + subject + ": entry '" + path.substr(0, slash) + "' is both a file and a directory");
+      n = &n->dirs[dir];
+      i = slash + 1;
+    }
+    std::string name = path.substr(i);
+    if (n->dirs.count(name))
+      throw Error(Exit::bad_input, "refusing " + subject + ": entry '" + path + "' is both a file and a directory");
+    n->files[name] = leaf;
+  }
+  return write_node(repo, root);
+}
+
+git_oid graft_tree(git_repository* repo, const git_tree* base, const std::vector<std::string>& parts,
+                   const git_oid& subtree) {
+  if (parts.empty()) return subtree;
+  GitTree child;
+  if (base) {
+    if (const git_tree_entry* e = git_tree_entry_byname(base, parts[0].c_str());
+        e && git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+      git_tree* t = nullptr;
+      git_check(git_tree_lookup(&t, repo, git_tree_entry_id(e)), "cannot read tree '" + parts[0] + "'");
+      child.reset(t);
+    }
+  }
+  git_oid sub = graft_tree(repo, child.get(), std::vector<std::string>(parts.begin() + 1, parts.end()), subtree);
+  git_treebuilder* tb = nullptr;
+  git_check(git_treebuilder_new(&tb, repo, base), "cannot build a tree");
+  GitTreeBuilder builder(tb);
+  git_check(git_treebuilder_insert(nullptr, tb, parts[0].c_str(), &sub, GIT_FILEMODE_TREE),
+            "cannot add '" + parts[0] + "' to a tree", Exit::bad_input);
+  git_oid oid;
+  git_check(git_treebuilder_write(&oid, tb), "cannot write a tree");
+  return oid;
+}
+
+HeadState read_head(git_repository* repo) {
+  HeadState h;
+  git_reference* ref = nullptr;
+  git_check(git_reference_lookup(&ref, repo, "HEAD"), "cannot read HEAD");
+  GitReference head(ref);
+  if (git_reference_type(head.get()) == GIT_REFERENCE_SYMBOLIC) {
+    h.ref_name = git_reference_symbolic_target(head.get());
+    git_oid oid;
+    if (git_reference_name_to_id(&oid, repo, h.ref_name.c_str()) == 0) h.commit = oid;
+  } else {
+    h.ref_name = "HEAD";
+    h.commit = *git_reference_target(head.get());
+  }
+  return h;
+}
+
+namespace {
+void checkout_commit(git_repository* repo, const git_oid& commit, const git_tree* baseline, unsigned strategy) {
+  git_object* obj = nullptr;
+  git_check(git_object_lookup(&obj, repo, &commit, GIT_OBJECT_COMMIT), "cannot read commit " + oid_hex(commit));
+  GitObject o(obj);
+  git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+  co.checkout_strategy = strategy;
+  co.baseline = const_cast<git_tree*>(baseline);
+  git_check(git_checkout_tree(repo, o.get(), &co), "cannot update the work tree", Exit::bad_input);
+}
+
+GitTree commit_tree(git_repository* repo, const std::optional<git_oid>& commit) {
+  if (!commit) return {};
+  git_commit* c = nullptr;
+  git_check(git_commit_lookup(&c, repo, &*commit), "cannot read commit " + oid_hex(*commit));
+  GitCommit cc(c);
+  git_tree* t = nullptr;
+  git_check(git_commit_tree(&t, cc.get()), "cannot read the tree of " + oid_hex(*commit));
+  return GitTree(t);
+}
+}  // namespace
+
+void advance_head(git_repository* repo, const HeadState& head, const git_oid& commit, bool force,
+                  const std::string& reflog_message) {
+  GitTree old_tree = commit_tree(repo, head.commit);
+  // On an unborn branch the baseline is the empty tree: an empty tree object
+  // written on the fly (git_treebuilder gives it).
+  GitTree empty;
+  if (!old_tree) {
+    git_treebuilder* tb = nullptr;
+    git_check(git_treebuilder_new(&tb, repo, nullptr), "cannot build a tree");
+    GitTreeBuilder b(tb);
+    git_oid eo;
+    git_check(git_treebuilder_write(&eo, tb), "cannot write a tree");
+    git_tree* t = nullptr;
+    git_check(git_tree_lookup(&t, repo, &eo), "cannot read the empty tree");
+    empty.reset(t);
+  }
+  const git_tree* baseline = old_tree ? old_tree.get() : empty.get();
+  unsigned strategy = force ? GIT_CHECKOUT_FORCE : GIT_CHECKOUT_SAFE;
+  try {
+    checkout_commit(repo, commit, baseline, strategy);
+  } catch (const Error& e) {
+    throw Error(Exit::bad_input, std::string(e.what()) + " (the branch was not moved)",
+                "if files were partly updated, 'git checkout -f HEAD' puts the work tree back");
+  }
+  git_reference* ref = nullptr;
+  int rc;
+  if (head.commit)
+    rc = git_reference_create_matching(&ref, repo, head.ref_name.c_str(), &commit, 1, &*head.commit,
+                                       reflog_message.c_str());
+  else
+    rc = git_reference_create(&ref, repo, head.ref_name.c_str(), &commit, 0, reflog_message.c_str());
+  if (rc < 0) {
+    std::string why = git_last_error();
+    // Put the old tree back (the work tree now holds the new commit's files).
+    git_object* obj = nullptr;
+    if (head.commit && git_object_lookup(&obj, repo, &*head.commit, GIT_OBJECT_COMMIT) == 0) {
+      GitObject o(obj);
+      GitTree new_tree = commit_tree(repo, commit);
+      git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+      co.checkout_strategy = GIT_CHECKOUT_FORCE;
+      co.baseline = new_tree.get();  // so files the import added are removed again
+      git_checkout_tree(repo, o.get(), &co);
+    }
+    throw Error(Exit::bad_input, describe("cannot move branch", head.ref_name, why),
+                "another program changed it during the import; run the import again");
+  }
+  GitReference r(ref);
+}
+
+}  // namespace gp

@@ -1,0 +1,48 @@
+#pragma once
+// Shared pieces of both import strategies: building git trees from a sorted path
+// map, and moving the current branch to a new commit together with the index
+// and the work tree.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "git/repo.hpp"
+
+namespace gp {
+
+struct TreeLeaf {
+  git_oid oid{};
+  git_filemode_t mode = GIT_FILEMODE_BLOB;
+};
+
+// Writes the trees for `files` ('/'-separated paths -> blob and mode) bottom-up
+// with one git_treebuilder per directory; returns the root tree. Directories
+// exist only through the files under them (git has no empty directories).
+// gp::Error(bad_input) when a path is both a file and a directory.
+git_oid write_tree_from_paths(git_repository* repo, const std::map<std::string, TreeLeaf>& files,
+                              const std::string& subject);
+
+// Returns a copy of `base` (may be null: an empty tree) in which the directory
+// at `parts` is replaced by the tree `subtree`.
+git_oid graft_tree(git_repository* repo, const git_tree* base, const std::vector<std::string>& parts,
+                   const git_oid& subtree);
+
+// HEAD's state before an import: the ref HEAD points at (or "HEAD" when
+// detached) and its commit (nullopt on an unborn branch).
+struct HeadState {
+  std::string ref_name;
+  std::optional<git_oid> commit;
+};
+HeadState read_head(git_repository* repo);
+
+// Makes `commit` the current branch's tip, with the index and work tree:
+// checks the commit's tree out first (GIT_CHECKOUT_SAFE, or FORCE when `force`),
+// and only then moves the branch, compare-and-swap against `head.commit`. A
+// failed checkout leaves the branch where it was (a SAFE checkout refuses before
+// writing anything when it meets a conflict); a failed branch update puts the old
+// tree back in the work tree. So the branch never moves with a stale work tree.
+void advance_head(git_repository* repo, const HeadState& head, const git_oid& commit, bool force,
+                  const std::string& reflog_message);
+
+}  // namespace gp
