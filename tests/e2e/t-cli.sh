@@ -4,7 +4,7 @@
 
 test_help_lists_every_command() {
   expect_code 0 git pantheon -h
-  for c in init backup restore env deploy checkout help version; do assert_contains "$OUT" "   $c "; done
+  for c in init backup restore import env deploy checkout help version; do assert_contains "$OUT" "   $c "; done
   expect_code 0 git pantheon help
   assert_contains "$OUT" "usage: git pantheon"
 }
