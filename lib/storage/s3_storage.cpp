@@ -3,7 +3,7 @@
 // Uploads below StorageOptions::multipart_threshold are one PUT whose
 // x-amz-content-sha256 is the caller's expected sha256 (the service checks it) while
 // we hash what we stream. Larger ones are multipart: the calling thread reads the
-// file part by part into a small pool of buffers (memory = (parallel+1) x part size,
+// file part by part into a small pool of buffers (memory = parallel x part size,
 // never the file), feeds the whole-file sha256 in order, and hands each part to one
 // of `parallel_parts` worker threads, each with its own curl handle, which hashes the
 // part for its signature and sends it. The upload id lives in a small state file so
@@ -395,7 +395,8 @@ class S3Storage : public Storage {
     for (;;) {
       Call c;
       c.what = "list";
-      c.query = {{"list-type", "2"}, {"prefix", full}};
+      c.query = {{"list-type", "2"}};
+      if (!full.empty()) c.query.emplace_back("prefix", full);
       if (!token.empty()) c.query.emplace_back("continuation-token", token);
       auto r = request(c);
       if (r.status != 200) fail_response(c, r);
@@ -532,7 +533,7 @@ class S3Storage : public Storage {
       curl_easy_setopt(handle, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
       curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
       curl_easy_setopt(handle, CURLOPT_BUFFERSIZE, 512L * 1024);
-      curl_easy_setopt(handle, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+      curl_easy_setopt(handle, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
       curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_cb);
       curl_easy_setopt(handle, CURLOPT_WRITEDATA, &t);
       curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, header_cb);
@@ -817,7 +818,7 @@ class S3Storage : public Storage {
                                         const std::string& expected, Progress& progress) {
     std::vector<std::string> etags(static_cast<size_t>(nparts));
     const unsigned workers = std::min<unsigned>(opt_.parallel_parts, static_cast<unsigned>(nparts));
-    std::vector<std::string> pool(workers + 1);
+    std::vector<std::string> pool(workers);  // memory: workers x part size
     std::mutex mu;
     std::condition_variable cv;
     std::deque<Job> jobs;

@@ -86,7 +86,7 @@ class Storage {
 // Tunables, mostly for tests and benchmarks; the defaults suit production.
 struct StorageOptions {
   uint64_t multipart_threshold = 64ull << 20;  // s3: single PUT below this size
-  uint64_t part_size = 16ull << 20;            // s3: first choice; grown so parts <= 10,000; >= 5 MiB
+  uint64_t part_size = 8ull << 20;             // s3: first choice; grown so parts <= 10,000; >= 5 MiB
   unsigned parallel_parts = 4;                 // s3: parts in flight at once
   unsigned max_attempts = 5;                   // s3: per request, for retryable failures
   std::chrono::milliseconds backoff{200};      // s3: first retry delay (doubled, with jitter)
