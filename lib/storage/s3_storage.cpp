@@ -91,6 +91,9 @@ struct Call {
   bool head = false;
   std::function<void(uint64_t up, uint64_t down)> on_progress;
   const std::atomic<bool>* cancel = nullptr;
+  // The server works a long time before answering (CompleteMultipartUpload
+  // assembles the object): the stall detector waits 10 minutes, not low_speed_time.
+  bool slow_answer = false;
 };
 
 struct Response {
@@ -529,7 +532,7 @@ class S3Storage : public Storage {
       curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, errbuf);
       curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
       curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-      curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, opt_.low_speed_time);
+      curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, c.slow_answer ? std::max(opt_.low_speed_time, 600L) : opt_.low_speed_time);
       curl_easy_setopt(handle, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
       curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
       curl_easy_setopt(handle, CURLOPT_BUFFERSIZE, 512L * 1024);
@@ -780,12 +783,12 @@ class S3Storage : public Storage {
                     std::to_string(nparts) + " parts already sent");
     }
 
-    bool resumable = true;
+    // A failure that resuming cannot fix aborts the upload (no orphan parts stay);
+    // any other (interruption, network down after all retries) keeps it for resume.
     try {
       auto etags = upload_parts(obj, fd, size, part_size, nparts, st.upload_id, existing, expected, progress);
-      complete_upload(obj, st.upload_id, etags);
+      complete_upload(key, obj, st.upload_id, etags, expected, size);
     } catch (const PermanentError&) {
-      resumable = false;
       abandon_noexcept(obj, st.upload_id, sp);
       throw;
     } catch (const Error& e) {
@@ -794,7 +797,6 @@ class S3Storage : public Storage {
       }
       throw;
     }
-    (void)resumable;
     ::unlink(sp.c_str());
   }
 
@@ -963,7 +965,8 @@ class S3Storage : public Storage {
     return etags;
   }
 
-  void complete_upload(const std::string& obj, const std::string& upload_id, const std::vector<std::string>& etags) {
+  void complete_upload(const std::string& key, const std::string& obj, const std::string& upload_id,
+                       const std::vector<std::string>& etags, const std::string& expected, uint64_t size) {
     std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
     for (size_t i = 0; i < etags.size(); ++i)
       xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>\"" + etags[i] + "\"</ETag></Part>";
@@ -977,8 +980,38 @@ class S3Storage : public Storage {
     c.mem = xml.data();
     c.size = xml.size();
     c.payload_hash = sha256_hex(xml);
-    auto r = request(c);
-    if (r.status != 200) fail_response(c, r);
+    c.slow_answer = true;
+    int attempts = 0;
+    c.on_attempt = [&] { ++attempts; };
+    Response r;
+    try {
+      r = request(c);
+    } catch (const Error& e) {
+      if (e.code() == Exit::interrupted || attempts < 2 || !completed_already(key, expected, size, upload_id)) throw;
+      return;
+    }
+    if (r.status == 200) return;
+    // An earlier attempt may have completed the upload and only its answer was
+    // lost: then the upload id is gone, and the object is there with our sha256.
+    if (attempts >= 2 && completed_already(key, expected, size, upload_id)) return;
+    fail_response(c, r);
+  }
+
+  // True when `key` holds `size` bytes stored with sha256 `expected`; then any
+  // upload id still open for it is aborted (a no-op when it completed).
+  bool completed_already(const std::string& key, const std::string& expected, uint64_t size,
+                         const std::string& upload_id) {
+    try {
+      auto info = stat(key);
+      if (!(info && info->size == size && info->sha256 && *info->sha256 == expected)) return false;
+    } catch (const Error&) {
+      return false;
+    }
+    try {
+      abort_upload(object(key), upload_id);
+    } catch (const Error&) {
+    }
+    return true;
   }
 
   std::string bucket_, prefix_, url_, region_, scheme_, host_;
