@@ -1,0 +1,18 @@
+#pragma once
+// Internal to lib/storage: the backends open_storage() chooses from.
+#include <memory>
+#include <string>
+
+#include "storage/storage.hpp"
+
+namespace gp::storage_detail {
+
+std::unique_ptr<Storage> make_file_storage(const fs::path& root);
+// `bucket` and `prefix` (no leading or trailing '/') from "s3://bucket/prefix".
+std::unique_ptr<Storage> make_s3_storage(const StorageConfig& cfg, const std::string& bucket,
+                                         const std::string& prefix, const StorageOptions& options);
+
+// Name of the directory under a file:// root that holds files being written.
+inline constexpr const char* kFileTmpDir = ".gp-tmp";
+
+}  // namespace gp::storage_detail

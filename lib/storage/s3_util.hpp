@@ -1,0 +1,18 @@
+#pragma once
+// Internal to lib/storage: a tiny, tolerant extractor for the few XML elements S3
+// answers with (no XML library: S3's documents are flat and machine-written).
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gp::storage_detail {
+
+// The text of the first <tag>...</tag> (attributes on the opening tag allowed),
+// entities decoded; "" when absent.
+std::string xml_tag(std::string_view xml, std::string_view tag);
+// The inner XML of every <tag>...</tag>, in order.
+std::vector<std::string> xml_blocks(std::string_view xml, std::string_view tag);
+// Decodes &amp; &lt; &gt; &quot; &apos; and numeric character references.
+std::string xml_unescape(std::string_view s);
+
+}  // namespace gp::storage_detail
