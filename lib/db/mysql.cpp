@@ -23,6 +23,8 @@
 //        with mysqldump from the scratch database, where it has just been executed
 //        successfully by the same user, so it does not fail for privileges);
 //     4. the old and scratch databases are dropped.
+//   DEFINER clauses are removed as the dump streams in (db/definer.hpp), so a dump
+//   from another environment's account loads without SUPER.
 //   Not atomic: views and triggers are missing for the moments between steps 1 and 3.
 //   A failure before step 2 leaves the target's tables untouched (the scratch database
 //   is dropped); a failure after it says which database holds the previous tables.
@@ -30,6 +32,7 @@
 //   GRANT ALL ON `wp\_\_gp\_%`.* TO 'wp'@'%'.
 #include <cstring>
 
+#include "db/definer.hpp"
 #include "db/internal.hpp"
 #include "util/signals.hpp"
 
@@ -254,6 +257,8 @@ class MysqlDatabase final : public Database {
     std::unique_ptr<char[]> buf(new char[kChunk]);
     Tail tail;
     std::string carry = "\n";  // the bytes before this chunk, to find statements across chunk ends
+    DefinerStripper definers;   // the loading account becomes the definer (see definer.hpp)
+    std::string filtered;
     uint64_t total = 0;
     bool alive = true;
     for (;;) {
@@ -270,10 +275,15 @@ class MysqlDatabase final : public Database {
       carry.assign(buf.get() + (n > 32 ? n - 32 : 0), buf.get() + n);
       tail.add(buf.get(), n);
       total += n;
-      if (alive && !feed(p.stdin_fd(), buf.get(), n)) alive = false;
+      filtered.clear();
+      definers.feed(buf.get(), n, filtered);
+      if (alive && !feed(p.stdin_fd(), filtered.data(), filtered.size())) alive = false;
       progress.update(total, 0);
       if (!alive) break;
     }
+    filtered.clear();
+    definers.finish(filtered);
+    if (alive && !filtered.empty() && !feed(p.stdin_fd(), filtered.data(), filtered.size())) alive = false;
     p.close_stdin();
     int status = p.wait();
     if (status != 0) fail_remote(what, child_cause(p, status));

@@ -121,7 +121,7 @@ CREATE TABLE node_log (id SERIAL PRIMARY KEY, nid INT, note TEXT);
 CREATE FUNCTION log_node() RETURNS trigger AS $$ BEGIN INSERT INTO node_log (nid, note) VALUES (NEW.nid, 'inserted'); RETURN NEW; END $$ LANGUAGE plpgsql;
 CREATE TRIGGER node_ai AFTER INSERT ON node FOR EACH ROW EXECUTE FUNCTION log_node();
 INSERT INTO node (title, body, data, created)
-  SELECT 'Node ' || i || ' — café 😀 ''q''', repeat('body ', i % 40), decode('00ff' || to_hex(i), 'hex'), '2026-01-01'::timestamptz + i * interval '1 minute'
+  SELECT 'Node ' || i || ' — café 😀 ''q''', repeat('body ', i % 40), decode('00ff' || lpad(to_hex(i), 4, '0'), 'hex'), '2026-01-01'::timestamptz + i * interval '1 minute'
   FROM generate_series(1, 3000) i;
 CREATE VIEW recent AS SELECT nid, title FROM node ORDER BY created DESC LIMIT 5;
 SQL
