@@ -197,10 +197,12 @@ std::vector<Backup> list_backups(const Repo& repo, Progress& progress) {
   return out;
 }
 
+bool user_backup(const Manifest& m) { return m.initiator != "safety" && m.initiator != "clone"; }
+
 std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, std::optional<Element> element,
                                     Progress& progress) {
   for (auto& b : list_backups(repo, progress))
-    if (b.manifest.env == env && (!element || b.manifest.archive(*element))) return b;
+    if (b.manifest.env == env && user_backup(b.manifest) && (!element || b.manifest.archive(*element))) return b;
   return std::nullopt;
 }
 
@@ -218,7 +220,7 @@ Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progr
   std::string when = spec.substr(spec.find('@') + 1);
   std::vector<Backup> matches;
   for (auto& b : list_backups(repo, progress)) {
-    if (b.manifest.env != env) continue;
+    if (b.manifest.env != env || !user_backup(b.manifest)) continue;
     std::string stamp = pantheon_stamp(b.manifest.created);
     if (when == "latest" || stamp == when || stamp.rfind(when + "T", 0) == 0) matches.push_back(b);
     if (when == "latest" && !matches.empty()) break;

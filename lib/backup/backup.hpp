@@ -44,13 +44,18 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
 // name). Tags whose manifest cannot be read are reported through `progress.warn`.
 std::vector<Backup> list_backups(const Repo& repo, Progress& progress);
 
+// True for backups a person or a schedule made (manual, hook); false for the
+// snapshots git-pantheon takes itself (safety, clone), which the short forms below
+// skip: they are named by tag, and `restore --undo` finds safety backups.
+bool user_backup(const Manifest& m);
+
 // Resolves what a user typed: a full tag name, "pantheon/backup/..." or its
 // "<env>/<stamp>" tail, "<env>@latest", "<env>@<YYYY-MM-DD>" (must be unique that
 // day), "<env>@<YYYY-MM-DDTHH-MM-SS>". gp::Error(bad_input) when nothing or more
 // than one backup matches, listing candidates.
 Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress);
 
-// The newest backup of `env` holding `element` (nullopt: any).
+// The newest user backup (see user_backup) of `env` holding `element` (nullopt: any).
 std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, std::optional<Element> element,
                                     Progress& progress);
 
