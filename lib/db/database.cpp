@@ -214,12 +214,7 @@ Captured capture(ProcessSpec spec) {
   spec.pipe_stdout = true;
   Process p(std::move(spec));
   Captured c;
-  char buf[65536];
-  for (;;) {
-    size_t n = read_some(p.stdout_fd(), buf, sizeof buf, p.name());
-    if (n == 0) break;
-    c.out.append(buf, n);
-  }
+  c.out = read_stdout(p);
   c.status = p.wait();
   if (c.status != 0) c.cause = child_cause(p, c.status);
   return c;

@@ -182,16 +182,22 @@ std::string Process::failure_text(int status) const {
   return s;
 }
 
-RunResult run_capture(ProcessSpec spec) {
-  spec.pipe_stdout = true;
-  Process p(std::move(spec));
-  RunResult r;
+std::string read_stdout(Process& p) {
+  std::string out;
   char buf[65536];
   for (;;) {
     size_t n = read_some(p.stdout_fd(), buf, sizeof buf, p.name());
     if (n == 0) break;
-    r.out.append(buf, n);
+    out.append(buf, n);
   }
+  return out;
+}
+
+RunResult run_capture(ProcessSpec spec) {
+  spec.pipe_stdout = true;
+  Process p(std::move(spec));
+  RunResult r;
+  r.out = read_stdout(p);
   r.status = p.wait();
   r.err = p.stderr_tail(8000);
   return r;

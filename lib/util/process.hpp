@@ -59,6 +59,9 @@ class Process {
   std::optional<int> status_;
 };
 
+// Reads the child's piped stdout to its end (small outputs only).
+std::string read_stdout(Process& p);
+
 // Runs to completion, feeding nothing and capturing stdout (small outputs only).
 struct RunResult {
   int status = 0;

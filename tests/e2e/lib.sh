@@ -64,6 +64,24 @@ commit_all() {
   git add -A && git commit -q -m "${1:-change}"
 }
 
+# Writes a .pantheon.toml with dev, test and live on SQLite (test with a worktree
+# when $1 is given), for the deploy, checkout and code-log tests.
+write_three_env_config() {
+  cat >.pantheon.toml <<TOML
+site = "shop"
+[env.dev]
+database = "sqlite:db/dev.sqlite"
+files = "files"
+[env.test]
+database = "sqlite:db/test.sqlite"
+files = "../files-test"
+${1:+worktree = \"$1\"}
+[env.live]
+database = "sqlite:db/live.sqlite"
+files = "../files-live"
+TOML
+}
+
 # A small Drupal tree (code + files) in the current repository.
 make_drupal_tree() {
   mkdir -p core/lib sites/default/files/{styles/thumb,css,js,inline-images,private,empty}

@@ -6,18 +6,7 @@
 new_site() {
   new_repo
   echo "v1" >app.txt
-  cat >.pantheon.toml <<'TOML'
-site = "shop"
-[env.dev]
-database = "sqlite:db/dev.sqlite"
-files = "files"
-[env.test]
-database = "sqlite:db/test.sqlite"
-files = "../files-test"
-[env.live]
-database = "sqlite:db/live.sqlite"
-files = "../files-live"
-TOML
+  write_three_env_config
   commit_all "first"
   git pantheon deploy test >/dev/null
   git pantheon deploy live >/dev/null

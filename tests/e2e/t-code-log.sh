@@ -4,18 +4,7 @@
 
 new_site_with_merges() {
   new_repo
-  cat >.pantheon.toml <<'TOML'
-site = "shop"
-[env.dev]
-database = "sqlite:db/dev.sqlite"
-files = "files"
-[env.test]
-database = "sqlite:db/test.sqlite"
-files = "../files-test"
-[env.live]
-database = "sqlite:db/live.sqlite"
-files = "../files-live"
-TOML
+  write_three_env_config
   commit_all "one"
   git pantheon deploy test >/dev/null
   git pantheon deploy live >/dev/null

@@ -7,19 +7,7 @@
 new_site() {
   new_repo
   echo "<?php // v1" >index.php
-  cat >.pantheon.toml <<TOML
-site = "shop"
-[env.dev]
-database = "sqlite:db/dev.sqlite"
-files = "files"
-[env.test]
-database = "sqlite:db/test.sqlite"
-files = "../files-test"
-${1:+worktree = \"$1\"}
-[env.live]
-database = "sqlite:db/live.sqlite"
-files = "../files-live"
-TOML
+  write_three_env_config "${1:-}"
   commit_all "first commit"
   echo "<?php // v2" >index.php
   commit_all "second commit"
