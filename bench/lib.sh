@@ -14,5 +14,3 @@ measure() {
 }
 # ratio A B: A's time divided by B's
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]), 1e-9):.2f}')" "$1" "$2"; }
-# pipeline: time a shell pipeline (the baseline a user would script)
-pipeline() { bash -o pipefail -c "$1"; }
