@@ -266,9 +266,9 @@ std::vector<PushUpdate> parse_pre_push(std::string_view input) {
       if (sp == std::string_view::npos) break;
       pos = sp + 1;
     }
-    if (f.size() != 4) bad("expected 4 fields '<local ref> <local oid> <remote ref> <remote oid>', got " + std::to_string(f.size()));
     for (auto& x : f)
-      if (x.empty()) bad("empty field");
+      if (x.empty()) bad("empty field (fields are separated by one space)");
+    if (f.size() != 4) bad("expected 4 fields '<local ref> <local oid> <remote ref> <remote oid>', got " + std::to_string(f.size()));
     for (int i : {1, 3})
       if (!is_hex(f[i]) || (f[i].size() != 40 && f[i].size() != 64)) bad("'" + f[i] + "' is not an object id");
     if (f[2].rfind("refs/", 0) != 0) bad("remote ref '" + f[2] + "' does not start with refs/");
