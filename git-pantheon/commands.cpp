@@ -20,6 +20,7 @@ const Command kCommands[] = {
      true, run_backup},
     {"restore", "restore a backup into its own or another environment, safely",
      "restore <backup> [--to-env E] [--element all|code|db|files]... [--yes] [--no-safety-backup] [--branch NAME]\n"
+     "                             [--remote R]\n"
      "   or: git pantheon restore --from-files <archive>... [--to-env E] [--element E]... [--yes]\n"
      "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
      "   (into live, add --confirm-env live)",

@@ -134,12 +134,19 @@ struct LazyFetcher {
   std::optional<FileLock> lock;
   ArchiveFetcher fn() {
     return [this](const ArchiveRecord& r) {
-      if (!ctx.config().storage.size() && !remote) return false;
+      const Config* cfg = nullptr;
+      try {
+        cfg = &ctx.config();
+      } catch (const Error&) {
+        if (remote) throw;
+        return false;  // no .pantheon.toml: no storage, keep the "not in the local store" error
+      }
+      if (cfg->storage.empty() && !remote) return false;
       if (!lock) {
         store.create();
         lock.emplace(store.lock());
       }
-      return ensure_local(store, *lock, ctx.config(), r, remote, ctx.progress());
+      return ensure_local(store, *lock, *cfg, r, remote, ctx.progress());
     };
   }
 };

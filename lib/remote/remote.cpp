@@ -67,6 +67,16 @@ bool stored_matches(const std::optional<ObjectInfo>& info, const ArchiveRecord& 
   throw Error(e.code(), describe(what, a.file, e.what()), e.hint());
 }
 
+// Moves a downloaded, verified archive from the store's tmp/ into archives/.
+void publish_download(const fs::path& tmp, const fs::path& dest) {
+  std::error_code ec;
+  fs::rename(tmp, dest, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    fail(Exit::internal, describe("cannot move downloaded archive into", dest.string(), ec.message()));
+  }
+}
+
 bool is_hex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -197,7 +207,7 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
       } catch (const Error& e) {
         rethrow_for(e, "cannot download archive", a);
       }
-      fs::rename(tmp, store.archive_path(a.file));
+      publish_download(tmp, store.archive_path(a.file));
       result.downloaded.push_back(a.file);
     }
   }
@@ -221,7 +231,7 @@ bool ensure_local(const Store& store, const FileLock& /*lock*/, const Config& co
     if (e.code() == Exit::remote || e.code() == Exit::integrity) rethrow_for(e, "cannot download archive", record);
     throw;
   }
-  fs::rename(tmp, store.archive_path(record.file));
+  publish_download(tmp, store.archive_path(record.file));
   return true;
 }
 
