@@ -101,11 +101,11 @@ test_push_then_fetch_verify_and_restore_elsewhere() {
   git clone -q --no-tags remote.git copy3
   cd copy3
   git pantheon -q fetch
+  expect_code 4 git pantheon backup verify --all --remote nowhere
+  assert_contains "$OUT" "no storage configured for git remote 'nowhere'"
   expect_code 0 git pantheon backup verify --all --remote origin
   assert_contains "$OUT" "3 archives verified"
   assert_eq "$(ls .git/pantheon/archives | wc -l)" "3"
-  expect_code 4 git pantheon backup verify --all --remote nowhere
-  assert_one_line_error "no storage configured for git remote 'nowhere'"
   cd ../copy2
   # backup get downloads the code archive on demand too.
   expect_code 0 git pantheon backup get "$tag" --element code --to ../code.tar.gz
