@@ -14,11 +14,13 @@ const Command kCommands[] = {
      "   or: git pantheon backup list [--env E] [--element E] [--format=text|json]\n"
      "   or: git pantheon backup info [<backup>] [--env E] [--format=text|json]\n"
      "   or: git pantheon backup get [<backup>|--latest] [--env E] [--element E | --file NAME] [--to DIR|FILE] [--force]\n"
-     "   or: git pantheon backup verify [<backup>... | --all] [--env E]\n"
+     "                                [--remote R] [--url [--expires 15m]]\n"
+     "   or: git pantheon backup verify [<backup>... | --all] [--env E] [--remote R]\n"
      "   or: git pantheon backup prune [--dry-run] [--env E] [--format=text|json]",
      true, run_backup},
     {"restore", "restore a backup into its own or another environment, safely",
      "restore <backup> [--to-env E] [--element all|code|db|files]... [--yes] [--no-safety-backup] [--branch NAME]\n"
+     "                             [--remote R]\n"
      "   or: git pantheon restore --from-files <archive>... [--to-env E] [--element E]... [--yes]\n"
      "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
      "   (into live, add --confirm-env live)",
@@ -37,6 +39,14 @@ const Command kCommands[] = {
      "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
      "                                 [--message MSG] [--force]",
      true, run_import},
+    {"push", "upload backup archives to a remote's storage, then push their tags",
+     "push [<remote>] [--all | <backup>...] [--format=text|json]", true, run_push},
+    {"fetch", "fetch backup tags from a remote, and with --archives their archives",
+     "fetch [<remote>] [--archives] [--format=text|json]", true, run_fetch},
+    {"hooks", "install, uninstall or show the git hooks (pre-push uploads archives)",
+     "hooks install [--force]\n   or: git pantheon hooks uninstall\n   or: git pantheon hooks status [--format=text|json]",
+     true, run_hooks},
+    {"hook", "run a hook (called by the installed hook shims)", "hook pre-push <remote> <url>", true, run_hook},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},
     {"version", "print the version of git-pantheon and of its libraries", "version", false, run_version},
 };

@@ -33,5 +33,9 @@ int run_restore(Context&, Args&);
 int run_deploy(Context&, Args&);
 int run_checkout(Context&, Args&);
 int run_import(Context&, Args&);
+int run_push(Context&, Args&);
+int run_fetch(Context&, Args&);
+int run_hooks(Context&, Args&);
+int run_hook(Context&, Args&);
 
 }  // namespace gp::cli

@@ -4,6 +4,7 @@
 
 #include "backup/backup.hpp"
 #include "commands.hpp"
+#include "remote/remote.hpp"
 #include "util/json.hpp"
 
 namespace gp::cli {
@@ -124,6 +125,32 @@ Backup chosen_backup(Context& ctx, const std::optional<std::string>& env_opt, co
   return *b;
 }
 
+// Downloads archives missing from the local store from a storage remote, taking
+// the store lock on first use.
+struct LazyFetcher {
+  Context& ctx;
+  const Store& store;
+  std::optional<std::string> remote;
+  std::optional<FileLock> lock;
+  ArchiveFetcher fn() {
+    return [this](const ArchiveRecord& r) {
+      const Config* cfg = nullptr;
+      try {
+        cfg = &ctx.config();
+      } catch (const Error&) {
+        if (remote) throw;
+        return false;  // no .pantheon.toml: no storage, keep the "not in the local store" error
+      }
+      if (cfg->storage.empty() && !remote) return false;
+      if (!lock) {
+        store.create();
+        lock.emplace(store.lock());
+      }
+      return ensure_local(store, *lock, *cfg, r, remote, ctx.progress());
+    };
+  }
+};
+
 int backup_info(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
   auto env = args.value("env");
@@ -162,6 +189,10 @@ int backup_get(Context& ctx, Args& args) {
   auto to = args.value("to");
   auto env = args.value("env");
   bool force = args.flag("force", 'f');
+  auto remote = args.value("remote");
+  bool url = args.flag("url");
+  auto expires = args.value("expires");
+  if (expires && !url) args.usage_error("--expires goes with --url");
   args.flag("latest");  // the default when no backup is named
   auto ops = args.operands(0, 1);
   if (element_arg && file) args.usage_error("--element and --file exclude each other");
@@ -192,11 +223,21 @@ int backup_get(Context& ctx, Args& args) {
     rec = b.manifest.archive(*element);
     if (!rec) throw Error(Exit::bad_input, describe("backup", b.tag, "has no " + to_string(*element) + " archive"));
   }
+  if (url) {
+    if (to || force) args.usage_error("--url excludes --to and --force");
+    auto name = default_storage_remote(ctx.config(), remote);
+    if (!name) throw Error(Exit::config, "no storage remote configured", "add [storage.origin] to .pantheon.toml");
+    auto secs = expires ? parse_short_duration(*expires, "--expires") : std::chrono::seconds(15 * 60);
+    ctx.out() << presign_archive(ctx.config(), *name, *rec, secs) << "\n";
+    return 0;
+  }
   fs::path dest = to ? fs::path(*to) : fs::path(rec->file);
   std::error_code ec;
   if (fs::is_directory(dest, ec)) dest /= rec->file;
   if (!dest.is_absolute()) dest = (ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd) / dest;
-  copy_archive_out(store, *rec, dest, force, ctx.progress());
+  LazyFetcher lf{ctx, store, remote, std::nullopt};
+  ArchiveFetcher fetch = lf.fn();
+  copy_archive_out(store, *rec, dest, force, ctx.progress(), &fetch);
   ctx.out() << dest.string() << "\n";
   return 0;
 }
@@ -204,6 +245,7 @@ int backup_get(Context& ctx, Args& args) {
 int backup_verify(Context& ctx, Args& args) {
   bool all = args.flag("all");
   auto env = args.value("env");
+  auto remote = args.value("remote");
   auto ops = args.operands(0, SIZE_MAX);
   std::vector<Backup> targets;
   if (all) {
@@ -216,12 +258,14 @@ int backup_verify(Context& ctx, Args& args) {
     for (auto& spec : ops) targets.push_back(resolve_backup(ctx.repo(), spec, ctx.progress()));
   }
   Store store(ctx.repo());
+  LazyFetcher lf{ctx, store, remote, std::nullopt};
+  ArchiveFetcher fetch = lf.fn();
   size_t ok = 0, bad = 0;
   std::optional<Exit> worst;
   for (auto& b : targets) {
     for (auto& a : b.manifest.archives) {
       try {
-        verify_archive(store, a, ctx.progress());
+        verify_archive(store, a, ctx.progress(), &fetch);
         ++ok;
         if (!ctx.quiet()) ctx.out() << "ok      " << a.file << "\n";
       } catch (const Error& e) {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "remote/hooks.hpp"
 #include "store/store.hpp"
 
 namespace gp::cli {
@@ -61,11 +62,18 @@ int run_init(Context& ctx, Args& args) {
 
   Store store(ctx.repo());
   store.create();
+  std::vector<std::string> hook_lines;
+  try {
+    hook_lines = install_hooks(ctx.repo(), false);
+  } catch (const Error& e) {
+    ctx.progress().warn(std::string("hooks not installed: ") + e.what());
+  }
 
   if (!ctx.quiet()) {
     ctx.out() << "Wrote " << kConfigFileName << " for " << to_string(fw) << " site '" << site << "' (dev: " << database
               << ", files: " << files << ")\n"
               << "Created the local store in " << store.root().string() << "\n";
+    for (auto& l : hook_lines) ctx.out() << "Hooks: " << l << "\n";
   }
   return 0;
 }

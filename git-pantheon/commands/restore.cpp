@@ -15,6 +15,7 @@ int run_restore(Context& ctx, Args& args) {
   bool no_safety = args.flag("no-safety-backup");
   bool undo = args.flag("undo");
   bool from_files = args.flag("from-files");
+  auto storage_remote = args.value("remote");
   auto ops = args.operands(0, SIZE_MAX);
 
   const Config& cfg = ctx.config();
@@ -42,6 +43,7 @@ int run_restore(Context& ctx, Args& args) {
   }
 
   RestoreRequest req;
+  req.storage_remote = storage_remote;
   req.target_env = to_env.value_or(source.backup ? source.backup->manifest.env : "dev");
   for (auto& v : element_args)
     for (auto e : parse_elements(v)) req.elements.push_back(e);

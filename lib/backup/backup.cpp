@@ -270,10 +270,10 @@ class NullSink final : public ByteSink {
 
 }  // namespace
 
-void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress) {
+void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress, const ArchiveFetcher* fetch) {
   fs::path path = store.archive_path(record.file);
   std::error_code ec;
-  if (!fs::exists(path, ec))
+  if (!fs::exists(path, ec) && !(fetch && *fetch && (*fetch)(record)))
     fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
          "fetch it with 'git pantheon fetch --archives'");
   check_size_and_hash(path, record, nullptr, progress);
@@ -294,10 +294,10 @@ void verify_archive(const Store& store, const ArchiveRecord& record, Progress& p
 }
 
 void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs::path& dest, bool force,
-                      Progress& progress) {
+                      Progress& progress, const ArchiveFetcher* fetch) {
   fs::path src = store.archive_path(record.file);
   std::error_code ec;
-  if (!fs::exists(src, ec))
+  if (!fs::exists(src, ec) && !(fetch && *fetch && (*fetch)(record)))
     fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
          "fetch it with 'git pantheon fetch --archives'");
   if (!force && fs::exists(fs::symlink_status(dest, ec)))

@@ -6,6 +6,7 @@
 // backup. Functions that write take a `const FileLock&` to prove that the caller
 // holds the store lock (Store::lock()).
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,16 +60,22 @@ Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progr
 std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, std::optional<Element> element,
                                     Progress& progress);
 
+// Brings an archive that is not in the local store into it (from a storage
+// remote, see ensure_local in lib/remote); false when it cannot (no storage configured).
+using ArchiveFetcher = std::function<bool(const ArchiveRecord&)>;
+
 // Re-reads an archive in the store: size and sha256 against the record, then
 // decompresses and lists it. gp::Error(Exit::integrity) naming the file otherwise
-// (Exit::bad_input when it is not in the local store at all).
-void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress);
+// (Exit::bad_input when it is not in the local store at all and `fetch`, when
+// given, cannot bring it).
+void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress,
+                    const ArchiveFetcher* fetch = nullptr);
 
 // Copies an archive out of the store to `dest` (a file path), verifying size and
 // sha256 while copying; the copy appears only when complete and verified. Refuses
 // to replace an existing file unless `force`.
 void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs::path& dest, bool force,
-                      Progress& progress);
+                      Progress& progress, const ArchiveFetcher* fetch = nullptr);
 
 struct PruneResult {
   std::vector<Backup> removed;        // expired backups (tags deleted, archives removed)

@@ -1,5 +1,7 @@
 #include "restore/restore.hpp"
 
+#include "remote/remote.hpp"
+
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
@@ -67,11 +69,12 @@ fs::path source_path(const Store& store, const RestoreSource& src, Element e) {
 }
 
 // Checks every archive to be restored before the target changes.
-void check_sources(const Store& store, const RestoreSource& src, const std::vector<Element>& elements, Progress& progress) {
+void check_sources(const Store& store, const RestoreSource& src, const std::vector<Element>& elements, Progress& progress,
+                   const ArchiveFetcher* fetch) {
   for (auto e : elements) {
     check_interrupted();
     if (src.backup) {
-      verify_archive(store, *src.backup->manifest.archive(e), progress);
+      verify_archive(store, *src.backup->manifest.archive(e), progress, fetch);
       continue;
     }
     fs::path p = source_path(store, src, e);
@@ -252,7 +255,10 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   if (elements.empty()) fail(Exit::bad_input, "nothing to restore");
 
   // 1. Nothing changes before every archive has been read back and checked.
-  check_sources(store, source, elements, progress);
+  ArchiveFetcher fetch = [&](const ArchiveRecord& r) {
+    return ensure_local(store, lock, config, r, req.storage_remote, progress);
+  };
+  check_sources(store, source, elements, progress, &fetch);
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
   std::error_code ec;

@@ -41,6 +41,9 @@ struct RestoreRequest {
   std::vector<Element> elements;   // empty: every element the source has
   bool safety_backup = true;
   std::string branch;              // code: the branch to create (default restore/<label>)
+  // Archives missing locally are downloaded from this remote's storage (default: see
+  // default_storage_remote in lib/remote).
+  std::optional<std::string> storage_remote;
 };
 
 struct RestoreResult {

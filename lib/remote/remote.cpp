@@ -1,0 +1,321 @@
+#include "remote/remote.hpp"
+
+#include <git2.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "util/error.hpp"
+#include "util/handles.hpp"
+#include "util/signals.hpp"
+
+namespace gp {
+
+namespace {
+
+struct CredentialState {
+  int attempts = 0;
+};
+
+// Credentials for ssh/https remotes, best effort: the ssh agent, then libgit2's
+// default (negotiate/NTLM) credentials. Local paths and file:// never ask.
+int credentials_cb(git_credential** out, const char* /*url*/, const char* username_from_url, unsigned int allowed,
+                   void* payload) {
+  auto* st = static_cast<CredentialState*>(payload);
+  if (++st->attempts > 3) return GIT_EUSER;  // the agent's keys were refused: do not loop
+  if (allowed & GIT_CREDENTIAL_SSH_KEY)
+    return git_credential_ssh_key_from_agent(out, username_from_url ? username_from_url : "git");
+  if (allowed & GIT_CREDENTIAL_DEFAULT) return git_credential_default_new(out);
+  if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, username_from_url ? username_from_url : "git");
+  return GIT_PASSTHROUGH;
+}
+
+struct PushState {
+  CredentialState cred;
+  std::vector<std::string> rejected;
+};
+
+int push_update_cb(const char* refname, const char* status, void* data) {
+  auto* st = static_cast<PushState*>(data);
+  if (status) st->rejected.push_back(std::string(refname) + " (" + status + ")");
+  return 0;
+}
+
+int push_cred_cb(git_credential** out, const char* url, const char* user, unsigned int allowed, void* payload) {
+  return credentials_cb(out, url, user, allowed, &static_cast<PushState*>(payload)->cred);
+}
+
+GitRemote lookup_remote(Repo& repo, const std::string& remote) {
+  git_remote* r = nullptr;
+  int rc = git_remote_lookup(&r, repo.get(), remote.c_str());
+  if (rc == GIT_ENOTFOUND)
+    fail(Exit::config, describe("no git remote named", remote), "add it with 'git remote add " + remote + " <url>'");
+  git_check(rc, describe("cannot read git remote", remote), Exit::config);
+  return GitRemote(r);
+}
+
+std::unique_ptr<Storage> open_for(const Config& config, const std::string& remote, const StorageOptions& options = {}) {
+  return open_storage(storage_config(config, remote), options);
+}
+
+bool stored_matches(const std::optional<ObjectInfo>& info, const ArchiveRecord& a) {
+  return info && info->size == a.size && info->sha256 && *info->sha256 == a.sha256;
+}
+
+// Re-throws a storage failure with the archive named first.
+[[noreturn]] void rethrow_for(const Error& e, const std::string& what, const ArchiveRecord& a) {
+  throw Error(e.code(), describe(what, a.file, e.what()), e.hint());
+}
+
+// Moves a downloaded, verified archive from the store's tmp/ into archives/.
+void publish_download(const fs::path& tmp, const fs::path& dest) {
+  std::error_code ec;
+  fs::rename(tmp, dest, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    fail(Exit::internal, describe("cannot move downloaded archive into", dest.string(), ec.message()));
+  }
+}
+
+bool is_hex(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
+}  // namespace
+
+const StorageConfig& storage_config(const Config& config, const std::string& remote) {
+  auto it = config.storage.find(remote);
+  if (it == config.storage.end())
+    fail(Exit::config, describe("no storage configured for git remote", remote),
+         "add [storage." + remote + "] with url = \"s3://bucket/prefix\" (or file:///path) to " + kConfigFileName);
+  return it->second;
+}
+
+std::optional<std::string> default_storage_remote(const Config& config, const std::optional<std::string>& remote) {
+  if (remote) {
+    storage_config(config, *remote);
+    return remote;
+  }
+  if (config.storage.count("origin")) return std::string("origin");
+  if (config.storage.empty()) return std::nullopt;
+  return config.storage.begin()->first;
+}
+
+UploadResult upload_archives(Storage& storage, const Store& store, const std::vector<Backup>& backups,
+                             Progress& progress) {
+  UploadResult result;
+  std::vector<std::string> seen;
+  for (auto& b : backups) {
+    for (auto& a : b.manifest.archives) {
+      if (std::find(seen.begin(), seen.end(), a.file) != seen.end()) continue;
+      seen.push_back(a.file);
+      check_interrupted();
+      std::string key = archive_key(a);
+      std::optional<ObjectInfo> info;
+      try {
+        info = storage.stat(key);
+      } catch (const Error& e) {
+        rethrow_for(e, "cannot upload archive", a);
+      }
+      if (stored_matches(info, a)) {
+        progress.info("already in " + storage.url() + ": " + a.file);
+        result.skipped.push_back(a.file);
+        continue;
+      }
+      fs::path local = store.archive_path(a.file);
+      std::error_code ec;
+      if (!fs::exists(local, ec))
+        fail(Exit::bad_input, describe("cannot upload archive", a.file, "it is neither in the local store nor in " + storage.url()),
+             "fetch it from another remote with 'git pantheon fetch --archives'");
+      progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
+      try {
+        storage.put(key, local, a.sha256, progress);
+      } catch (const Error& e) {
+        rethrow_for(e, "cannot upload archive", a);
+      }
+      result.uploaded.push_back(a.file);
+    }
+  }
+  return result;
+}
+
+PushResult push_backups(Repo& repo, const Config& config, const Store& store, const std::string& remote,
+                        const std::vector<Backup>& backups, Progress& progress, const StorageOptions& options) {
+  const StorageConfig& sc = storage_config(config, remote);
+  GitRemote git_remote = lookup_remote(repo, remote);  // an unknown remote fails before any upload
+  PushResult result;
+  if (backups.empty()) return result;
+  auto storage = open_storage(sc, options);
+  result.archives = upload_archives(*storage, store, backups, progress);
+
+  std::vector<std::string> specs;
+  for (auto& b : backups) specs.push_back("refs/tags/" + b.tag + ":refs/tags/" + b.tag);
+  std::vector<char*> ptrs;
+  for (auto& s : specs) ptrs.push_back(s.data());
+  git_strarray refspecs{ptrs.data(), ptrs.size()};
+  PushState st;
+  git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+  opts.callbacks.credentials = push_cred_cb;
+  opts.callbacks.push_update_reference = push_update_cb;
+  opts.callbacks.payload = &st;
+  progress.info("pushing " + std::to_string(specs.size()) + " backup tags to " + remote);
+  git_check(git_remote_push(git_remote.get(), &refspecs, &opts), describe("cannot push backup tags to", remote), Exit::remote);
+  if (!st.rejected.empty()) {
+    std::string list;
+    for (auto& r : st.rejected) list += (list.empty() ? "" : ", ") + r;
+    fail(Exit::remote, describe("git remote", remote, "rejected " + list));
+  }
+  for (auto& b : backups) result.tags_pushed.push_back(b.tag);
+  return result;
+}
+
+FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                          const std::string& remote, bool archives, Progress& progress) {
+  if (archives) storage_config(config, remote);  // say so before fetching anything
+  GitRemote git_remote = lookup_remote(repo, remote);
+  std::string spec = std::string("refs/tags/") + kBackupTagPrefix + "*:refs/tags/" + kBackupTagPrefix + "*";
+  char* p = spec.data();
+  git_strarray refspecs{&p, 1};
+  CredentialState cred;
+  git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+  opts.callbacks.credentials = credentials_cb;
+  opts.callbacks.payload = &cred;
+  opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  progress.info("fetching backup tags from " + remote);
+  git_check(git_remote_fetch(git_remote.get(), &refspecs, &opts, "pantheon: fetch backup tags"),
+            describe("cannot fetch backup tags from", remote), Exit::remote);
+  FetchResult result;
+  auto backups = list_backups(repo, progress);
+  for (auto& b : backups) result.tags.push_back(b.tag);
+  if (!archives) return result;
+  auto storage = open_for(config, remote);
+  store.create();
+  std::vector<std::string> seen;
+  for (auto& b : backups) {
+    for (auto& a : b.manifest.archives) {
+      if (std::find(seen.begin(), seen.end(), a.file) != seen.end()) continue;
+      seen.push_back(a.file);
+      std::error_code ec;
+      if (fs::exists(store.archive_path(a.file), ec)) continue;
+      check_interrupted();
+      fs::path tmp = store.tmp_dir() / a.file;
+      progress.info("downloading " + a.file + " (" + human_size(a.size) + ") from " + storage->url());
+      try {
+        storage->get(archive_key(a), tmp, a.size, a.sha256, progress);
+      } catch (const Error& e) {
+        rethrow_for(e, "cannot download archive", a);
+      }
+      publish_download(tmp, store.archive_path(a.file));
+      result.downloaded.push_back(a.file);
+    }
+  }
+  (void)lock;
+  return result;
+}
+
+bool ensure_local(const Store& store, const FileLock& /*lock*/, const Config& config, const ArchiveRecord& record,
+                  const std::optional<std::string>& remote, Progress& progress) {
+  std::error_code ec;
+  if (fs::exists(store.archive_path(record.file), ec)) return false;
+  auto name = default_storage_remote(config, remote);
+  if (!name) return false;
+  auto storage = open_for(config, *name);
+  store.create();
+  fs::path tmp = store.tmp_dir() / record.file;
+  progress.info("downloading " + record.file + " (" + human_size(record.size) + ") from " + storage->url());
+  try {
+    storage->get(archive_key(record), tmp, record.size, record.sha256, progress);
+  } catch (const Error& e) {
+    if (e.code() == Exit::remote || e.code() == Exit::integrity) rethrow_for(e, "cannot download archive", record);
+    throw;
+  }
+  publish_download(tmp, store.archive_path(record.file));
+  return true;
+}
+
+std::string presign_archive(const Config& config, const std::string& remote, const ArchiveRecord& record,
+                            std::chrono::seconds expires) {
+  auto storage = open_for(config, remote);
+  std::string key = archive_key(record);
+  if (storage->url().rfind("s3://", 0) != 0)
+    fail(Exit::bad_input, describe("cannot make a download URL for", storage->url(), "only s3:// storage can presign URLs"),
+         "copy the archive out with 'git pantheon backup get' instead");
+  auto info = storage->stat(key);
+  if (!stored_matches(info, record))
+    fail(Exit::bad_input, describe("archive", record.file, "is not in " + storage->url()),
+         "upload it with 'git pantheon push " + remote + "'");
+  return storage->presign_get(key, expires);
+}
+
+// ---- pre-push ---------------------------------------------------------------
+
+bool PushUpdate::deletion() const {
+  return !local_oid.empty() && std::all_of(local_oid.begin(), local_oid.end(), [](char c) { return c == '0'; });
+}
+
+std::vector<PushUpdate> parse_pre_push(std::string_view input) {
+  std::vector<PushUpdate> out;
+  size_t lineno = 0;
+  while (!input.empty()) {
+    size_t nl = input.find('\n');
+    std::string_view line = input.substr(0, nl);
+    input = nl == std::string_view::npos ? std::string_view{} : input.substr(nl + 1);
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    auto bad = [&](const std::string& why) {
+      fail(Exit::bad_input, "malformed pre-push input line " + std::to_string(lineno) + ": " + why);
+    };
+    std::vector<std::string> f;
+    size_t pos = 0;
+    while (true) {
+      size_t sp = line.find(' ', pos);
+      f.emplace_back(line.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos));
+      if (sp == std::string_view::npos) break;
+      pos = sp + 1;
+    }
+    for (auto& x : f)
+      if (x.empty()) bad("empty field (fields are separated by one space)");
+    if (f.size() != 4) bad("expected 4 fields '<local ref> <local oid> <remote ref> <remote oid>', got " + std::to_string(f.size()));
+    for (int i : {1, 3})
+      if (!is_hex(f[i]) || (f[i].size() != 40 && f[i].size() != 64)) bad("'" + f[i] + "' is not an object id");
+    if (f[2].rfind("refs/", 0) != 0) bad("remote ref '" + f[2] + "' does not start with refs/");
+    out.push_back(PushUpdate{f[0], f[1], f[2], f[3]});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> pushed_backup_tags(const std::vector<PushUpdate>& updates) {
+  const std::string prefix = std::string("refs/tags/") + kBackupTagPrefix;
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& u : updates)
+    if (!u.deletion() && u.remote_ref.rfind(prefix, 0) == 0) out.emplace_back(u.remote_ref.substr(10), u.local_oid);
+  return out;
+}
+
+UploadResult pre_push(Repo& repo, const std::string& remote, const std::vector<PushUpdate>& updates,
+                      Progress& progress) {
+  auto tags = pushed_backup_tags(updates);
+  if (tags.empty()) return {};
+  std::vector<Backup> backups;
+  for (auto& [name, oid_hex_str] : tags) {
+    git_oid oid;
+    if (git_oid_fromstr(&oid, oid_hex_str.c_str()) < 0)
+      fail(Exit::bad_input, describe("pushed tag", name, "has an invalid object id"));
+    git_tag* t = nullptr;
+    if (git_tag_lookup(&t, repo.get(), &oid) < 0)
+      fail(Exit::bad_input, describe("pushed backup tag", name, "is not an annotated tag in this repository"));
+    GitTag tag(t);
+    const char* msg = git_tag_message(t);
+    backups.push_back(Backup{name, parse_manifest(msg ? msg : "", name)});
+  }
+  fs::path root = repo.is_bare() ? repo.common_dir() : repo.workdir();
+  Config config = load_config(root);
+  auto storage = open_for(config, remote);
+  Store store(repo);
+  return upload_archives(*storage, store, backups, progress);
+}
+
+}  // namespace gp

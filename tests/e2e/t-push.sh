@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# git pantheon push/fetch, the pre-push hook and on-demand downloads, against moto
+# (S3 on loopback) and file:// storage; judged with the aws CLI, git ls-remote,
+# curl and sha256sum.
+# needs: s3
+. "$(dirname "$0")/lib.sh"
+. "$GP_SERVERS/s3/env"
+export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=us-east-1
+AWS=/root/.pyenv/shims/aws
+[ -x "$AWS" ] || AWS=aws
+
+awscli() {
+  AWS_CONFIG_FILE="$HOME/.aws-config" AWS_SHARED_CREDENTIALS_FILE="$HOME/.aws-credentials" \
+    "$AWS" --endpoint-url "$S3_ENDPOINT" "$@"
+}
+
+# A bucket of this test's own (named after the test directory).
+new_bucket() {
+  BUCKET=gp-$(basename "$PWD" | tr '_' '-' | cut -c1-40)-$RANDOM
+  curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -X PUT "$S3_ENDPOINT/$BUCKET" >/dev/null ||
+    fail "cannot create bucket $BUCKET"
+}
+
+# A port nothing listens on (bound by the kernel, then closed).
+closed_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+manifest() {
+  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
+    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
+}
+
+# A demo site (initialised: hooks installed) with a bare repository as origin and
+# [storage.origin] = $1 (endpoint $2 if given).
+site_with_remote() {
+  local url=$1 endpoint=${2:-}
+  git init -q --bare remote.git
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
+  cd site
+  git pantheon init -q
+  { printf '\n[storage.origin]\nurl = "%s"\n' "$url"; [ -z "$endpoint" ] || printf 'endpoint = "%s"\n' "$endpoint"; } >>.pantheon.toml
+  git add .pantheon.toml && git commit -q -m "git-pantheon config"
+  git remote add origin ../remote.git
+}
+
+remote_backup_tags() { git ls-remote --tags "$1" 'refs/tags/pantheon/backup/*' | grep -v '\^{}$' || true; }
+
+test_follow_tags_through_hook_uploads_every_archive() {
+  new_bucket
+  site_with_remote "s3://$BUCKET/site" "$S3_ENDPOINT"
+  expect_code 0 git pantheon hooks status
+  assert_contains "$OUT" "pre-push	installed"
+  expect_code 0 git pantheon backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 0 git push -q --follow-tags origin main
+  assert_contains "$ERR" "uploaded"
+  assert_contains "$(remote_backup_tags ../remote.git)" "refs/tags/$tag"
+  listing=$(awscli s3 ls "s3://$BUCKET/site/")
+  for i in 0 1 2; do
+    f=$(manifest "$tag" "d['archive'][$i]['file']")
+    assert_contains "$listing" "$f"
+    awscli s3 cp --quiet "s3://$BUCKET/site/$f" "../$f"
+    assert_eq "$(sha256sum "../$f" | cut -d' ' -f1)" "$(manifest "$tag" "d['archive'][$i]['sha256']")" "sha256 of stored $f"
+  done
+  # A second push has nothing to upload.
+  expect_code 0 git pantheon push --format=json
+  assert_eq "$(echo "$OUT" | json_get 'len(d["uploaded"]), len(d["skipped"]), d["tags_pushed"]')" "(0, 3, ['$tag'])"
+}
+
+test_push_then_fetch_verify_and_restore_elsewhere() {
+  new_bucket
+  site_with_remote "s3://$BUCKET/p" "$S3_ENDPOINT"
+  git pantheon -q backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 0 git pantheon push origin --format=json
+  assert_eq "$(echo "$OUT" | json_get 'len(d["uploaded"]), d["tags_pushed"]')" "(3, ['$tag'])"
+  git push -q origin main
+  cd ..
+  # fetch --archives: tags and archives, then verify passes.
+  git clone -q --no-tags remote.git copy1
+  cd copy1
+  assert_eq "$(git tag -l 'pantheon/backup/*')" "" "clone --no-tags has no backup tag"
+  expect_code 0 git pantheon fetch --archives
+  assert_eq "$(git tag -l 'pantheon/backup/*')" "$tag"
+  assert_eq "$(ls .git/pantheon/archives | wc -l)" "3"
+  expect_code 0 git pantheon backup verify --all
+  assert_contains "$OUT" "3 archives verified"
+  cd ..
+  # On demand: fetch only tags, then restore downloads what it needs.
+  git clone -q --no-tags remote.git copy2
+  cd copy2
+  expect_code 0 git pantheon fetch
+  [ ! -e .git/pantheon/archives ] || [ -z "$(ls .git/pantheon/archives)" ] || fail "fetch without --archives downloaded archives"
+  mkdir -p sites/default/files  # the SQLite database lives inside the files directory
+  expect_code 0 git pantheon restore "$tag" --element db --element files --yes --no-safety-backup
+  assert_eq "$(ls .git/pantheon/archives | wc -l)" "2"
+  dbfile=$(manifest "$tag" "[a['file'] for a in d['archive'] if a['element']=='database'][0]")
+  assert_eq "$(sha256sum ".git/pantheon/archives/$dbfile" | cut -d' ' -f1)" \
+    "$(manifest "$tag" "[a['sha256'] for a in d['archive'] if a['element']=='database'][0]")"
+  # A third clone: verify downloads what it checks, from the remote named.
+  cd ..
+  git clone -q --no-tags remote.git copy3
+  cd copy3
+  git pantheon -q fetch
+  expect_code 4 git pantheon backup verify --all --remote nowhere
+  assert_contains "$OUT" "no storage configured for git remote 'nowhere'"
+  expect_code 0 git pantheon backup verify --all --remote origin
+  assert_contains "$OUT" "3 archives verified"
+  assert_eq "$(ls .git/pantheon/archives | wc -l)" "3"
+  cd ../copy2
+  # backup get downloads the code archive on demand too.
+  expect_code 0 git pantheon backup get "$tag" --element code --to ../code.tar.gz
+  tar -tzf ../code.tar.gz >/dev/null || fail "code archive unreadable"
+}
+
+test_storage_failure_aborts_push_before_tags() {
+  port=$(closed_port)
+  site_with_remote "s3://nobucket/p" "http://127.0.0.1:$port"
+  git pantheon -q backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 1 git push --follow-tags origin main
+  assert_contains "$ERR" "push aborted"
+  assert_eq "$(remote_backup_tags ../remote.git)" "" "a backup tag reached the remote"
+  assert_eq "$(git ls-remote ../remote.git refs/heads/main)" "" "git sent refs despite the hook failing"
+  expect_code 6 git pantheon push
+  assert_one_line_error "cannot upload archive"
+  assert_eq "$(remote_backup_tags ../remote.git)" "" "a backup tag reached the remote"
+  # No storage for a remote: a clear config error.
+  expect_code 4 git pantheon push upstream
+  assert_one_line_error "no storage configured for git remote 'upstream'"
+  # The escape hatch pushes without archives.
+  GIT_PANTHEON_SKIP_PUSH=1 git push -q --follow-tags origin main
+  assert_contains "$(remote_backup_tags ../remote.git)" "$tag"
+}
+
+test_deletion_and_plain_push_do_not_open_storage() {
+  port=$(closed_port)
+  site_with_remote "s3://nobucket/p" "http://127.0.0.1:$port"
+  expect_code 0 git push -q origin main
+  git pantheon -q backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  GIT_PANTHEON_SKIP_PUSH=1 git push -q origin "refs/tags/$tag"
+  echo change >>README.md 2>/dev/null || echo change >new.txt
+  commit_all "more"
+  expect_code 0 git push -q origin main
+  expect_code 0 git push -q origin ":refs/tags/$tag"
+  assert_eq "$(remote_backup_tags ../remote.git)" "" "deletion not pushed"
+}
+
+test_foreign_hook_is_chained_and_restored() {
+  new_bucket
+  site_with_remote "s3://$BUCKET/x" "$S3_ENDPOINT"
+  git pantheon -q hooks uninstall
+  printf '#!/bin/sh\necho "args: $*" >"%s/marker"\ncat >>"%s/marker"\n' "$PWD/.." "$PWD/.." >.git/hooks/pre-push
+  chmod +x .git/hooks/pre-push
+  foreign=$(cat .git/hooks/pre-push)
+  expect_code 0 git pantheon hooks install
+  assert_contains "$OUT" "pantheon-chained"
+  git pantheon -q backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 0 git push -q --follow-tags origin main
+  assert_contains "$(cat ../marker)" "args: origin ../remote.git"
+  assert_contains "$(cat ../marker)" "refs/tags/$tag"
+  assert_contains "$(awscli s3 ls "s3://$BUCKET/x/")" "database.sql.gz"
+  expect_code 0 git pantheon hooks uninstall
+  assert_eq "$(cat .git/hooks/pre-push)" "$foreign" "foreign hook not restored"
+  [ ! -e .git/hooks/pre-push.pantheon-chained ] || fail "chained copy left behind"
+}
+
+test_file_storage_and_presign_refusal() {
+  mkdir store
+  site_with_remote "file://$PWD/store"
+  git pantheon -q backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 0 git push -q --follow-tags origin main
+  for i in 0 1 2; do
+    f=$(manifest "$tag" "d['archive'][$i]['file']")
+    assert_eq "$(sha256sum "../store/$f" | cut -d' ' -f1)" "$(manifest "$tag" "d['archive'][$i]['sha256']")" "sha256 of $f"
+  done
+  expect_code 5 git pantheon backup get "$tag" --element db --url
+  assert_one_line_error "only s3:// storage can presign URLs"
+}
+
+test_presigned_url_downloads_with_curl() {
+  new_bucket
+  site_with_remote "s3://$BUCKET/u" "$S3_ENDPOINT"
+  git pantheon -q backup create
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 5 git pantheon backup get "$tag" --element db --url
+  assert_one_line_error "is not in s3://$BUCKET/u"
+  git pantheon -q push
+  expect_code 0 git pantheon backup get "$tag" --element db --url --expires 10m
+  url=$OUT
+  assert_contains "$url" "X-Amz-Expires=600"
+  curl -sf -o ../db.sql.gz "$url" || fail "curl could not download $url"
+  assert_eq "$(sha256sum ../db.sql.gz | cut -d' ' -f1)" \
+    "$(manifest "$tag" "[a['sha256'] for a in d['archive'] if a['element']=='database'][0]")"
+}
+
+run_tests

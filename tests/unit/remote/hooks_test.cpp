@@ -1,0 +1,61 @@
+#include <gtest/gtest.h>
+
+#include "../fixture.hpp"
+#include "remote/hooks.hpp"
+#include "util/error.hpp"
+
+namespace gp {
+namespace {
+
+class HooksTest : public test::TempDirTest {};
+
+TEST_F(HooksTest, InstallsUpgradesAndUninstalls) {
+  fs::path wt = make_repo("site", {{"a.txt", "a\n"}});
+  Repo repo = Repo::open(wt);
+  fs::path dir = hooks_dir(repo);
+  EXPECT_EQ(dir, repo.common_dir() / "hooks");
+  EXPECT_EQ(hooks_status(repo)[0].state, "missing");
+  install_hooks(repo, false);
+  EXPECT_EQ(read_text_file(dir / "pre-push"), hook_shim("pre-push"));
+  EXPECT_EQ(fs::status(dir / "pre-push").permissions() & fs::perms::owner_exec, fs::perms::owner_exec);
+  EXPECT_EQ(hooks_status(repo)[0].state, "installed");
+  write_file_atomic(dir / "pre-push", std::string("#!/bin/sh\n") + kHookMarker + " old\n", 0755);
+  EXPECT_EQ(hooks_status(repo)[0].state, "outdated");
+  install_hooks(repo, false);
+  EXPECT_EQ(hooks_status(repo)[0].state, "installed");
+  uninstall_hooks(repo);
+  EXPECT_FALSE(fs::exists(dir / "pre-push"));
+}
+
+TEST_F(HooksTest, ChainsForeignHookAndRestoresIt) {
+  fs::path wt = make_repo("site", {{"a.txt", "a\n"}});
+  Repo repo = Repo::open(wt);
+  fs::path dir = hooks_dir(repo);
+  fs::create_directories(dir);
+  write_file_atomic(dir / "pre-push", "#!/bin/sh\necho foreign\n", 0755);
+  install_hooks(repo, false);
+  EXPECT_EQ(read_text_file(dir / "pre-push.pantheon-chained"), "#!/bin/sh\necho foreign\n");
+  EXPECT_TRUE(hooks_status(repo)[0].chained);
+  // A second foreign hook with a chained one already there: refused unless --force.
+  write_file_atomic(dir / "pre-push", "#!/bin/sh\necho other\n", 0755);
+  EXPECT_EQ(hooks_status(repo)[0].state, "foreign");
+  EXPECT_THROW(install_hooks(repo, false), Error);
+  EXPECT_EQ(read_text_file(dir / "pre-push"), "#!/bin/sh\necho other\n");
+  install_hooks(repo, true);
+  EXPECT_EQ(read_text_file(dir / "pre-push.pantheon-chained"), "#!/bin/sh\necho other\n");
+  uninstall_hooks(repo);
+  EXPECT_EQ(read_text_file(dir / "pre-push"), "#!/bin/sh\necho other\n");
+  EXPECT_FALSE(fs::exists(dir / "pre-push.pantheon-chained"));
+}
+
+TEST_F(HooksTest, RespectsRelativeCoreHooksPath) {
+  fs::path wt = make_repo("site", {{"a.txt", "a\n"}});
+  run({"git", "config", "core.hooksPath", ".githooks"}, wt);
+  Repo repo = Repo::open(wt);
+  EXPECT_EQ(hooks_dir(repo), (wt / ".githooks").lexically_normal());
+  install_hooks(repo, false);
+  EXPECT_TRUE(fs::exists(wt / ".githooks" / "pre-push"));
+}
+
+}  // namespace
+}  // namespace gp
