@@ -7,7 +7,7 @@ start_http() {
   : >"$HTTP_LOG"
   python3 "$GP_SOURCE_DIR/tests/servers/http_files.py" "$root" "$PWD/http.port" "$HTTP_LOG" &
   HTTP_PID=$!
-  trap 'kill $HTTP_PID 2>/dev/null' EXIT
+  trap 'kill $HTTP_PID 2>/dev/null || true' EXIT
   for i in $(seq 1 100); do
     [ -s "$PWD/http.port" ] && break
     sleep 0.1

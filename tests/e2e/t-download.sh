@@ -25,7 +25,7 @@ test_plain_download_and_redirect() {
   setup
   expect_code 0 git pantheon import code "$HTTP_URL/redirect/release.tar.gz?X-Amz-Signature=SECRET" --squash
   assert_eq "$(archive_sha)" "$WANT" "downloaded file differs"
-  assert_eq "$(git ls-tree --name-only HEAD | sort | tr '\n' ' ')" "README blob.bin index.php " "tree"
+  assert_eq "$(git ls-tree --name-only HEAD | sort | tr '\n' ' ')" "blob.bin index.php " "tree"
   git fsck --strict 2>&1 | grep -v '^dangling' | grep . && fail "fsck"
   # the downloaded copy is gone from the store's tmp/
   assert_eq "$(ls -A .git/pantheon/tmp)" "" "download left in tmp"
