@@ -74,6 +74,8 @@ int import_element(Context& ctx, Args& args, Element element) {
     } else {
       source.files_strip = detect_files_strip(file);
     }
+    // A hostile archive is refused before the safety backup: nothing changes at all.
+    check_files_archive_names(file, source.files_strip);
   }
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");

@@ -115,6 +115,44 @@ std::optional<Part> pantheon_part(const std::string& name) {
 
 }  // namespace
 
+void check_files_archive_names(const fs::path& path, unsigned strip) {
+  ArchiveReader ar(archive_read_new());
+  archive_read_support_filter_all(ar.get());
+  archive_read_support_format_all(ar.get());
+  archive_check(ar.get(), archive_read_open_filename(ar.get(), path.c_str(), 1 << 16),
+                "cannot open archive '" + path.filename().string() + "'");
+  auto refuse = [&](const std::string& name, const std::string& why) {
+    throw Error(Exit::bad_input, "refusing archive '" + path.filename().string() + "': entry '" + name + "' " + why);
+  };
+  archive_entry* e = nullptr;
+  for (;;) {
+    int r = archive_read_next_header(ar.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    archive_check(ar.get(), r, "cannot read archive '" + path.filename().string() + "'", Exit::integrity);
+    check_interrupted();
+    const char* n = archive_entry_pathname_utf8(e) ? archive_entry_pathname_utf8(e) : archive_entry_pathname(e);
+    std::string name = n ? n : "";
+    std::vector<std::string> parts;
+    if (std::string why = split_entry_name(name, parts); !why.empty()) refuse(name, why);
+    auto type = archive_entry_filetype(e);
+    if (archive_entry_hardlink(e)) {
+      std::vector<std::string> t;
+      if (std::string why = split_entry_name(archive_entry_hardlink(e), t); !why.empty())
+        refuse(name, "is a hard link whose target " + why.substr(why.find(' ') + 1));
+      continue;
+    }
+    if (type == AE_IFLNK) {
+      const char* t = archive_entry_symlink_utf8(e) ? archive_entry_symlink_utf8(e) : archive_entry_symlink(e);
+      if (parts.size() > strip) {
+        std::vector<std::string> rel(parts.begin() + strip, parts.end());
+        if (std::string why = check_symlink_target(rel, t ? t : ""); !why.empty()) refuse(name, why);
+      }
+    } else if (type != AE_IFREG && type != AE_IFDIR) {
+      refuse(name, "is not a file, directory or symlink");
+    }
+  }
+}
+
 std::string to_string(SiteFormat f) {
   switch (f) {
     case SiteFormat::pantheon: return "Pantheon backup (code, database and files archives)";
@@ -215,7 +253,10 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
   if (plan.format == SiteFormat::pantheon) {
     if (plan.code_archive) check_archive(*plan.code_archive, progress);
     if (plan.db_file) source.files.emplace_back(Element::database, *plan.db_file);
-    if (plan.files_archive) source.files.emplace_back(Element::files, *plan.files_archive);
+    if (plan.files_archive) {
+      check_files_archive_names(*plan.files_archive, plan.files_strip);
+      source.files.emplace_back(Element::files, *plan.files_archive);
+    }
     source.files_strip = plan.files_strip;
   } else {
     // The tarball is checked whole (CRCs included), then extracted securely.
