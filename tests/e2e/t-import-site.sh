@@ -5,6 +5,7 @@
 # Checked with git ls-tree / git fsck, sqlite3, and a tree fingerprint.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/http.sh"
+export GIT_PANTHEON_DOWNLOAD_BACKOFF_MS=50
 
 DB=sites/default/files/.ht.sqlite
 FILES=sites/default/files
@@ -181,6 +182,21 @@ test_import_db_and_files_from_urls() {
   assert_eq "$(ls -A .git/pantheon/tmp)" "" "downloads left behind"
 }
 
+test_restore_from_files_urls() {
+  demo_site a
+  (cd a && sqlite3 $DB "UPDATE node SET title='backed up' WHERE nid=1" && git pantheon backup create -q)
+  mkdir served && cp a/.git/pantheon/archives/*_database.sql.gz a/.git/pantheon/archives/*_files.tar.gz served/
+  demo_site b
+  start_http "$PWD/served"
+  cd b
+  sqlite3 $DB "DELETE FROM node"
+  db=$(basename ../served/*_database.sql.gz)
+  files=$(basename ../served/*_files.tar.gz)
+  expect_code 0 git pantheon restore --from-files "$HTTP_URL/ok/$db?sig=1" "$HTTP_URL/flaky/$files?sig=2" --yes
+  assert_eq "$(rows $DB)" "$(rows ../a/$DB)"
+  assert_eq "$(tree_state $FILES)" "$(tree_state ../a/$FILES)"
+}
+
 test_import_files_pantheon_archive_strips_top_folder() {
   demo_site a
   (cd a && echo extra >$FILES/extra.txt && git pantheon backup create -q --element files)
@@ -207,6 +223,29 @@ PY
   assert_eq "$(rows $DB)" "$before_rows"
   [ ! -e ../escaped.txt ] && [ ! -e ../../escaped.txt ] || fail "escaped"
   assert_eq "$(git tag -l)" "" "a safety backup was made before refusing"
+}
+
+test_hostile_drush_archive_changes_nothing() {
+  demo_site site
+  python3 - <<'PY'
+import io, tarfile
+with tarfile.open("evil11.tar.gz", "w:gz") as t:
+    for name, data in (("MANIFEST.yml", b"- {}\n"), ("code/index.php", b"<?php"),
+                       ("database/database.sql", b"CREATE TABLE x(a);\n"), ("files/../../../escaped.txt", b"evil")):
+        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+PY
+  cd site
+  head=$(git rev-parse HEAD)
+  before=$(tree_state $FILES)
+  before_rows=$(rows $DB)
+  expect_code 5 git pantheon import site ../evil11.tar.gz --yes
+  assert_one_line_error "refusing archive"
+  assert_eq "$(git rev-parse HEAD)" "$head"
+  assert_eq "$(tree_state $FILES)" "$before"
+  assert_eq "$(rows $DB)" "$before_rows"
+  assert_eq "$(git tag -l)" ""
+  [ ! -e ../../escaped.txt ] && [ ! -e ../../../escaped.txt ] || fail "escaped"
+  assert_eq "$(ls -A .git/pantheon/tmp)" "" "extraction left behind"
 }
 
 test_unrecognised_archive() {
