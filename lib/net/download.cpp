@@ -217,6 +217,9 @@ fs::path download(const std::string& url, const fs::path& dest_dir, Progress& pr
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     bool transient = false;
     if (rc == CURLE_OK && status >= 200 && status < 300) {
+      // An empty body never reached on_data: a whole (empty) file unless it is a 206.
+      if (!t.decided && t.offset > 0 && status != 206 && ::ftruncate(t.fd, 0) != 0)
+        fail_errno(Exit::internal, "cannot truncate", t.part.string());
       fsync_fd(t.fd, t.part.string());
       if (::rename(t.part.c_str(), final_path.c_str()) != 0) fail_errno(Exit::internal, "cannot move into place", final_path.string());
       fsync_dir(dest_dir);
