@@ -34,10 +34,13 @@ const Command kCommands[] = {
      "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--sync-content [--yes] [--confirm-env E]]", true, run_deploy},
     {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
      "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
-    {"import", "import code from an archive or a repository, squashed or with its history",
-     "import code <archive> --squash [--message MSG] [--strip-components N | --auto-strip] [--subdir PATH] [--force]\n"
+    {"import", "import a site, its code, database or files from archives, directories or URLs",
+     "import code <archive|URL> --squash [--message MSG] [--strip-components N | --auto-strip] [--subdir PATH] [--force]\n"
      "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
-     "                                 [--message MSG] [--force]",
+     "                                 [--message MSG] [--force]\n"
+     "   or: git pantheon import site <archive|URL|dir>... [--env E] [--dry-run] [--yes] [--no-safety-backup] [--force]\n"
+     "   or: git pantheon import db <dump|URL> [--env E] [--yes] [--no-safety-backup]\n"
+     "   or: git pantheon import files <archive|URL> [--env E] [--strip-components N] [--yes] [--no-safety-backup]",
      true, run_import},
     {"push", "upload backup archives to a remote's storage, then push their tags",
      "push [<remote>] [--all | <backup>...] [--format=text|json]", true, run_push},

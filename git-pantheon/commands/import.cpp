@@ -1,13 +1,138 @@
 // git pantheon import code <archive> --squash | <archive|repository> --merge-history
+//                   | site <archive|URL|dir>... | db <dump|URL> | files <archive|URL>
 #include <iostream>
 
 #include "commands.hpp"
 #include "import/merge_history.hpp"
+#include "import/site.hpp"
 #include "import/squash.hpp"
+#include "net/download.hpp"
+#include "restore/restore.hpp"
 
 namespace gp::cli {
 
 namespace {
+
+fs::path operand_path(Context& ctx, const std::string& op) {
+  fs::path base = ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd;
+  return fs::path(op).is_absolute() ? fs::path(op) : base / op;
+}
+
+// Local paths as they are; URLs downloaded into `downloads` (under the store's tmp/,
+// so the caller holds the store lock).
+std::vector<fs::path> fetch_operands(Context& ctx, const std::vector<std::string>& ops, const Store& store,
+                                     std::optional<TempDir>& downloads) {
+  std::vector<fs::path> out;
+  for (auto& op : ops) {
+    if (!is_url(op)) {
+      out.push_back(operand_path(ctx, op));
+      continue;
+    }
+    if (!downloads) {
+      make_dirs(store.tmp_dir(), 0700);
+      downloads.emplace(store.tmp_dir(), "download-");
+    }
+    // One directory per URL: two URLs may name the same file.
+    fs::path dir = downloads->path() / std::to_string(out.size());
+    out.push_back(download(op, dir, ctx.progress()));
+  }
+  return out;
+}
+
+// import db / import files: restore() from one loose file.
+int import_element(Context& ctx, Args& args, Element element) {
+  auto env = args.value("env");
+  auto confirm_env = args.value("confirm-env");
+  bool yes = args.flag("yes", 'y');
+  bool no_safety = args.flag("no-safety-backup");
+  std::optional<std::string> strip;
+  if (element == Element::files) strip = args.value("strip-components");
+  auto ops = args.operands(1, 1);
+  const Config& cfg = ctx.config();
+  Repo& repo = ctx.repo();
+  Store store(repo);
+  RestoreRequest req;
+  req.target_env = env.value_or("dev");
+  req.elements = {element};
+  req.safety_backup = !no_safety;
+  cfg.env(req.target_env);
+
+  auto lock = store.lock();
+  std::optional<TempDir> downloads;
+  fs::path file = fetch_operands(ctx, ops, store, downloads)[0];
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) throw Error(Exit::bad_input, describe("cannot read", redact_url(ops[0]), "not a file"));
+  RestoreSource source;
+  source.label = file.filename().string();
+  source.files.emplace_back(element, file);
+  if (element == Element::files) {
+    if (strip) {
+      char* end = nullptr;
+      unsigned long n = std::strtoul(strip->c_str(), &end, 10);
+      if (strip->empty() || *end || n > 64) args.usage_error("--strip-components takes a number from 0 to 64");
+      source.files_strip = static_cast<unsigned>(n);
+    } else {
+      source.files_strip = detect_files_strip(file);
+    }
+    // A hostile archive is refused before the safety backup: nothing changes at all.
+    check_files_archive_names(file, source.files_strip);
+  }
+  auto plan = describe_restore(cfg, ctx.root(), source, req);
+  if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  require_confirmation("Importing " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes,
+                       confirm_env);
+  RestoreResult r = restore(repo, cfg, store, lock, source, req, ctx.progress());
+  auto& out = ctx.out();
+  out << "Imported " << source.label << " into the " << to_string(element) << " of " << req.target_env << "\n";
+  if (r.safety)
+    out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
+  return 0;
+}
+
+int import_site_cmd(Context& ctx, Args& args) {
+  auto env = args.value("env");
+  auto confirm_env = args.value("confirm-env");
+  bool yes = args.flag("yes", 'y');
+  bool no_safety = args.flag("no-safety-backup");
+  bool dry_run = args.flag("dry-run", 'n');
+  bool force = args.flag("force", 'f');
+  auto ops = args.operands(1, 3);
+  const Config& cfg = ctx.config();
+  Repo& repo = ctx.repo();
+  Store store(repo);
+  SiteImportRequest req;
+  req.env = env.value_or("dev");
+  req.safety_backup = !no_safety;
+  req.force = force;
+  cfg.env(req.env);
+  auto& out = ctx.out();
+
+  if (dry_run) {
+    for (auto& op : ops)
+      if (is_url(op)) args.usage_error("--dry-run takes local files (URLs would be downloaded)");
+    std::vector<fs::path> inputs;
+    for (auto& op : ops) inputs.push_back(operand_path(ctx, op));
+    SitePlan plan = recognise_site(inputs);
+    out << "Would import into " << req.env << " (dry run, nothing changed):\n";
+    for (auto& l : describe_site_import(plan, cfg, ctx.root(), req.env)) out << "  " << l << "\n";
+    if (!no_safety) out << "  a safety backup of " << req.env << " would be made first\n";
+    return 0;
+  }
+  auto lock = store.lock();
+  std::optional<TempDir> downloads;
+  SitePlan plan = recognise_site(fetch_operands(ctx, ops, store, downloads));
+  auto lines = describe_site_import(plan, cfg, ctx.root(), req.env);
+  if (!no_safety) lines.push_back("a safety backup of " + req.env + " is made first ('restore --undo' brings it back)");
+  require_confirmation("Importing a site into " + req.env + ":", lines, req.env, yes, confirm_env);
+  SiteImportResult r = import_site(repo, cfg, store, lock, plan, req, ctx.progress());
+  out << "Imported a " << to_string(plan.format) << " into " << req.env << "\n";
+  if (r.code)
+    out << "  code: commit " << oid_hex(r.code->commit).substr(0, 12) << ", " << r.code->content.files.size() << " files\n";
+  for (auto e : r.restore.restored) out << "  " << to_string(e) << " restored\n";
+  if (r.restore.safety)
+    out << "  safety backup " << r.restore.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.env << ")\n";
+  return 0;
+}
 
 int import_code(Context& ctx, Args& args) {
   bool squash = args.flag("squash");
@@ -21,11 +146,17 @@ int import_code(Context& ctx, Args& args) {
   auto tag_prefix = args.value("tag-prefix");
   auto ops = args.operands(1, 1);
   if (squash == merge) args.usage_error("choose one of --squash and --merge-history");
-  fs::path base = ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd;
-  fs::path source = fs::path(ops[0]).is_absolute() ? fs::path(ops[0]) : base / ops[0];
   Repo& repo = ctx.repo();
   Store store(repo);
   auto& out = ctx.out();
+  fs::path source = operand_path(ctx, ops[0]);
+  std::optional<FileLock> lock;
+  std::optional<TempDir> downloads;
+  if (is_url(ops[0])) {
+    if (merge) args.usage_error("--merge-history takes a local archive or repository; download it first");
+    lock.emplace(store.lock());
+    source = fetch_operands(ctx, ops, store, downloads)[0];
+  }
 
   if (squash) {
     if (allow_conflicts || tag_prefix) args.usage_error("--allow-conflicts and --tag-prefix go with --merge-history");
@@ -41,8 +172,9 @@ int import_code(Context& ctx, Args& args) {
     }
     o.subdir = subdir.value_or("");
     o.force = force;
+    o.lock_held = lock.has_value();
     if (!fs::is_regular_file(source))
-      throw Error(Exit::bad_input, describe("cannot open archive", ops[0], "not a file"));
+      throw Error(Exit::bad_input, describe("cannot open archive", redact_url(ops[0]), "not a file"));
     SquashResult r = import_squash(repo, store, o, ctx.progress());
     out << "Imported " << source.filename().string() << " as commit " << oid_hex(r.commit).substr(0, 12) << ": "
         << r.content.files.size() << " files, " << human_size(r.content.bytes);
@@ -85,8 +217,11 @@ int import_code(Context& ctx, Args& args) {
 
 int run_import(Context& ctx, Args& args) {
   auto sub = args.subcommand();
-  if (!sub) args.usage_error("name what to import: code");
+  if (!sub) args.usage_error("name what to import: site, code, db or files");
   if (*sub == "code") return import_code(ctx, args);
+  if (*sub == "site") return import_site_cmd(ctx, args);
+  if (*sub == "db" || *sub == "database") return import_element(ctx, args, Element::database);
+  if (*sub == "files") return import_element(ctx, args, Element::files);
   args.usage_error("unknown import kind '" + *sub + "'");
 }
 

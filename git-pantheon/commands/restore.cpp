@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "net/download.hpp"
 #include "restore/restore.hpp"
 
 namespace gp::cli {
@@ -22,6 +23,8 @@ int run_restore(Context& ctx, Args& args) {
   Repo& repo = ctx.repo();
   Store store(repo);
   RestoreSource source;
+  std::optional<FileLock> lock;
+  std::optional<TempDir> downloads;
   if (undo) {
     if (!ops.empty() || from_files) args.usage_error("--undo takes no backup");
     std::string env = to_env.value_or("dev");
@@ -33,7 +36,19 @@ int run_restore(Context& ctx, Args& args) {
   } else if (from_files) {
     std::vector<fs::path> files;
     fs::path base = ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd;
-    for (auto& o : ops) files.push_back(fs::path(o).is_absolute() ? fs::path(o) : base / o);
+    for (auto& o : ops) {
+      if (!is_url(o)) {
+        files.push_back(fs::path(o).is_absolute() ? fs::path(o) : base / o);
+        continue;
+      }
+      // Downloads go to the store's tmp/, which belongs to whoever holds the lock.
+      if (!lock) lock.emplace(store.lock());
+      if (!downloads) {
+        make_dirs(store.tmp_dir(), 0700);
+        downloads.emplace(store.tmp_dir(), "download-");
+      }
+      files.push_back(download(o, downloads->path() / std::to_string(files.size()), ctx.progress()));
+    }
     if (files.empty()) args.usage_error("--from-files needs at least one archive");
     source = source_from_files(files);
   } else {
@@ -55,8 +70,8 @@ int run_restore(Context& ctx, Args& args) {
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
   require_confirmation("Restoring " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes, confirm_env);
 
-  auto lock = store.lock();
-  RestoreResult r = restore(repo, cfg, store, lock, source, req, ctx.progress());
+  if (!lock) lock.emplace(store.lock());
+  RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
   auto& out = ctx.out();
   out << "Restored " << source.label << " into " << req.target_env << ":";
   for (auto e : r.restored) out << " " << to_string(e);

@@ -1,5 +1,6 @@
 #include "import/squash.hpp"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -104,8 +105,28 @@ std::string read_small_blob(git_repository* repo, const git_oid& oid) {
 }  // namespace
 
 ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path, std::optional<unsigned> strip,
-                                     Progress& progress) {
+                                     Progress& progress, const std::string& prefix,
+                                     const std::vector<std::string>& exclude) {
   ArchiveContent out;
+  std::vector<std::string> prefix_parts;
+  if (!prefix.empty()) split_entry_name(prefix, prefix_parts);
+  std::vector<std::vector<std::string>> excluded;
+  for (auto& x : exclude) {
+    std::vector<std::string> xp;
+    split_entry_name(x, xp);
+    if (!xp.empty()) excluded.push_back(std::move(xp));
+  }
+  auto under = [](const std::vector<std::string>& parts, const std::vector<std::string>& head) {
+    return parts.size() >= head.size() && std::equal(head.begin(), head.end(), parts.begin());
+  };
+  // Removes the prefix; false when the entry is outside it or excluded.
+  auto select = [&](std::vector<std::string>& parts) {
+    if (!under(parts, prefix_parts)) return false;
+    parts.erase(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(prefix_parts.size()));
+    for (auto& x : excluded)
+      if (under(parts, x)) return false;
+    return true;
+  };
   ArchiveReader reader(archive_read_new());
   archive* a = reader.get();
   archive_read_support_filter_all(a);
@@ -131,6 +152,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
     std::string name = n ? n : "";
     std::vector<std::string> parts;
     if (std::string why = split_entry_name(name, parts); !why.empty()) refuse(path, name, why);
+    if (!select(parts)) continue;  // outside the prefix: its data is skipped unread
     if (parts.empty()) continue;  // "./"
     all_paths.push_back(parts);
     if (is_git_metadata(parts)) {
@@ -144,6 +166,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
       std::vector<std::string> tparts;
       if (std::string why = split_entry_name(hl, tparts); !why.empty())
         refuse(path, name, "is a hard link whose target " + why.substr(why.find(' ') + 1));
+      if (!select(tparts)) refuse(path, name, "is a hard link to '" + std::string(hl) + "', outside what is imported");
       re.link = join(tparts);
       re.link_name = hl;
       raw[join(parts)] = std::move(re);
@@ -224,14 +247,15 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
     if (!why.empty() || subdir.empty() || is_git_metadata(subdir))
       throw Error(Exit::usage, describe("invalid --subdir", opts.subdir, why.empty() ? "not a directory path" : why));
   }
-  auto lock = store.lock();
+  std::optional<FileLock> lock;
+  if (!opts.lock_held) lock.emplace(store.lock());
   if (!opts.force && repo.is_dirty())
     throw Error(Exit::bad_input, "cannot import: the work tree has uncommitted changes",
                 "commit or stash them first, or add --force to discard them");
 
   SquashResult res;
   res.sha256 = sha256_file(opts.archive).sha256;
-  res.content = read_archive_into_odb(r, opts.archive, opts.strip, progress);
+  res.content = read_archive_into_odb(r, opts.archive, opts.strip, progress, opts.prefix, opts.exclude);
   auto& files = res.content.files;
 
   HeadState head = read_head(r);

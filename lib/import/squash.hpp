@@ -5,6 +5,7 @@
 // to disk and no file is held in memory whole.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "git/repo.hpp"
 #include "import/tree.hpp"
@@ -19,6 +20,13 @@ struct SquashOptions {
   std::optional<unsigned> strip;  // nullopt: strip one single top-level folder (--auto-strip)
   std::string subdir;             // place the content under this path; the rest of HEAD is kept
   bool force = false;             // accept a dirty work tree; local changes to tracked files are lost
+  // Only entries under this '/'-separated path of the archive are imported, with the
+  // prefix removed (a drush archive's docroot folder or code/); empty: all.
+  std::string prefix;
+  // Paths (relative to the prefix) left out, with everything under them (the
+  // public files directory inside a drush 8 docroot).
+  std::vector<std::string> exclude;
+  bool lock_held = false;  // the caller already holds the store lock (import site)
 };
 
 // What reading an archive into the object database produced.
@@ -39,8 +47,11 @@ struct ArchiveContent {
 // paths, invalid UTF-8 names, symlinks leaving the tree, hard links to nothing)
 // throw gp::Error(bad_input, "refusing archive '<file>': entry '<name>' <why>");
 // blobs already written then are unreferenced loose objects that `git gc` drops.
+// With `prefix`, entries outside it are skipped unread and the prefix is removed
+// first (strip then counts from there); `exclude` drops paths under the prefix.
 ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& archive, std::optional<unsigned> strip,
-                                     Progress& progress);
+                                     Progress& progress, const std::string& prefix = {},
+                                     const std::vector<std::string>& exclude = {});
 
 struct SquashResult {
   git_oid commit{};

@@ -78,6 +78,8 @@ void check_sources(const Store& store, const RestoreSource& src, const std::vect
       continue;
     }
     fs::path p = source_path(store, src, e);
+    std::error_code dec;
+    if (e == Element::files && fs::is_directory(p, dec)) continue;  // extracted and checked already
     if (e == Element::database) {
       DecompressSource in(p);
       std::vector<char> buf(1 << 20);
@@ -99,8 +101,22 @@ void copy_ownership(const fs::path& tree, const struct stat& like) {
     ::lchown(it->path().c_str(), like.st_uid, like.st_gid);
 }
 
+// Copies an already extracted tree (regular files, directories, symlinks as they are).
+void copy_tree(const fs::path& from, const fs::path& to, Progress& progress) {
+  uint64_t n = 0;
+  for (auto it = fs::recursive_directory_iterator(from); it != fs::recursive_directory_iterator(); ++it) {
+    check_interrupted();
+    fs::path target = to / it->path().lexically_relative(from);
+    auto st = it->symlink_status();
+    if (fs::is_symlink(st)) fs::copy_symlink(it->path(), target);
+    else if (fs::is_directory(st)) fs::create_directory(target, it->path());
+    else if (fs::is_regular_file(st)) fs::copy_file(it->path(), target);
+    progress.update(0, ++n);
+  }
+}
+
 void restore_files(const Config& config, const EnvConfig& env, const fs::path& root, const fs::path& archive,
-                   Progress& progress) {
+                   unsigned strip, Progress& progress) {
   fs::path dest = anchored(root, env.files);
   std::error_code ec;
   bool had_old = fs::exists(fs::symlink_status(dest, ec));
@@ -114,7 +130,9 @@ void restore_files(const Config& config, const EnvConfig& env, const fs::path& r
 
   TempDir fresh(real.parent_path(), "." + real.filename().string() + ".gp-new-");
   progress.start("files", 0);
-  extract_archive(archive, fresh.path(), 1, ExtractLimits{}, progress);
+  std::error_code dec;
+  if (fs::is_directory(archive, dec)) copy_tree(archive, fresh.path(), progress);
+  else extract_archive(archive, fresh.path(), strip, ExtractLimits{}, progress);
   progress.finish();
   ::chmod(fresh.path().c_str(), had_old ? (old_st.st_mode & 07777) : 0755);
   if (had_old) copy_ownership(fresh.path(), old_st);
@@ -199,6 +217,34 @@ void exchange_paths(const fs::path& a, const fs::path& b) {
     fail_errno(Exit::internal, "cannot swap directories atomically (renameat2 RENAME_EXCHANGE) at", b.string());
 }
 
+unsigned detect_files_strip(const fs::path& path) {
+  ArchiveReader ar(archive_read_new());
+  archive_read_support_filter_all(ar.get());
+  archive_read_support_format_all(ar.get());
+  archive_check(ar.get(), archive_read_open_filename(ar.get(), path.c_str(), 1 << 16),
+                "cannot open archive '" + path.filename().string() + "'");
+  std::optional<std::string> top;
+  bool below = false;
+  archive_entry* e = nullptr;
+  for (;;) {
+    int r = archive_read_next_header(ar.get(), &e);
+    if (r == ARCHIVE_EOF) break;
+    archive_check(ar.get(), r, "cannot read archive '" + path.filename().string() + "'", Exit::integrity);
+    const char* name = archive_entry_pathname(e);
+    std::string n = name ? name : "";
+    while (n.rfind("./", 0) == 0) n = n.substr(2);
+    if (n.empty() || n == ".") continue;
+    auto slash = n.find('/');
+    std::string first = n.substr(0, slash);
+    if (slash != std::string::npos && slash + 1 < n.size()) below = true;
+    else if (archive_entry_filetype(e) != AE_IFDIR) return 0;  // a file at the top
+    if (top && *top != first) return 0;
+    top = first;
+  }
+  if (!top || !below) return 0;
+  return (*top == "files" || top->rfind("files_", 0) == 0) ? 1 : 0;
+}
+
 RestoreSource source_from_files(const std::vector<fs::path>& files) {
   RestoreSource src;
   src.label = "files";
@@ -219,6 +265,7 @@ RestoreSource source_from_files(const std::vector<fs::path>& files) {
     for (auto& [have, p] : src.files)
       if (have == *e) fail(Exit::bad_input, describe("two " + to_string(*e) + " archives given", p.string() + "' and '" + f.string()));
     src.files.emplace_back(*e, fs::absolute(f));
+    if (*e == Element::files) src.files_strip = detect_files_strip(f);
   }
   if (src.files.empty()) fail(Exit::usage, "no archive files given");
   return src;
@@ -289,7 +336,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   auto apply = [&](Element e, const RestoreSource& from) {
     fs::path archive = source_path(store, from, e);
     switch (e) {
-      case Element::files: restore_files(config, env, root, archive, progress); break;
+      case Element::files: restore_files(config, env, root, archive, from.files_strip, progress); break;
       case Element::database: restore_database(env, root, store, archive, progress); break;
       case Element::code: result.branch = restore_code(repo, from, req); break;
     }

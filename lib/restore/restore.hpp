@@ -28,7 +28,16 @@ struct RestoreSource {
   // Loose archives by element (no manifest: checked by decompressing them fully).
   std::vector<std::pair<Element, fs::path>> files;
   std::string label;  // for messages and the default branch name
+  // Leading components dropped from the files archive's entries: 1 for backups and
+  // Pantheon's files_<env>/ archives, 0 for an archive of the directory's content.
+  // A files "archive" that is a directory (already extracted securely, e.g. out of
+  // a drush archive) is copied as it is.
+  unsigned files_strip = 1;
 };
+
+// 1 when every entry of the files archive lies under one top folder named like
+// Pantheon's files_<env>/ (or files/), else 0. Reads names only.
+unsigned detect_files_strip(const fs::path& archive);
 
 // Classifies loose archive files by name (Pantheon's *_code.tar.gz,
 // *_database.sql.gz, *_files.tar.gz, or .sql/.sql.gz/.sql.zst for a database) or,
