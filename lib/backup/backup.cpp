@@ -270,13 +270,19 @@ class NullSink final : public ByteSink {
 
 }  // namespace
 
-void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress, const ArchiveFetcher* fetch) {
+fs::path check_archive_hash(const Store& store, const ArchiveRecord& record, Progress& progress,
+                            const ArchiveFetcher* fetch) {
   fs::path path = store.archive_path(record.file);
   std::error_code ec;
   if (!fs::exists(path, ec) && !(fetch && *fetch && (*fetch)(record)))
     fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
          "fetch it with 'git pantheon fetch --archives'");
   check_size_and_hash(path, record, nullptr, progress);
+  return path;
+}
+
+void verify_archive(const Store& store, const ArchiveRecord& record, Progress& progress, const ArchiveFetcher* fetch) {
+  fs::path path = check_archive_hash(store, record, progress, fetch);
   if (record.element == Element::database) {
     Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
     FdSource src(fd.get(), path.string());

@@ -64,6 +64,12 @@ std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, st
 // remote, see ensure_local in lib/remote); false when it cannot (no storage configured).
 using ArchiveFetcher = std::function<bool(const ArchiveRecord&)>;
 
+// Checks an archive in the store (fetching it first through `fetch` when given and
+// it is missing) against the record's size and sha256; returns its path.
+// gp::Error(Exit::integrity) on a mismatch, Exit::bad_input when it cannot be had.
+fs::path check_archive_hash(const Store& store, const ArchiveRecord& record, Progress& progress,
+                            const ArchiveFetcher* fetch = nullptr);
+
 // Re-reads an archive in the store: size and sha256 against the record, then
 // decompresses and lists it. gp::Error(Exit::integrity) naming the file otherwise
 // (Exit::bad_input when it is not in the local store at all and `fetch`, when

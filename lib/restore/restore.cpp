@@ -74,7 +74,10 @@ void check_sources(const Store& store, const RestoreSource& src, const std::vect
   for (auto e : elements) {
     check_interrupted();
     if (src.backup) {
-      verify_archive(store, *src.backup->manifest.archive(e), progress, fetch);
+      // The sha256 of the manifest was taken of what the writer produced, so a match
+      // proves the archive is that one; decoding it is left to the extraction and
+      // the load, which fail before the swap if anything is wrong. One read, not two.
+      check_archive_hash(store, *src.backup->manifest.archive(e), progress, fetch);
       continue;
     }
     fs::path p = source_path(store, src, e);
@@ -177,6 +180,9 @@ void restore_files(const Config& config, const EnvConfig& env, const fs::path& r
 
 void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
                       Progress& progress) {
+  // A SQLite file is built beside its final place: that folder must exist (in a
+  // fresh clone, the files directory that holds Drupal's .ht.sqlite may not yet).
+  if (env.database.kind == DbKind::sqlite) make_dirs(anchored(root, env.database.path).parent_path(), 0755);
   auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
   DecompressSource in(archive);
   progress.start("database", 0);

@@ -1,7 +1,8 @@
 #pragma once
 // Restoring a backup into an environment, safely:
-//  1. every archive is checked (size and sha256 against the manifest, and a full
-//     decompression) before anything of the target changes;
+//  1. every archive is checked before anything of the target changes: size and
+//     sha256 against the manifest (loose files, which have none, are decompressed
+//     in full); decoding errors surface during extraction or load, before the swap;
 //  2. a safety backup of the target's current database and files is made (initiator
 //     "safety") unless the caller opts out;
 //  3. files are extracted securely into a new directory beside the live one (same
