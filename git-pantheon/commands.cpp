@@ -31,7 +31,7 @@ const Command kCommands[] = {
      "   or: git pantheon env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]",
      true, run_env},
     {"deploy", "deploy to test, live or another environment: the next tag pantheon_<env>_<N>",
-     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--sync-content [--yes] [--confirm-env E]]", true, run_deploy},
+     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--sync-content [--yes] [--confirm-env E]] [--push [REMOTE]]", true, run_deploy},
     {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
      "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
     {"import", "import a site, its code, database or files from archives, directories or URLs",

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "remote/remote.hpp"
 #include "restore/clone.hpp"
 
 namespace gp::cli {
@@ -16,12 +17,16 @@ int run_deploy(Context& ctx, Args& args) {
   auto confirm_env = args.value("confirm-env");
   req.force = args.flag("force", 'f');
   bool sync = args.flag("sync-content");
+  // --push [REMOTE]: the optional value is the next operand only when two are given.
+  bool push = args.flag("push");
   bool yes = args.flag("yes", 'y');
-  auto ops = args.operands(1, 1);
+  auto ops = args.operands(1, push ? 2 : 1);
   req.env = ops[0];
+  std::string push_remote = ops.size() > 1 ? ops[1] : "origin";
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
   Store store(repo);
+  if (push) check_git_remote(repo, push_remote);  // before anything is tagged
   if (sync) {
     // Pantheon's "clone the database and files from live" on a deploy to test: a
     // snapshot of live restored into the target with every restore safety rule.
@@ -52,6 +57,12 @@ int run_deploy(Context& ctx, Args& args) {
                        : r.worktree_change == WorktreeChange::updated ? "updated"
                                                                       : "already at the commit";
     ctx.progress().info("worktree " + r.worktree->string() + ": " + what);
+  }
+  if (push) {
+    std::vector<std::string> tags{r.tag};
+    if (r.created_initialize) tags.insert(tags.begin(), kInitialTag);
+    push_tags(repo, push_remote, tags);
+    ctx.progress().info("pushed " + r.tag + " to " + push_remote);
   }
   return 0;
 }

@@ -141,6 +141,29 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
   return result;
 }
 
+void check_git_remote(Repo& repo, const std::string& remote) { lookup_remote(repo, remote); }
+
+void push_tags(Repo& repo, const std::string& remote, const std::vector<std::string>& tags) {
+  if (tags.empty()) return;
+  GitRemote git_remote = lookup_remote(repo, remote);
+  std::vector<std::string> specs;
+  for (auto& t : tags) specs.push_back("refs/tags/" + t + ":refs/tags/" + t);
+  std::vector<char*> ptrs;
+  for (auto& s : specs) ptrs.push_back(s.data());
+  git_strarray refspecs{ptrs.data(), ptrs.size()};
+  PushState st;
+  git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+  opts.callbacks.credentials = push_cred_cb;
+  opts.callbacks.push_update_reference = push_update_cb;
+  opts.callbacks.payload = &st;
+  git_check(git_remote_push(git_remote.get(), &refspecs, &opts), describe("cannot push tags to", remote), Exit::remote);
+  if (!st.rejected.empty()) {
+    std::string list;
+    for (auto& r : st.rejected) list += (list.empty() ? "" : ", ") + r;
+    fail(Exit::remote, describe("git remote", remote, "rejected " + list));
+  }
+}
+
 PushResult push_backups(Repo& repo, const Config& config, const Store& store, const std::string& remote,
                         const std::vector<Backup>& backups, Progress& progress, const StorageOptions& options) {
   const StorageConfig& sc = storage_config(config, remote);
@@ -150,23 +173,10 @@ PushResult push_backups(Repo& repo, const Config& config, const Store& store, co
   auto storage = open_storage(sc, options);
   result.archives = upload_archives(*storage, store, backups, progress);
 
-  std::vector<std::string> specs;
-  for (auto& b : backups) specs.push_back("refs/tags/" + b.tag + ":refs/tags/" + b.tag);
-  std::vector<char*> ptrs;
-  for (auto& s : specs) ptrs.push_back(s.data());
-  git_strarray refspecs{ptrs.data(), ptrs.size()};
-  PushState st;
-  git_push_options opts = GIT_PUSH_OPTIONS_INIT;
-  opts.callbacks.credentials = push_cred_cb;
-  opts.callbacks.push_update_reference = push_update_cb;
-  opts.callbacks.payload = &st;
-  progress.info("pushing " + std::to_string(specs.size()) + " backup tags to " + remote);
-  git_check(git_remote_push(git_remote.get(), &refspecs, &opts), describe("cannot push backup tags to", remote), Exit::remote);
-  if (!st.rejected.empty()) {
-    std::string list;
-    for (auto& r : st.rejected) list += (list.empty() ? "" : ", ") + r;
-    fail(Exit::remote, describe("git remote", remote, "rejected " + list));
-  }
+  std::vector<std::string> tags;
+  for (auto& b : backups) tags.push_back(b.tag);
+  progress.info("pushing " + std::to_string(tags.size()) + " backup tags to " + remote);
+  push_tags(repo, remote, tags);
   for (auto& b : backups) result.tags_pushed.push_back(b.tag);
   return result;
 }

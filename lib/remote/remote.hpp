@@ -44,6 +44,14 @@ struct PushResult {
   std::vector<std::string> tags_pushed;  // full tag names
 };
 
+// Pushes refs/tags/<tag> for each tag to the git remote with libgit2 (no storage
+// involved: for deploy tags). gp::Error(Exit::remote) when the push fails or a ref
+// is rejected.
+void push_tags(Repo& repo, const std::string& remote, const std::vector<std::string>& tags);
+
+// gp::Error(Exit::config) unless the repository has a git remote of that name.
+void check_git_remote(Repo& repo, const std::string& remote);
+
 // `git pantheon push`: uploads the archives of `backups` to [storage.<remote>], then
 // (only when all are stored) pushes their tags to the git remote with libgit2
 // (refs/tags/<tag>:refs/tags/<tag>). Credentials: none for local paths; ssh through

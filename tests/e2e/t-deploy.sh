@@ -242,4 +242,20 @@ test_man_page_installed() {
   assert_contains "$OUT" "--force"
 }
 
+test_deploy_push_sends_the_tag_to_the_remote() {
+  git init -q --bare remote.git
+  new_site
+  git remote add origin "$PWD/../remote.git"
+  expect_code 0 git pantheon deploy test --push
+  assert_contains "$(git ls-remote --tags ../remote.git)" "refs/tags/pantheon_test_1"
+  assert_contains "$(git ls-remote --tags ../remote.git)" "refs/tags/pantheon.initialize"
+  assert_eq "$(git -C ../remote.git cat-file -t pantheon_test_1)" "tag"
+  assert_eq "$(git -C ../remote.git rev-parse 'pantheon_test_1^{commit}')" "$(git rev-parse HEAD)"
+  expect_code 0 git pantheon deploy live --push origin
+  assert_contains "$(git ls-remote --tags ../remote.git)" "refs/tags/pantheon_live_1"
+  expect_code 4 git pantheon deploy test --from HEAD~1 --push nowhere
+  assert_one_line_error "no git remote named 'nowhere'"
+  assert_eq "$(git tag -l 'pantheon_test_2')" "" "a deploy whose push could not happen was tagged"
+}
+
 run_tests
