@@ -122,8 +122,41 @@ bool backup_exists(const Repo& repo, const Store& store, const std::string& site
 
 }  // namespace
 
-Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock&, const BackupRequest& req,
-                     Progress& progress) {
+size_t recover_interrupted_backups(const Repo& repo, const Store& store, const FileLock&) {
+  size_t removed = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(store.pending_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string text;
+    try {
+      text = read_text_file(it->path(), Exit::internal);
+    } catch (const Error&) {
+      continue;
+    }
+    std::vector<std::string> lines;
+    for (size_t pos = 0; pos < text.size();) {
+      size_t nl = text.find('\n', pos);
+      if (nl == std::string::npos) nl = text.size();
+      if (nl > pos) lines.push_back(text.substr(pos, nl - pos));
+      pos = nl + 1;
+    }
+    // Only a journal whose tag was never written leaves orphans behind.
+    if (!lines.empty() && lines[0].rfind(kBackupTagPrefix, 0) == 0 && !repo.tag(lines[0])) {
+      for (size_t i = 1; i < lines.size(); ++i) {
+        const std::string& name = lines[i];
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") continue;
+        std::error_code rm;
+        if (fs::remove(store.archive_path(name), rm)) ++removed;
+      }
+    }
+    std::error_code rm;
+    fs::remove(it->path(), rm);
+  }
+  return removed;
+}
+
+Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                     const BackupRequest& req, Progress& progress) {
+  recover_interrupted_backups(repo, store, lock);
   const EnvConfig& env = config.env(req.env);
   if (req.elements.empty()) fail(Exit::bad_input, "no element to back up");
   std::string deploy_tag;
@@ -162,6 +195,15 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
     m.dirty = head && git_oid_equal(&*head, &commit) && repo.is_dirty();
   }
 
+  // A journal names this backup's tag and archives before any archive becomes
+  // visible; a SIGKILL between publishing and tagging leaves complete archives that
+  // no tag references, which the next writer removes (recover_interrupted_backups).
+  std::string tag = backup_tag_name(env.name, stamp);
+  std::string journal_text = tag + "\n";
+  for (auto e : m.elements) journal_text += archive_file_name(config.site, env.name, stamp, e) + "\n";
+  fs::path journal = store.pending_dir() / (env.name + "_" + stamp);
+  write_file_atomic(journal, journal_text, 0600);
+
   PublishedArchives published;
   for (auto e : m.elements) {
     std::string name = archive_file_name(config.site, env.name, stamp, e);
@@ -169,11 +211,12 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
     published.add(store.archive_path(name));
   }
   check_interrupted();
-  std::string tag = backup_tag_name(env.name, stamp);
   std::string message = render_manifest(m);
   parse_manifest(message, tag);  // never write a manifest we could not read back
   repo.create_annotated_tag(tag, commit, message);
   published.commit();
+  std::error_code ec;
+  fs::remove(journal, ec);
   return {tag, std::move(m)};
 }
 
@@ -314,9 +357,10 @@ void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs:
   out.publish(force);
 }
 
-PruneResult prune_backups(Repo& repo, const Store& store, const FileLock&, TimePoint now, bool dry_run,
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, TimePoint now, bool dry_run,
                           std::optional<std::string> env, Progress& progress) {
   PruneResult r;
+  if (!dry_run) recover_interrupted_backups(repo, store, lock);
   size_t unreadable = 0;
   std::vector<Backup> all;
   {

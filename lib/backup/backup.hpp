@@ -36,6 +36,11 @@ struct Backup {
 // its configured branch, else HEAD. `deploy_tag` receives the tag's name, if any.
 git_oid backup_commit(const Repo& repo, const EnvConfig& env, std::string* deploy_tag);
 
+// Removes the archives of backups that were killed after publishing archives but
+// before writing their tag (their journals in the store's pending/), and the
+// journals. Returns the number of archives removed. Run by create and prune.
+size_t recover_interrupted_backups(const Repo& repo, const Store& store, const FileLock& lock);
+
 // Makes a backup. On any failure (or interruption) nothing is left: no tag, and no
 // archive of this backup in the store.
 Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,

@@ -3,6 +3,7 @@
 //   archives/   finished archives, 0600, each published by an atomic rename
 //   tmp/        archives being written; anything here is stale when the lock is free
 //   secrets/    optional 0600 password files (<env>.password)
+//   pending/    one journal per backup being made: its tag and archive names
 //   lock        the repository lock (flock), held by every command that writes
 #include <chrono>
 #include <optional>
@@ -21,6 +22,8 @@ class Store {
   fs::path archives_dir() const { return root_ / "archives"; }
   fs::path tmp_dir() const { return root_ / "tmp"; }
   fs::path secrets_dir() const { return root_ / "secrets"; }
+  // Journals of backups being made (see lib/backup: recover_interrupted_backups).
+  fs::path pending_dir() const { return root_ / "pending"; }
   fs::path archive_path(const std::string& file_name) const { return archives_dir() / file_name; }
 
   bool exists() const;

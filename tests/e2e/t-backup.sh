@@ -240,17 +240,45 @@ test_two_backups_at_once_are_both_whole() {
 test_kill_during_backup_leaves_nothing_and_next_run_works() {
   demo_site
   head -c 150000000 /dev/urandom >sites/default/files/big.bin
-  # the program itself, not git (killing git would leave its child running)
-  git-pantheon backup create --element files -q &
-  pid=$!
-  sleep 0.5
-  kill -9 $pid
-  wait $pid 2>/dev/null || true
-  assert_eq "$(git tag -l 'pantheon/backup/*')" "" "tag after kill"
-  assert_eq "$(ls -A .git/pantheon/archives)" "" "visible archive after kill"
+  # Kill at several moments (a run may also finish first: then its tag must be whole).
+  for delay in 0.05 0.15 0.3 0.6; do
+    # the program itself, not git (killing git would leave its child running)
+    git-pantheon backup create --element files -q >/dev/null 2>&1 &
+    pid=$!
+    sleep $delay
+    kill -9 $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    # Only complete archives ever become visible; every tag has its archives.
+    for f in .git/pantheon/archives/*; do
+      [ -e "$f" ] || continue
+      tar -tzf "$f" >/dev/null || fail "a partial archive became visible after a kill at ${delay}s: $f"
+    done
+    git pantheon backup verify --all -q >/dev/null 2>&1 || [ -z "$(git tag -l 'pantheon/backup/*')" ] ||
+      fail "a backup tag without its whole archives after a kill at ${delay}s"
+  done
   rm sites/default/files/big.bin
   expect_code 0 git pantheon backup create --element files
   assert_eq "$(ls -A .git/pantheon/tmp)" "" "stale temporary files not cleaned"
+  assert_eq "$(ls -A .git/pantheon/pending)" "" "journal left behind"
+  # every archive left is one a tag references: untagged ones were removed
+  tags=$(git tag -l 'pantheon/backup/*' | wc -l | tr -d ' ')
+  assert_eq "$(ls .git/pantheon/archives | wc -l | tr -d ' ')" "$tags" "an untagged archive survived the next run"
+  expect_code 0 git pantheon backup verify --all
+  expect_code 0 git pantheon backup prune --dry-run
+  assert_eq "$OUT" "nothing to prune"
+}
+
+test_archives_of_a_backup_killed_before_its_tag_are_removed() {
+  demo_site
+  git pantheon backup create --element db -q
+  # What a kill between publishing and tagging leaves: a journal and an untagged archive.
+  cp .git/pantheon/archives/*_database.sql.gz .git/pantheon/archives/site_dev_2000-01-01T00-00-00_UTC_database.sql.gz
+  printf 'pantheon/backup/dev/2000-01-01T00-00-00\nsite_dev_2000-01-01T00-00-00_UTC_database.sql.gz\n' \
+    >.git/pantheon/pending/dev_2000-01-01T00-00-00
+  expect_code 0 git pantheon backup create --element db -q
+  [ ! -e .git/pantheon/archives/site_dev_2000-01-01T00-00-00_UTC_database.sql.gz ] || fail "orphan kept"
+  assert_eq "$(ls -A .git/pantheon/pending)" "" "journal kept"
+  assert_eq "$(ls .git/pantheon/archives | wc -l | tr -d ' ')" "2"
   expect_code 0 git pantheon backup verify --all
 }
 
