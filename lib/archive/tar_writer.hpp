@@ -12,6 +12,8 @@
 #include "archive/tar.hpp"
 #include "util/handles.hpp"
 
+#include "util/utf8.hpp"
+
 namespace gp::archive_detail {
 
 // Makes this thread's character set UTF-8 for as long as it lives (uselocale is
@@ -62,8 +64,8 @@ class TarWriter {
 // Sets an entry's path (raw bytes, UTF-8 under Utf8Locale).
 void set_entry_path(archive_entry* e, const std::string& name);
 
-// True when `s` is valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
-bool valid_utf8(const std::string& s);
+// valid_utf8() is gp::valid_utf8 (util/utf8.hpp).
+using gp::valid_utf8;
 
 // Walks `dir` (lstat, never following symlinks, names sorted bytewise) and adds
 // every entry under `prefix/`: `dir` itself as `prefix/`. `skip(rel, st)` may leave

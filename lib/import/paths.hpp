@@ -7,10 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "util/utf8.hpp"
+
 namespace gp {
 
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool valid_utf8(std::string_view s);
+// valid_utf8() is in util/utf8.hpp.
 
 // Splits an archive entry name into its components, dropping empty and "."
 // components ("./a//b/" -> {"a","b"}). Returns the reason the name is hostile
