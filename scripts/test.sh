@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh -DGP_WERROR=ON -DGP_TESTS=ON
+scripts/build.sh -DGP_WERROR=ON -DGP_TESTS=ON -DGP_FAULT_INJECTION=ON
 cd "${GP_BUILD_DIR:-build}"
 ctest --output-on-failure -j "$(nproc)" "$@"
