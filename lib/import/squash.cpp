@@ -4,6 +4,8 @@
 #include <set>
 #include <vector>
 
+#include <fcntl.h>
+
 #include "import/paths.hpp"
 #include "util/sha256.hpp"
 #include "util/signals.hpp"
@@ -41,65 +43,52 @@ const char* entry_name(archive_entry* e) {
   return n ? n : archive_entry_pathname(e);
 }
 
-// Streams the current entry's data into a blob.
-git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entry* e, const std::string& name,
+// Streams the current entry's data into a pack entry and, at the same time, into
+// a staged file (the work tree's copy); both in 64 KiB chunks.
+git_oid stream_blob(PackWriter& pack, StagedBlobs& staged, archive* a, archive_entry* e, const std::string& name,
                     const fs::path& path, uint64_t& bytes, std::vector<char>& buf) {
+  fs::path file = staged.next_path();
+  Fd out = open_file(file, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  auto read_chunk = [&]() -> size_t {
+    la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+    if (n < 0)
+      archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'",
+                    Exit::integrity);
+    check_interrupted();
+    return static_cast<size_t>(n);
+  };
   git_oid oid;
   if (archive_entry_size_is_set(e)) {
     auto size = archive_entry_size(e);
     if (size < 0) refuse(path, name, "has a negative size");
-    git_odb_stream* st = nullptr;
-    git_check(git_odb_open_wstream(&st, odb, static_cast<git_object_size_t>(size), GIT_OBJECT_BLOB),
-              "cannot write a blob for '" + name + "'");
-    GitOdbStream stream(st);
+    pack.begin(GIT_OBJECT_BLOB, static_cast<uint64_t>(size));
     la_int64_t total = 0;
-    for (;;) {
-      la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
-      if (n < 0)
-        archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'",
-                      Exit::integrity);
-      if (n == 0) break;
-      total += n;
+    while (size_t n = read_chunk()) {
+      total += static_cast<la_int64_t>(n);
       if (total > size) refuse(path, name, "holds more data than its header says");
-      git_check(git_odb_stream_write(st, buf.data(), static_cast<size_t>(n)), "cannot write a blob for '" + name + "'");
-      bytes += static_cast<uint64_t>(n);
-      check_interrupted();
+      pack.write(buf.data(), n);
+      write_all(out.get(), buf.data(), n, file.string());
+      bytes += n;
     }
     if (total != size)
       throw Error(Exit::integrity,
                   "cannot read archive '" + path.filename().string() + "': entry '" + name + "' is truncated");
-    git_check(git_odb_stream_finalize_write(&oid, st), "cannot write a blob for '" + name + "'");
-    return oid;
-  }
-  // Size unknown (some zip entries): libgit2 buffers to a temporary file in .git.
-  git_writestream* ws = nullptr;
-  git_check(git_blob_create_from_stream(&ws, repo, nullptr), "cannot write a blob for '" + name + "'");
-  for (;;) {
-    la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
-    if (n < 0) {
-      ws->free(ws);
-      archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'",
-                    Exit::integrity);
+    oid = pack.end();
+  } else {
+    // Size unknown (some zip entries): the staged file first, then the pack from it.
+    uint64_t total = 0;
+    while (size_t n = read_chunk()) {
+      write_all(out.get(), buf.data(), n, file.string());
+      total += n;
     }
-    if (n == 0) break;
-    if (ws->write(ws, buf.data(), static_cast<size_t>(n)) < 0) {
-      ws->free(ws);
-      git_check(-1, "cannot write a blob for '" + name + "'");
-    }
-    bytes += static_cast<uint64_t>(n);
-    check_interrupted();
+    bytes += total;
+    Fd in = open_file(file, O_RDONLY);
+    pack.begin(GIT_OBJECT_BLOB, total);
+    while (size_t n = read_some(in.get(), buf.data(), buf.size(), file.string())) pack.write(buf.data(), n);
+    oid = pack.end();
   }
-  git_check(git_blob_create_from_stream_commit(&oid, ws), "cannot write a blob for '" + name + "'");
+  staged.add(oid, file);
   return oid;
-}
-
-std::string read_small_blob(git_repository* repo, const git_oid& oid) {
-  git_blob* b = nullptr;
-  git_check(git_blob_lookup(&b, repo, &oid), "cannot read blob " + oid_hex(oid));
-  GitBlob blob(b);
-  // .gitignore files are small; a pathological one is capped rather than read whole.
-  auto size = std::min<git_object_size_t>(git_blob_rawsize(b), 1 << 20);
-  return std::string(static_cast<const char*>(git_blob_rawcontent(b)), static_cast<size_t>(size));
 }
 
 }  // namespace
@@ -107,6 +96,16 @@ std::string read_small_blob(git_repository* repo, const git_oid& oid) {
 ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path, std::optional<unsigned> strip,
                                      Progress& progress, const std::string& prefix,
                                      const std::vector<std::string>& exclude) {
+  PackWriter pack(repo);
+  StagedBlobs staged(git_repository_path(repo));
+  ArchiveContent out = read_archive_into_pack(pack, staged, path, strip, progress, prefix, exclude);
+  pack.finish();
+  return out;
+}
+
+ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, const fs::path& path,
+                                      std::optional<unsigned> strip, Progress& progress, const std::string& prefix,
+                                      const std::vector<std::string>& exclude) {
   ArchiveContent out;
   std::vector<std::string> prefix_parts;
   if (!prefix.empty()) split_entry_name(prefix, prefix_parts);
@@ -133,10 +132,6 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
   archive_read_support_format_all(a);
   archive_check(a, archive_read_open_filename(a, path.c_str(), 256 * 1024),
                 "cannot open archive '" + path.string() + "'");
-  git_odb* o = nullptr;
-  git_check(git_repository_odb(&o, repo), "cannot open the object database");
-  GitOdb odb(o);
-
   std::map<std::string, RawEntry> raw;  // joined raw path -> entry (a later duplicate wins, as tar does)
   std::vector<std::vector<std::string>> all_paths;
   std::vector<char> buf(kChunk);
@@ -176,7 +171,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
       case AE_IFDIR:
         continue;  // directories exist through their files
       case AE_IFREG: {
-        re.leaf.oid = stream_blob(repo, odb.get(), a, e, name, path, out.bytes, buf);
+        re.leaf.oid = stream_blob(pack, staged, a, e, name, path, out.bytes, buf);
         re.leaf.mode = (archive_entry_perm(e) & 0111) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
         break;
       }
@@ -184,8 +179,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
         const char* t = archive_entry_symlink_utf8(e) ? archive_entry_symlink_utf8(e) : archive_entry_symlink(e);
         re.symlink_target = t ? t : "";
         if (std::string why = check_symlink_target(parts, re.symlink_target); !why.empty()) refuse(path, name, why);
-        git_check(git_blob_create_from_buffer(&re.leaf.oid, repo, re.symlink_target.data(), re.symlink_target.size()),
-                  "cannot write a blob for '" + name + "'");
+        re.leaf.oid = pack.add(GIT_OBJECT_BLOB, re.symlink_target.data(), re.symlink_target.size());
         re.leaf.mode = GIT_FILEMODE_LINK;
         break;
       }
@@ -224,7 +218,9 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
     IgnoreRules rules;
     for (auto& g : gitignores) {
       auto slash = g.rfind('/');
-      rules.add_file(slash == std::string::npos ? "" : g.substr(0, slash), read_small_blob(repo, out.files[g].oid));
+      // .gitignore files are small; a pathological one is capped rather than read whole.
+      rules.add_file(slash == std::string::npos ? "" : g.substr(0, slash),
+                     staged.read_prefix(out.files[g].oid, 1 << 20).value_or(""));
     }
     for (auto it = out.files.begin(); it != out.files.end();) {
       if (rules.ignored(it->first)) {
@@ -255,7 +251,9 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
 
   SquashResult res;
   res.sha256 = sha256_file(opts.archive).sha256;
-  res.content = read_archive_into_odb(r, opts.archive, opts.strip, progress, opts.prefix, opts.exclude);
+  PackWriter pack(r);
+  StagedBlobs staged(store.tmp_dir());  // on the repository's file system, cleared by the next lock holder
+  res.content = read_archive_into_pack(pack, staged, opts.archive, opts.strip, progress, opts.prefix, opts.exclude);
   auto& files = res.content.files;
 
   HeadState head = read_head(r);
@@ -280,9 +278,11 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
         res.kept_pantheon_toml = true;
       }
     }
-    tree = write_tree_from_paths(r, files, subject);
+    tree = write_tree_from_paths(r, files, subject, &pack);
+    res.packed = pack.finish();
   } else {
-    git_oid sub = write_tree_from_paths(r, files, subject);
+    git_oid sub = write_tree_from_paths(r, files, subject, &pack);
+    res.packed = pack.finish();
     tree = graft_tree(r, head_tree.get(), subdir, sub);
   }
   if (head_tree && git_oid_equal(&tree, git_tree_id(head_tree.get())))
@@ -309,7 +309,7 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
   git_check(git_commit_create(&res.commit, r, nullptr, sig.get(), sig.get(), nullptr, msg.c_str(), new_tree.get(),
                               parent ? 1 : 0, parents),
             "cannot write the import commit");
-  advance_head(r, head, res.commit, opts.force, "pantheon import: " + opts.archive.filename().string());
+  advance_head_staged(r, head, res.commit, opts.force, "pantheon import: " + opts.archive.filename().string(), staged);
   return res;
 }
 

@@ -1,14 +1,18 @@
 #pragma once
 // `git pantheon import code <archive> --squash`: the archive's content becomes
-// one commit on the current branch. Entries are streamed from libarchive straight
-// into git blobs (git_odb_open_wstream, in 64 KiB chunks): nothing is extracted
-// to disk and no file is held in memory whole.
+// one commit on the current branch. Entries are streamed from libarchive (64 KiB
+// chunks) into one new packfile (PackWriter) and, at the same time, into staged
+// files that become the work tree once the commit exists (StagedBlobs,
+// advance_head_staged): the archive is read once, no content is read back, and no
+// file is ever held in memory whole.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "git/repo.hpp"
+#include "import/pack_writer.hpp"
 #include "import/tree.hpp"
+#include "import/worktree.hpp"
 #include "store/store.hpp"
 #include "util/progress.hpp"
 
@@ -41,14 +45,19 @@ struct ArchiveContent {
 };
 
 // Reads every entry of `archive` (any format and compression libarchive reads)
-// into blobs of `repo` and returns the resulting path map, with .git/ dropped,
+// into blobs of `pack` (regular files' content also into `staged`) and returns the resulting path map, with .git/ dropped,
 // the archive's .gitignore rules applied and `strip` leading components removed
 // (nullopt: auto-detect one top-level folder). Hostile entries ('..', absolute
 // paths, invalid UTF-8 names, symlinks leaving the tree, hard links to nothing)
 // throw gp::Error(bad_input, "refusing archive '<file>': entry '<name>' <why>");
-// blobs already written then are unreferenced loose objects that `git gc` drops.
+// the pack being written is then removed with its PackWriter.
 // With `prefix`, entries outside it are skipped unread and the prefix is removed
 // first (strip then counts from there); `exclude` drops paths under the prefix.
+ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, const fs::path& archive,
+                                      std::optional<unsigned> strip, Progress& progress,
+                                      const std::string& prefix = {}, const std::vector<std::string>& exclude = {});
+
+// The same into a pack of its own, finished before returning (staged files discarded).
 ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& archive, std::optional<unsigned> strip,
                                      Progress& progress, const std::string& prefix = {},
                                      const std::vector<std::string>& exclude = {});
@@ -59,6 +68,7 @@ struct SquashResult {
   std::string sha256;  // of the archive file
   ArchiveContent content;
   bool kept_pantheon_toml = false;  // .pantheon.toml carried over from HEAD
+  uint64_t packed = 0;              // objects written into the import's pack
 };
 
 // Imports the archive as one commit whose tree is exactly the archive's content

@@ -1,5 +1,11 @@
 #include "import/tree.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "import/pack_writer.hpp"
+
 namespace gp {
 
 namespace {
@@ -9,7 +15,31 @@ struct Node {
   std::map<std::string, TreeLeaf> files;
 };
 
-git_oid write_node(git_repository* repo, const Node& node) {
+git_oid write_node(git_repository* repo, const Node& node, PackWriter* pack) {
+  if (pack) {
+    struct Item {
+      std::string sort_key;
+      const std::string* name;
+      unsigned mode;
+      git_oid oid;
+    };
+    std::vector<Item> items;
+    items.reserve(node.files.size() + node.dirs.size());
+    for (auto& [name, leaf] : node.files) items.push_back({name, &name, static_cast<unsigned>(leaf.mode), leaf.oid});
+    for (auto& [name, child] : node.dirs)
+      items.push_back({name + "/", &name, static_cast<unsigned>(GIT_FILEMODE_TREE), write_node(repo, child, pack)});
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.sort_key < b.sort_key; });
+    std::string body;
+    for (auto& it : items) {
+      char mode[16];
+      std::snprintf(mode, sizeof mode, "%o ", it.mode);
+      body += mode;
+      body += *it.name;
+      body.push_back('\0');
+      body.append(reinterpret_cast<const char*>(it.oid.id), GIT_OID_RAWSZ);
+    }
+    return pack->add(GIT_OBJECT_TREE, body.data(), body.size());
+  }
   git_treebuilder* tb = nullptr;
   git_check(git_treebuilder_new(&tb, repo, nullptr), "cannot build a tree");
   GitTreeBuilder builder(tb);
@@ -17,7 +47,7 @@ git_oid write_node(git_repository* repo, const Node& node) {
     git_check(git_treebuilder_insert(nullptr, tb, name.c_str(), &leaf.oid, leaf.mode),
               "cannot add '" + name + "' to a tree", Exit::bad_input);
   for (auto& [name, child] : node.dirs) {
-    git_oid sub = write_node(repo, child);
+    git_oid sub = write_node(repo, child, nullptr);
     git_check(git_treebuilder_insert(nullptr, tb, name.c_str(), &sub, GIT_FILEMODE_TREE),
               "cannot add '" + name + "' to a tree", Exit::bad_input);
   }
@@ -29,7 +59,7 @@ git_oid write_node(git_repository* repo, const Node& node) {
 }  // namespace
 
 git_oid write_tree_from_paths(git_repository* repo, const std::map<std::string, TreeLeaf>& files,
-                              const std::string& subject) {
+                              const std::string& subject, PackWriter* pack) {
   Node root;
   for (auto& [path, leaf] : files) {
     Node* n = &root;
@@ -47,7 +77,7 @@ git_oid write_tree_from_paths(git_repository* repo, const std::map<std::string, 
       throw Error(Exit::bad_input, "refusing " + subject + ": entry '" + path + "' is both a file and a directory");
     n->files[name] = leaf;
   }
-  return write_node(repo, root);
+  return write_node(repo, root, pack);
 }
 
 git_oid graft_tree(git_repository* repo, const git_tree* base, const std::vector<std::string>& parts,
@@ -135,6 +165,11 @@ void advance_head(git_repository* repo, const HeadState& head, const git_oid& co
     throw Error(Exit::bad_input, std::string(e.what()) + " (the branch was not moved)",
                 "if files were partly updated, 'git checkout -f HEAD' puts the work tree back");
   }
+  move_branch(repo, head, commit, reflog_message);
+}
+
+void move_branch(git_repository* repo, const HeadState& head, const git_oid& commit,
+                 const std::string& reflog_message) {
   git_reference* ref = nullptr;
   int rc;
   if (head.commit)

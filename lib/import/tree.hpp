@@ -11,6 +11,8 @@
 
 namespace gp {
 
+class PackWriter;
+
 struct TreeLeaf {
   git_oid oid{};
   git_filemode_t mode = GIT_FILEMODE_BLOB;
@@ -20,8 +22,11 @@ struct TreeLeaf {
 // with one git_treebuilder per directory; returns the root tree. Directories
 // exist only through the files under them (git has no empty directories).
 // gp::Error(bad_input) when a path is both a file and a directory.
+// With `pack`, the trees are serialised here (git's order: names compared
+// bytewise, a directory's as if followed by '/') and added to that pack instead
+// of being written as loose objects.
 git_oid write_tree_from_paths(git_repository* repo, const std::map<std::string, TreeLeaf>& files,
-                              const std::string& subject);
+                              const std::string& subject, PackWriter* pack = nullptr);
 
 // Returns a copy of `base` (may be null: an empty tree) in which the directory
 // at `parts` is replaced by the tree `subtree`.
@@ -44,5 +49,12 @@ HeadState read_head(git_repository* repo);
 // tree back in the work tree. So the branch never moves with a stale work tree.
 void advance_head(git_repository* repo, const HeadState& head, const git_oid& commit, bool force,
                   const std::string& reflog_message);
+
+// The last step of advance_head(), for callers that updated the index and work
+// tree themselves: moves the branch to `commit` (compare-and-swap against
+// `head.commit`); on failure checks the old commit out again (FORCE, with the new
+// tree as baseline) and throws gp::Error(bad_input).
+void move_branch(git_repository* repo, const HeadState& head, const git_oid& commit,
+                 const std::string& reflog_message);
 
 }  // namespace gp
