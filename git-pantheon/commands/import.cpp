@@ -153,7 +153,6 @@ int import_code(Context& ctx, Args& args) {
   std::optional<FileLock> lock;
   std::optional<TempDir> downloads;
   if (is_url(ops[0])) {
-    if (merge) args.usage_error("--merge-history takes a local archive or repository; download it first");
     lock.emplace(store.lock());
     source = fetch_operands(ctx, ops, store, downloads)[0];
   }
@@ -192,6 +191,7 @@ int import_code(Context& ctx, Args& args) {
   if (tag_prefix) o.tag_prefix = *tag_prefix;
   o.message = message.value_or("");
   o.force = force;
+  o.lock_held = lock.has_value();
   MergeHistoryResult r = import_merge_history(repo, store, o, ctx.progress());
   if (!r.conflicts.empty()) {
     out << "Conflicts merging the history of " << ops[0] << ":\n";

@@ -140,7 +140,8 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
   if (!fs::exists(source, ec))
     throw Error(Exit::bad_input, describe("cannot import", opts.source, "no such file or directory"));
 
-  auto lock = store.lock();
+  std::optional<FileLock> lock;
+  if (!opts.lock_held) lock.emplace(store.lock());
   if (!opts.force && repo.is_dirty())
     throw Error(Exit::bad_input, "cannot import: the work tree has uncommitted changes",
                 "commit or stash them first, or add --force");

@@ -16,9 +16,10 @@ namespace {
 
 constexpr size_t kChunk = 64 * 1024;
 
+// Kept for every entry until the whole archive was read: its path is the key of
+// the map holding it (split again when needed), so memory per entry stays small.
 struct RawEntry {
-  std::vector<std::string> parts;
-  std::string name;  // as written in the archive, for messages
+  std::string name;  // as written in the archive when it differs from the key, for messages
   TreeLeaf leaf;
   std::string symlink_target;       // for symlinks
   std::optional<std::string> link;  // hard link: the target's joined raw path
@@ -133,7 +134,8 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
   archive_check(a, archive_read_open_filename(a, path.c_str(), 256 * 1024),
                 "cannot open archive '" + path.string() + "'");
   std::map<std::string, RawEntry> raw;  // joined raw path -> entry (a later duplicate wins, as tar does)
-  std::vector<std::vector<std::string>> all_paths;
+  // What detect_strip needs: each distinct first component, and whether entries go deeper.
+  std::set<std::pair<std::string, bool>> tops;
   std::vector<char> buf(kChunk);
   progress.start("reading " + path.filename().string(), 0);
   for (;;) {
@@ -149,14 +151,13 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
     if (std::string why = split_entry_name(name, parts); !why.empty()) refuse(path, name, why);
     if (!select(parts)) continue;  // outside the prefix: its data is skipped unread
     if (parts.empty()) continue;  // "./"
-    all_paths.push_back(parts);
+    tops.emplace(parts[0], parts.size() > 1);
     if (is_git_metadata(parts)) {
       ++out.git_metadata;
       continue;  // data is skipped by the next read_next_header
     }
     RawEntry re;
-    re.parts = parts;
-    re.name = name;
+    if (name != join(parts)) re.name = name;
     if (const char* hl = archive_entry_hardlink_utf8(e) ? archive_entry_hardlink_utf8(e) : archive_entry_hardlink(e)) {
       std::vector<std::string> tparts;
       if (std::string why = split_entry_name(hl, tparts); !why.empty())
@@ -194,22 +195,40 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
   }
   progress.finish();
 
-  out.stripped = strip ? *strip : detect_strip(all_paths);
+  if (!strip) {
+    std::vector<std::vector<std::string>> firsts;
+    for (auto& [first, deeper] : tops) {
+      firsts.push_back({first});
+      if (deeper) firsts.back().push_back({});
+    }
+    out.stripped = detect_strip(firsts);
+  } else {
+    out.stripped = *strip;
+  }
+  auto shown = [](const std::string& key, const RawEntry& re) -> const std::string& {
+    return re.name.empty() ? key : re.name;
+  };
   // Hard links become copies of their target's blob.
   for (auto& [key, re] : raw) {
     if (!re.link) continue;
     auto it = raw.find(*re.link);
     if (it == raw.end() || it->second.link || it->second.leaf.mode == GIT_FILEMODE_LINK)
-      refuse(path, re.name, "is a hard link to '" + re.link_name + "', which is not a file in the archive");
+      refuse(path, shown(key, re), "is a hard link to '" + re.link_name + "', which is not a file in the archive");
     re.leaf = it->second.leaf;
   }
   std::set<std::string> gitignores;
   for (auto& [key, re] : raw) {
-    if (re.parts.size() <= out.stripped) continue;  // a top-level file where folders are stripped
-    std::vector<std::string> parts(re.parts.begin() + out.stripped, re.parts.end());
+    std::vector<std::string> parts;
+    for (size_t i = 0, j; i <= key.size(); i = j + 1) {
+      j = key.find('/', i);
+      if (j == std::string::npos) j = key.size();
+      parts.push_back(key.substr(i, j - i));
+    }
+    if (parts.size() <= out.stripped) continue;  // a top-level file where folders are stripped
+    parts.erase(parts.begin(), parts.begin() + out.stripped);
     // A stripped symlink must still stay inside what is imported.
     if (re.leaf.mode == GIT_FILEMODE_LINK && out.stripped > 0)
-      if (std::string why = check_symlink_target(parts, re.symlink_target); !why.empty()) refuse(path, re.name, why);
+      if (std::string why = check_symlink_target(parts, re.symlink_target); !why.empty()) refuse(path, shown(key, re), why);
     std::string p = join(parts);
     out.files[p] = re.leaf;
     if (parts.back() == ".gitignore" && re.leaf.mode != GIT_FILEMODE_LINK) gitignores.insert(p);

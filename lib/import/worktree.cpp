@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -103,6 +104,45 @@ void replace_with(const fs::path& tmp, const fs::path& dest) {
   }
 }
 
+// Whether any checkout filter could apply: core.autocrlf=true, or an attributes
+// file anywhere git looks (the new tree's .gitattributes, info/attributes,
+// core.attributesFile or its XDG default, the system's). When none exists, the
+// per-path filter lookup (which loads attributes for every directory) is skipped.
+bool filters_possible(git_repository* repo, const git_tree* tree) {
+  git_config* c = nullptr;
+  git_check(git_repository_config_snapshot(&c, repo), "cannot read the git config");
+  GitConfig cfg(c);
+  int autocrlf = 0;
+  if (git_config_get_bool(&autocrlf, c, "core.autocrlf") == 0 && autocrlf) return true;
+  git_buf b = GIT_BUF_INIT;
+  if (git_config_get_string_buf(&b, c, "core.attributesFile") == 0) {
+    git_buf_dispose(&b);
+    return true;
+  }
+  git_error_clear();
+  std::error_code ec;
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  std::vector<fs::path> files{fs::path(git_repository_commondir(repo)) / "info/attributes", "/etc/gitattributes"};
+  if (xdg && *xdg) files.push_back(fs::path(xdg) / "git/attributes");
+  else if (home && *home) files.push_back(fs::path(home) / ".config/git/attributes");
+  for (auto& f : files)
+    if (fs::exists(f, ec)) return true;
+  bool found = false;
+  git_tree_walk(
+      tree, GIT_TREEWALK_PRE,
+      [](const char*, const git_tree_entry* e, void* payload) {
+        if (std::strcmp(git_tree_entry_name(e), ".gitattributes") == 0) {
+          *static_cast<bool*>(payload) = true;
+          return -1;  // stop
+        }
+        return 0;
+      },
+      &found);
+  git_error_clear();
+  return found;
+}
+
 }  // namespace
 
 void advance_head_staged(git_repository* repo, const HeadState& head, const git_oid& commit, bool force,
@@ -127,6 +167,7 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
 
   std::vector<std::string> removals;
   std::vector<Write> writes;
+  const bool check_filters = filters_possible(repo, new_tree.get());
   git_filter_options fo = GIT_FILTER_OPTIONS_INIT;
   fo.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT;
   fo.attr_commit_id = commit;
@@ -143,7 +184,7 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
       case GIT_DELTA_MODIFIED:
       case GIT_DELTA_TYPECHANGE: {
         Write w{dd->new_file.path, dd->new_file.id, static_cast<git_filemode_t>(dd->new_file.mode)};
-        if (w.mode != GIT_FILEMODE_LINK) {
+        if (check_filters && w.mode != GIT_FILEMODE_LINK) {
           git_filter_list* fl = nullptr;
           git_check(git_filter_list_load_ext(&fl, repo, nullptr, w.path.c_str(), GIT_FILTER_TO_WORKTREE, &fo),
                     "cannot read the attributes of '" + w.path + "'");
@@ -268,6 +309,12 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
   // 4. The index: the new tree (entries that did not change keep their stat
   // data), with fresh stat data for what was written, so `git status` is clean
   // without hashing anything.
+  // The index entries name objects just written; libgit2 would otherwise read
+  // each one's header from the pack to validate it (touching every page of it).
+  struct StrictOff {
+    StrictOff() { git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0); }
+    ~StrictOff() { git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1); }
+  } strict_off;
   git_index* ix = nullptr;
   git_check(git_repository_index(&ix, repo), "cannot open the index");
   GitIndex index(ix);
