@@ -192,23 +192,24 @@ int import_code(Context& ctx, Args& args) {
   o.message = message.value_or("");
   o.force = force;
   o.lock_held = lock.has_value();
+  const std::string shown = redact_url(ops[0]);  // a signed URL's query string is a secret
   MergeHistoryResult r = import_merge_history(repo, store, o, ctx.progress());
   if (!r.conflicts.empty()) {
-    out << "Conflicts merging the history of " << ops[0] << ":\n";
+    out << "Conflicts merging the history of " << shown << ":\n";
     for (auto& c : r.conflicts) out << "\t" << c << "\n";
     out.flush();
     if (!allow_conflicts)
       throw Error(Exit::bad_input,
-                  describe("merging the history of", ops[0], std::to_string(r.conflicts.size()) + " conflicting paths"),
+                  describe("merging the history of", shown, std::to_string(r.conflicts.size()) + " conflicting paths"),
                   "resolve them, 'git add' them and 'git commit'; or 'git merge --abort'");
     out << "Resolve them, 'git add' them and 'git commit' (or 'git merge --abort').\n";
     return 0;
   }
   if (r.fast_forward)
-    out << "The branch was empty: it now holds the history of " << ops[0] << " ("
+    out << "The branch was empty: it now holds the history of " << shown << " ("
         << oid_hex(r.source_commit).substr(0, 12) << ")\n";
   else
-    out << "Merged the history of " << ops[0] << " as commit " << oid_hex(*r.merge_commit).substr(0, 12) << "\n";
+    out << "Merged the history of " << shown << " as commit " << oid_hex(*r.merge_commit).substr(0, 12) << "\n";
   if (!r.tags.empty()) out << "  " << r.tags.size() << " tags imported under refs/tags/" << o.tag_prefix << "\n";
   return 0;
 }

@@ -221,7 +221,7 @@ test_merge_history_from_url() {
   mkdir served && tar -C src -czf served/code.tar.gz oldsite
   start_http "$PWD/served"
   repo_with_history
-  expect_code 0 git pantheon import code "$HTTP_URL/code.tar.gz?sig=secret" --merge-history
+  expect_code 0 git pantheon import code "$HTTP_URL/ok/code.tar.gz?sig=secret" --merge-history
   assert_eq "$(git rev-list --parents -1 HEAD | cut -d' ' -f3)" "$(git -C ../src/oldsite rev-parse HEAD)"
   assert_eq "$(git log -1 --format=%s)" "Merge history of code.tar.gz"
   [ -f a.txt ] && [ -f c.txt ] || fail "merged work tree incomplete"
