@@ -18,6 +18,7 @@ namespace {
 constexpr size_t kBuffer = 256 * 1024;
 constexpr uint64_t kWhole = 1 << 20;  // objects up to this size are compressed in one call
 constexpr size_t kZChunk = 64 * 1024;
+constexpr uLong kTrial = 256 * 1024;  // input judged before choosing to store
 constexpr int kLevel = 1;
 
 void put32(std::vector<char>& v, uint32_t x) {
@@ -160,8 +161,10 @@ void PackWriter::begin(git_object_t type, uint64_t size) {
   EVP_DigestInit_ex(sha_.get(), EVP_sha1(), nullptr);
   EVP_DigestUpdate(sha_.get(), h.data(), h.size());
   emit_header(type, size);
+  trial_done_ = false;
   if (z_init_) {
     deflateReset(&z_);
+    deflateParams(&z_, kLevel, Z_DEFAULT_STRATEGY);  // nothing pending after a reset
   } else {
     z_ = z_stream{};
     if (deflateInit(&z_, kLevel) != Z_OK) throw InternalError("deflateInit failed");
@@ -187,6 +190,23 @@ void PackWriter::write(const void* data, size_t n) {
     z_.avail_out = static_cast<uInt>(cbuf_.size());
     if (deflate(&z_, Z_NO_FLUSH) == Z_STREAM_ERROR) throw InternalError("deflate failed");
     emit(cbuf_.data(), cbuf_.size() - z_.avail_out);
+  }
+  // Data that does not compress (media, archives, random) is stored from the
+  // first 256 KiB on, as the gzip writer does: deflate at level 1 would spend its
+  // time for less than 3%.
+  if (!trial_done_ && z_.total_in >= kTrial) {
+    trial_done_ = true;
+    if (z_.total_out * 100 >= z_.total_in * 97) {
+      int rc, rounds = 0;
+      do {
+        if (++rounds > 1000) throw InternalError("deflateParams makes no progress");
+        z_.next_out = reinterpret_cast<Bytef*>(cbuf_.data());
+        z_.avail_out = static_cast<uInt>(cbuf_.size());
+        rc = deflateParams(&z_, 0, Z_DEFAULT_STRATEGY);
+        emit(cbuf_.data(), cbuf_.size() - z_.avail_out);
+      } while (rc == Z_BUF_ERROR);
+      if (rc != Z_OK) throw InternalError("deflateParams failed");
+    }
   }
 }
 

@@ -98,6 +98,7 @@ class PackWriter {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha_;
   z_stream z_{};
   bool z_init_ = false;
+  bool trial_done_ = false;  // compressibility of the streamed object judged
   DeflateCompressor deflater_;
 };
 

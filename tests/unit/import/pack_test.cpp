@@ -202,7 +202,7 @@ TEST_F(ImportPackTest, FileBecomesDirectoryAndBack) {
 
 TEST_F(ImportPackTest, PackWriterAloneMatchesGitHashes) {
   Repo r = init_repo();
-  git_oid a, b;
+  git_oid a, b, c;
   {
     PackWriter pw(r.get());
     a = pw.add(GIT_OBJECT_BLOB, "hello\n", 6);
@@ -213,8 +213,19 @@ TEST_F(ImportPackTest, PackWriterAloneMatchesGitHashes) {
     b = pw.end();
     git_oid again = pw.add(GIT_OBJECT_BLOB, "hello\n", 6);  // not written twice
     EXPECT_TRUE(git_oid_equal(&again, &a));
-    EXPECT_EQ(pw.finish(), 2u);
+    // Incompressible: stored after the first 256 KiB.
+    std::string noise(3 << 20, '\0');
+    std::mt19937 rng(3);
+    for (auto& ch : noise) ch = static_cast<char>(rng());
+    write_file_atomic(root() / "noise", noise, 0644);
+    pw.begin(GIT_OBJECT_BLOB, noise.size());
+    for (size_t off = 0; off < noise.size(); off += 65536) pw.write(noise.data() + off, 65536);
+    c = pw.end();
+    EXPECT_EQ(pw.finish(), 3u);
   }
+  EXPECT_EQ(oid_hex(c) + "\n", run({"git", "hash-object", (root() / "noise").string()}, repo_dir()));
+  run({"git", "fsck", "--full", "--strict"}, repo_dir());
+  EXPECT_EQ(run({"git", "cat-file", "blob", oid_hex(c)}, repo_dir()).size(), 3u << 20);
   fs::path f = root() / "hello";
   write_file_atomic(f, "hello\n", 0644);
   EXPECT_EQ(oid_hex(a) + "\n", run({"git", "hash-object", f.string()}, repo_dir()));
