@@ -124,26 +124,30 @@ std::string printable(const char* name) {
   return out;
 }
 
-// An open archive. gzip input is decompressed by GzipReader rather than by
-// libarchive, whose gzip filter does not verify the CRC-32 of members (a flipped
-// byte in the deflate data went unnoticed): ours does, so corruption is an error.
+// An open archive, read from its first byte to its last, hashing what is read
+// (so a caller can check a gzip file against a manifest in the same pass).
+// gzip input is decompressed by GzipReader rather than by libarchive, whose gzip
+// filter does not verify the CRC-32 of members (a flipped byte in the deflate
+// data went unnoticed): ours does, so corruption is an error. It runs on a thread
+// of its own, ahead of the extraction, as `gunzip | tar` would.
 class Reader {
  public:
-  Reader(const fs::path& path, bool raw_fallback) : path_(path), a_(archive_read_new()) {
+  Reader(const fs::path& path, bool raw_fallback)
+      : path_(path), fd_(open_file(path, O_RDONLY)), file_(fd_.get(), path.string()), a_(archive_read_new()) {
     if (!a_) throw InternalError("archive_read_new failed");
     archive_read_support_filter_all(a_.get());
     archive_read_support_format_all(a_.get());
     if (raw_fallback) archive_read_support_format_raw(a_.get());
-    fd_ = open_file(path, O_RDONLY);
     unsigned char magic[2] = {0, 0};
     gzip_ = ::pread(fd_.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     int rc;
     if (gzip_) {
-      src_ = std::make_unique<FdSource>(fd_.get(), path.string());
-      gz_ = std::make_unique<GzipReader>(*src_, "archive '" + path.filename().string() + "' is corrupt");
+      gz_ = std::make_unique<GzipReader>(file_, "archive '" + path.filename().string() + "' is corrupt");
+      ahead_ = std::make_unique<ReadAheadSource>(*gz_);
       buf_.resize(256 * 1024);
       rc = archive_read_open(a_.get(), this, nullptr, &Reader::read_cb, nullptr);
     } else {
+      // Seekable, for zip's central directory (which holds the modes).
       rc = archive_read_open_fd(a_.get(), fd_.get(), 64 * 1024);
     }
     if (rc != ARCHIVE_OK) {
@@ -155,20 +159,30 @@ class Reader {
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
   archive* get() const noexcept { return a_.get(); }
-  // Bytes read from the file so far (compressed).
+  // Bytes of the file decoded so far (compressed).
   uint64_t compressed_bytes() const {
-    return gzip_ ? src_->bytes() : static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a_.get(), -1), 0));
+    return gzip_ ? gz_->compressed_bytes()
+                 : static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a_.get(), -1), 0));
   }
   // True when some decompression happened (by us or by a libarchive filter).
   bool decompressed() const { return gzip_ || archive_filter_count(a_.get()) > 1; }
 
   // Reads what libarchive left after the end of the archive (tar stops at its
-  // end-of-archive blocks), so that the gzip trailer and CRC are checked too.
-  void finish() {
+  // end-of-archive blocks), so that the gzip trailer and CRC are checked too and
+  // the whole file is hashed. Returns the file's size and sha256.
+  std::pair<uint64_t, std::string> finish() {
     rethrow_pending();
-    if (!gzip_) return;
-    while (gz_->read(buf_.data(), buf_.size()) > 0) {
+    if (gzip_) {
+      while (ahead_->read(buf_.data(), buf_.size()) > 0) {
+      }
+      return {file_.bytes(), file_.sha256()};
     }
+    // libarchive read this one itself, seeking: hash it in a pass of its own.
+    if (::lseek(fd_.get(), 0, SEEK_SET) != 0) fail_errno(Exit::bad_input, "cannot read", path_.string());
+    std::vector<char> buf(1 << 20);
+    while (file_.read(buf.data(), buf.size()) > 0) {
+    }
+    return {file_.bytes(), file_.sha256()};
   }
 
   // A read failure: the decompressor's own error when it has one, else libarchive's.
@@ -184,7 +198,7 @@ class Reader {
     auto* r = static_cast<Reader*>(self);
     try {
       *buf = r->buf_.data();
-      return static_cast<la_ssize_t>(r->gz_->read(r->buf_.data(), r->buf_.size()));
+      return static_cast<la_ssize_t>(r->ahead_->read(r->buf_.data(), r->buf_.size()));
     } catch (...) {
       r->pending_ = std::current_exception();
       return -1;
@@ -200,9 +214,10 @@ class Reader {
 
   fs::path path_;
   Fd fd_;
+  FdSource file_;
   bool gzip_ = false;
-  std::unique_ptr<FdSource> src_;
   std::unique_ptr<GzipReader> gz_;
+  std::unique_ptr<ReadAheadSource> ahead_;  // after gz_: stopped before it goes
   std::vector<char> buf_;
   std::exception_ptr pending_;
   ArchiveReader a_;  // declared last, freed first: it may still call back while closing
@@ -342,7 +357,7 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     }
     progress.update(stats.data_bytes, stats.entries);
   }
-  in.finish();
+  std::tie(stats.archive_bytes, stats.archive_sha256) = in.finish();
   // Applies the deferred directory modes and times.
   if (archive_write_close(disk.get()) != ARCHIVE_OK) {
     const char* msg = archive_error_string(disk.get());
@@ -379,7 +394,7 @@ TarStats check_archive(const fs::path& archive_path, Progress& progress) {
       progress.update(stats.data_bytes, stats.entries);
     }
   }
-  in.finish();
+  std::tie(stats.archive_bytes, stats.archive_sha256) = in.finish();
   progress.finish();
   return stats;
 }

@@ -14,6 +14,10 @@ namespace gp {
 struct TarStats {
   uint64_t entries = 0;     // archive entries written/read (files, dirs, links)
   uint64_t data_bytes = 0;  // file content bytes
+  // extract_archive and check_archive: the archive file's size and sha256, as read
+  // (the whole file, in the same pass as the extraction).
+  uint64_t archive_bytes = 0;
+  std::string archive_sha256;
 };
 
 // Writes the tree under `dir` as entries under `prefix/` (e.g. "files_live"):

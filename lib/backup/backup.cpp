@@ -284,14 +284,18 @@ Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progr
 namespace {
 
 // Streams `path` through `sink`, checking its size and sha256 against `record`.
-void check_size_and_hash(const fs::path& path, const ArchiveRecord& record, ByteSink* sink, Progress& progress) {
-  Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+void check_fd_size(int fd, const fs::path& path, const ArchiveRecord& record) {
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) fail_errno(Exit::bad_input, "cannot stat", path.string());
+  if (::fstat(fd, &st) != 0) fail_errno(Exit::bad_input, "cannot stat", path.string());
   if (static_cast<uint64_t>(st.st_size) != record.size)
     fail(Exit::integrity, describe("archive", record.file,
                                    "size is " + std::to_string(st.st_size) + " bytes, the manifest says " +
                                        std::to_string(record.size) + (static_cast<uint64_t>(st.st_size) < record.size ? " (truncated)" : "")));
+}
+
+void check_size_and_hash(const fs::path& path, const ArchiveRecord& record, ByteSink* sink, Progress& progress) {
+  Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+  check_fd_size(fd.get(), path, record);
   FdSource src(fd.get(), path.string());
   std::vector<char> buf(1 << 20);
   progress.start(record.file, record.size);
@@ -313,13 +317,23 @@ class NullSink final : public ByteSink {
 
 }  // namespace
 
-fs::path check_archive_hash(const Store& store, const ArchiveRecord& record, Progress& progress,
-                            const ArchiveFetcher* fetch) {
+fs::path ensure_in_store(const Store& store, const ArchiveRecord& record, const ArchiveFetcher* fetch) {
   fs::path path = store.archive_path(record.file);
   std::error_code ec;
   if (!fs::exists(path, ec) && !(fetch && *fetch && (*fetch)(record)))
     fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
          "fetch it with 'git pantheon fetch --archives'");
+  return path;
+}
+
+void check_archive_size(const fs::path& path, const ArchiveRecord& record) {
+  Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+  check_fd_size(fd.get(), path, record);
+}
+
+fs::path check_archive_hash(const Store& store, const ArchiveRecord& record, Progress& progress,
+                            const ArchiveFetcher* fetch) {
+  fs::path path = ensure_in_store(store, record, fetch);
   check_size_and_hash(path, record, nullptr, progress);
   return path;
 }
@@ -344,11 +358,8 @@ void verify_archive(const Store& store, const ArchiveRecord& record, Progress& p
 
 void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs::path& dest, bool force,
                       Progress& progress, const ArchiveFetcher* fetch) {
-  fs::path src = store.archive_path(record.file);
+  fs::path src = ensure_in_store(store, record, fetch);
   std::error_code ec;
-  if (!fs::exists(src, ec) && !(fetch && *fetch && (*fetch)(record)))
-    fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
-         "fetch it with 'git pantheon fetch --archives'");
   if (!force && fs::exists(fs::symlink_status(dest, ec)))
     fail(Exit::bad_input, describe("refusing to overwrite", dest.string(), "file exists"), "use --force to replace it");
   AtomicFile out(dest, 0600);

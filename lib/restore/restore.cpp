@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include "archive/decompress.hpp"
 #include "archive/tar.hpp"
@@ -68,16 +69,21 @@ fs::path source_path(const Store& store, const RestoreSource& src, Element e) {
   throw InternalError("no source for element " + to_string(e));
 }
 
-// Checks every archive to be restored before the target changes.
+// Checks every archive to be restored before the target changes. The files
+// archive of a backup is only fetched and its size checked here: its sha256 is
+// taken while it is extracted beside the files directory (stage_files), before
+// anything changes, so the largest archive is read once, not twice.
 void check_sources(const Store& store, const RestoreSource& src, const std::vector<Element>& elements, Progress& progress,
                    const ArchiveFetcher* fetch) {
   for (auto e : elements) {
     check_interrupted();
     if (src.backup) {
+      const ArchiveRecord& record = *src.backup->manifest.archive(e);
       // The sha256 of the manifest was taken of what the writer produced, so a match
       // proves the archive is that one; decoding it is left to the extraction and
       // the load, which fail before the swap if anything is wrong. One read, not two.
-      check_archive_hash(store, *src.backup->manifest.archive(e), progress, fetch);
+      if (e == Element::files) check_archive_size(ensure_in_store(store, record, fetch), record);
+      else check_archive_hash(store, record, progress, fetch);
       continue;
     }
     fs::path p = source_path(store, src, e);
@@ -88,8 +94,8 @@ void check_sources(const Store& store, const RestoreSource& src, const std::vect
       std::vector<char> buf(1 << 20);
       while (in.read(buf.data(), buf.size()) > 0) {
       }
-    } else {
-      check_archive(p, progress);
+    } else if (e != Element::files) {
+      check_archive(p, progress);  // files: checked by their extraction, before the swap
     }
   }
 }
@@ -118,37 +124,64 @@ void copy_tree(const fs::path& from, const fs::path& to, Progress& progress) {
   }
 }
 
-void restore_files(const Config& config, const EnvConfig& env, const fs::path& root, const fs::path& archive,
-                   unsigned strip, Progress& progress) {
+// A files tree extracted beside the files directory, ready to take its place.
+struct StagedFiles {
+  fs::path real;           // the files directory, symlinks resolved
+  bool had_old = false;    // it exists (else the new tree is simply renamed in)
+  struct stat old_st {};
+  std::unique_ptr<TempDir> fresh;
+};
+
+// Extracts `archive` (or copies an extracted directory) beside the files directory
+// of `env`, on the same filesystem; nothing the site sees changes. When `record` is
+// given, the archive must match its size and sha256 (hashed during the extraction).
+StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::path& archive, unsigned strip,
+                        const ArchiveRecord* record, Progress& progress) {
+  StagedFiles st;
   fs::path dest = anchored(root, env.files);
   std::error_code ec;
-  bool had_old = fs::exists(fs::symlink_status(dest, ec));
+  st.had_old = fs::exists(fs::symlink_status(dest, ec));
   // A files directory that is a symlink (e.g. to a mounted volume) is swapped where it really is.
-  fs::path real = had_old ? fs::canonical(dest) : dest.lexically_normal();
-  if (had_old && !fs::is_directory(real, ec))
+  st.real = st.had_old ? fs::canonical(dest) : dest.lexically_normal();
+  if (st.had_old && !fs::is_directory(st.real, ec))
     fail(Exit::bad_input, describe("files directory", env.files, "exists but is not a directory"));
-  if (!had_old) make_dirs(real.parent_path(), 0755);
-  struct stat old_st {};
-  if (had_old && ::stat(real.c_str(), &old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", real.string());
+  if (!st.had_old) make_dirs(st.real.parent_path(), 0755);
+  if (st.had_old && ::stat(st.real.c_str(), &st.old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", st.real.string());
 
-  TempDir fresh(real.parent_path(), "." + real.filename().string() + ".gp-new-");
+  st.fresh = std::make_unique<TempDir>(st.real.parent_path(), "." + st.real.filename().string() + ".gp-new-");
+  const fs::path& fresh = st.fresh->path();
   progress.start("files", 0);
   std::error_code dec;
-  if (fs::is_directory(archive, dec)) copy_tree(archive, fresh.path(), progress);
-  else extract_archive(archive, fresh.path(), strip, ExtractLimits{}, progress);
+  if (fs::is_directory(archive, dec)) {
+    copy_tree(archive, fresh, progress);
+  } else {
+    auto stats = extract_archive(archive, fresh, strip, ExtractLimits{}, progress);
+    if (record && (stats.archive_bytes != record->size || stats.archive_sha256 != record->sha256))
+      fail(Exit::integrity, describe("archive", record->file, "sha256 does not match the manifest (corrupt)"));
+  }
   progress.finish();
-  ::chmod(fresh.path().c_str(), had_old ? (old_st.st_mode & 07777) : 0755);
-  if (had_old) copy_ownership(fresh.path(), old_st);
+  ::chmod(fresh.c_str(), st.had_old ? (st.old_st.st_mode & 07777) : 0755);
+  if (st.had_old) copy_ownership(fresh, st.old_st);
+  return st;
+}
+
+// Puts a staged tree in place of the files directory in one rename, then removes
+// the old tree.
+void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& root, StagedFiles& st) {
+  std::error_code ec;
+  const fs::path& fresh = st.fresh->path();
+  const fs::path& real = st.real;
   // The environment's own SQLite database may live inside the files directory
   // (Drupal's sites/default/files/.ht.sqlite). Files archives leave it out, so it is
   // carried into the new tree by hard link: the same inode, so the exchange below
-  // neither loses it nor disturbs a process that has it open.
-  if (had_old && env.database.kind == DbKind::sqlite) {
+  // neither loses it nor disturbs a process that has it open. Done at the last
+  // moment, after a database restore has put its new file in place.
+  if (st.had_old && env.database.kind == DbKind::sqlite) {
     fs::path dbfile = fs::weakly_canonical(anchored(root, env.database.path));
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
       fs::path p = dbfile.string() + suffix;
       if (!path_within(real, p) || !fs::exists(fs::symlink_status(p, ec))) continue;
-      fs::path target = fresh.path() / p.lexically_relative(real);
+      fs::path target = fresh / p.lexically_relative(real);
       make_dirs(target.parent_path(), 0755);
       fs::remove(target, ec);
       if (::link(p.c_str(), target.c_str()) != 0) fail_errno(Exit::internal, "cannot carry the database file over to", target.string());
@@ -156,26 +189,26 @@ void restore_files(const Config& config, const EnvConfig& env, const fs::path& r
   }
   check_interrupted();
 
-  if (!had_old) {
-    if (::rename(fresh.path().c_str(), real.c_str()) != 0) fail_errno(Exit::internal, "cannot move into place", real.string());
-    fresh.keep();
+  if (!st.had_old) {
+    if (::rename(fresh.c_str(), real.c_str()) != 0) fail_errno(Exit::internal, "cannot move into place", real.string());
+    st.fresh->keep();
     fsync_dir(real.parent_path());
     return;
   }
   // The one instant the files change: old and new trade places.
-  exchange_paths(fresh.path(), real);
+  exchange_paths(fresh, real);
   fsync_dir(real.parent_path());
   // `fresh` now names the old tree. Regenerable folders the archive left out are
   // carried over from it, so that restoring does not wipe caches the site relies on.
   for (auto& pattern : config.files_excludes(env)) {
     if (pattern.find_first_of("*?[") != std::string::npos) continue;
-    fs::path from = fresh.path() / pattern, to = real / pattern;
+    fs::path from = fresh / pattern, to = real / pattern;
     if (fs::exists(fs::symlink_status(from, ec)) && !fs::exists(fs::symlink_status(to, ec))) {
       make_dirs(to.parent_path(), 0755);
       ::rename(from.c_str(), to.c_str());
     }
   }
-  // ~TempDir removes the old tree.
+  st.fresh.reset();  // removes the old tree
 }
 
 void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
@@ -319,30 +352,31 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
       (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
     open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
 
-  // 2. The safety backup of what is about to be replaced.
-  if (req.safety_backup) {
-    BackupRequest b;
-    b.env = env.name;
-    b.initiator = "safety";
-    b.elements.clear();
-    if (has_element(elements, Element::files) && fs::exists(anchored(root, env.files), ec)) b.elements.push_back(Element::files);
-    if (has_element(elements, Element::database) &&
-        (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
-      b.elements.push_back(Element::database);
-    if (!b.elements.empty()) {
-      progress.info("making a safety backup of " + env.name);
-      result.safety = create_backup(repo, config, store, lock, b, progress);
-    }
+  // 2. The files are extracted beside their directory (and their archive checked)
+  // while nothing has changed yet: a bad archive costs no safety backup.
+  std::optional<StagedFiles> staged;
+  if (has_element(elements, Element::files)) {
+    const ArchiveRecord* record = source.backup ? source.backup->manifest.archive(Element::files) : nullptr;
+    staged = stage_files(env, root, source_path(store, source, Element::files), source.files_strip, record, progress);
   }
 
-  // 3. Each element in turn, each all-or-nothing on its own: the database first (the
-  // likeliest to fail), then the files, then the code. When one fails after another
+  // 3. The safety backup of what is about to be replaced.
+  // 4. Each element in turn, each all-or-nothing on its own: the database first (the
+  // likeliest to fail), then the files (staged already: only the swap is left), then the code. When one fails after another
   // was restored, the restored ones are put back from the safety backup, so the
   // environment ends wholly as it was.
   auto apply = [&](Element e, const RestoreSource& from) {
     fs::path archive = source_path(store, from, e);
     switch (e) {
-      case Element::files: restore_files(config, env, root, archive, from.files_strip, progress); break;
+      case Element::files:
+        if (&from == &source) {
+          swap_in_files(config, env, root, *staged);
+        } else {
+          const ArchiveRecord* record = from.backup ? from.backup->manifest.archive(e) : nullptr;
+          auto again = stage_files(env, root, archive, from.files_strip, record, progress);
+          swap_in_files(config, env, root, again);
+        }
+        break;
       case Element::database: restore_database(env, root, store, archive, progress); break;
       case Element::code: result.branch = restore_code(repo, from, req); break;
     }
