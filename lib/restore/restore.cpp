@@ -361,6 +361,21 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   }
 
   // 3. The safety backup of what is about to be replaced.
+  if (req.safety_backup) {
+    BackupRequest b;
+    b.env = env.name;
+    b.initiator = "safety";
+    b.elements.clear();
+    if (has_element(elements, Element::files) && fs::exists(anchored(root, env.files), ec)) b.elements.push_back(Element::files);
+    if (has_element(elements, Element::database) &&
+        (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
+      b.elements.push_back(Element::database);
+    if (!b.elements.empty()) {
+      progress.info("making a safety backup of " + env.name);
+      result.safety = create_backup(repo, config, store, lock, b, progress);
+    }
+  }
+
   // 4. Each element in turn, each all-or-nothing on its own: the database first (the
   // likeliest to fail), then the files (staged already: only the swap is left), then the code. When one fails after another
   // was restored, the restored ones are put back from the safety backup, so the
