@@ -14,6 +14,7 @@
 #include "archive/decompress.hpp"
 #include "archive/tar.hpp"
 #include "db/database.hpp"
+#include "util/process.hpp"
 #include "util/signals.hpp"
 
 namespace gp {
@@ -148,6 +149,10 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   if (!st.had_old) make_dirs(st.real.parent_path(), 0755);
   if (st.had_old && ::stat(st.real.c_str(), &st.old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", st.real.string());
 
+  // Old trees whose removal (discard_old_tree) was cut short.
+  const std::string old_prefix = "." + st.real.filename().string() + ".gp-old-";
+  for (auto it = fs::directory_iterator(st.real.parent_path(), ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->path().filename().string().rfind(old_prefix, 0) == 0) remove_tree_noexcept(it->path());
   st.fresh = std::make_unique<TempDir>(st.real.parent_path(), "." + st.real.filename().string() + ".gp-new-");
   const fs::path& fresh = st.fresh->path();
   progress.start("files", 0);
@@ -165,8 +170,32 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   return st;
 }
 
-// Puts a staged tree in place of the files directory in one rename, then removes
-// the old tree.
+// The old files tree, swapped out: renamed to `.<name>.gp-old-XXXXXX` and removed
+// by a process of its own that outlives this one. Deleting a large tree that is on
+// disk costs as much as extracting one (journal writes for every inode freed), and
+// the site has its new files already. When that process cannot be started, the
+// tree is removed here; a tree left by a remover that was stopped (a reboot) is
+// removed by the next restore (stage_files).
+void discard_old_tree(std::unique_ptr<TempDir> old) {
+  fs::path from = old->path();
+  std::string name = from.filename().string();
+  auto at = name.rfind(".gp-new-");
+  if (at == std::string::npos) return;  // ~TempDir removes it
+  fs::path trash = from.parent_path() / (name.substr(0, at) + ".gp-old-" + name.substr(at + 8));
+  if (::rename(from.c_str(), trash.c_str()) != 0) return;
+  old->keep();
+  try {
+    ProcessSpec spec;
+    spec.argv = {"rm", "-rf", "--one-file-system", "--", trash.string()};
+    spec.new_session = true;
+    Process(std::move(spec)).disown();
+  } catch (const Error&) {
+    remove_tree_noexcept(trash);
+  }
+}
+
+// Puts a staged tree in place of the files directory in one rename, then has the
+// old tree removed.
 void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& root, StagedFiles& st) {
   std::error_code ec;
   const fs::path& fresh = st.fresh->path();
@@ -208,7 +237,7 @@ void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& r
       ::rename(from.c_str(), to.c_str());
     }
   }
-  st.fresh.reset();  // removes the old tree
+  discard_old_tree(std::move(st.fresh));
 }
 
 void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
