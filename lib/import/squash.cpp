@@ -165,7 +165,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
     if (const char* hl = archive_entry_hardlink_utf8(e) ? archive_entry_hardlink_utf8(e) : archive_entry_hardlink(e)) {
       std::vector<std::string> tparts;
       if (std::string why = split_entry_name(hl, tparts); !why.empty())
-        refuse(path, name, "is a hard link whose target " + why.substr(why.find(' ') + 1));
+        refuse(path, name, "is a hard link whose target " + why);
       if (!select(tparts)) refuse(path, name, "is a hard link to '" + std::string(hl) + "', outside what is imported");
       re.link = join(tparts);
       re.link_name = hl;
@@ -210,6 +210,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
     re.leaf = it->second.leaf;
   }
   std::set<std::string> gitignores;
+  std::map<std::string, std::pair<std::string, std::string>> links;  // path -> (target, name in the archive)
   for (auto& [key, re] : raw) {
     if (re.parts.size() <= out.stripped) continue;  // a top-level file where folders are stripped
     std::vector<std::string> parts(re.parts.begin() + out.stripped, re.parts.end());
@@ -218,6 +219,8 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
       if (std::string why = check_symlink_target(parts, re.symlink_target); !why.empty()) refuse(path, re.name, why);
     std::string p = join(parts);
     out.files[p] = re.leaf;
+    if (re.leaf.mode == GIT_FILEMODE_LINK) links[p] = {re.symlink_target, re.name};
+    else links.erase(p);
     if (parts.back() == ".gitignore" && re.leaf.mode != GIT_FILEMODE_LINK) gitignores.insert(p);
   }
   if (!gitignores.empty()) {
@@ -234,6 +237,18 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
         ++it;
       }
     }
+  }
+  // "a/../x" stays inside lexically but not on disk when "a" is a link to ".":
+  // such targets are resolved through the other links that are imported.
+  auto lookup = [&](const std::string& p) -> const std::string* {
+    auto it = links.find(p);
+    return it == links.end() || !out.files.count(p) ? nullptr : &it->second.first;
+  };
+  for (auto& [p, link] : links) {
+    if (!out.files.count(p) || !target_climbs_after_descending(link.first)) continue;
+    std::vector<std::string> parts;
+    split_entry_name(p, parts);
+    if (std::string why = check_symlink_chain(parts, link.first, lookup); !why.empty()) refuse(path, link.second, why);
   }
   return out;
 }
