@@ -55,8 +55,11 @@ git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entr
     la_int64_t total = 0;
     for (;;) {
       la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+      // Any negative value is an error, ARCHIVE_WARN (-20) included: it is not a
+      // length (found by fuzzing: a zip entry whose data ends early gave -20,
+      // which was written as 2^64-20 bytes).
       if (n < 0)
-        archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'",
+        archive_check(a, ARCHIVE_FAILED, "cannot read '" + name + "' in '" + path.filename().string() + "'",
                       Exit::integrity);
       if (n == 0) break;
       total += n;
@@ -76,9 +79,9 @@ git_oid stream_blob(git_repository* repo, git_odb* odb, archive* a, archive_entr
   git_check(git_blob_create_from_stream(&ws, repo, nullptr), "cannot write a blob for '" + name + "'");
   for (;;) {
     la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
-    if (n < 0) {
+    if (n < 0) {  // ARCHIVE_WARN too (see above)
       ws->free(ws);
-      archive_check(a, static_cast<int>(n), "cannot read '" + name + "' in '" + path.filename().string() + "'",
+      archive_check(a, ARCHIVE_FAILED, "cannot read '" + name + "' in '" + path.filename().string() + "'",
                     Exit::integrity);
     }
     if (n == 0) break;
