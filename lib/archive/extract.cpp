@@ -6,10 +6,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <memory>
 #include <set>
 #include <vector>
 
+#include "archive/entry_name.hpp"
 #include "archive/gzip.hpp"
 #include "archive/tar.hpp"
 #include "archive/tar_writer.hpp"
@@ -29,68 +31,6 @@ constexpr uint64_t kRatioCheckAfter = 64ULL << 20;
 struct Refusal {
   std::string why;
 };
-
-// Splits an archive path into components, dropping "." and empty ones.
-// nullopt for absolute paths and paths with "..".
-std::optional<std::vector<std::string>> split_relative(const std::string& name, std::string& why) {
-  if (name.empty()) {
-    why = "has an empty name";
-    return std::nullopt;
-  }
-  if (name[0] == '/') {
-    why = "has an absolute path";
-    return std::nullopt;
-  }
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find('/', start);
-    if (end == std::string::npos) end = name.size();
-    std::string part = name.substr(start, end - start);
-    if (part == "..") {
-      why = "has a '..' component";
-      return std::nullopt;
-    }
-    if (!part.empty() && part != ".") parts.push_back(std::move(part));
-    start = end + 1;
-  }
-  return parts;
-}
-
-std::string join(const std::vector<std::string>& parts, size_t count = std::string::npos) {
-  std::string s;
-  for (size_t i = 0; i < parts.size() && i < count; ++i) {
-    if (!s.empty()) s += '/';
-    s += parts[i];
-  }
-  return s;
-}
-
-// A symlink target is accepted when it is relative, its ".." components all come
-// first (so they climb through real directories only: no write or extraction ever
-// goes through a symlink) and do not climb above `dest`.
-std::optional<std::string> check_symlink_target(const std::string& target, size_t depth) {
-  if (target.empty()) return "is a symbolic link with an empty target";
-  if (!valid_utf8(target)) return "is a symbolic link whose target is not valid UTF-8";
-  if (target[0] == '/') return "is a symbolic link to an absolute path";
-  size_t ups = 0;
-  bool down = false;
-  size_t start = 0;
-  while (start <= target.size()) {
-    size_t end = target.find('/', start);
-    if (end == std::string::npos) end = target.size();
-    std::string part = target.substr(start, end - start);
-    if (part == "..") {
-      if (down) return "is a symbolic link with '..' inside its target";
-      ++ups;
-    } else if (!part.empty() && part != ".") {
-      down = true;
-    }
-    start = end + 1;
-  }
-  if (ups > depth) return "is a symbolic link leaving the destination";
-  return std::nullopt;
-}
 
 const char* entry_name(archive_entry* e) { return archive_entry_pathname(e); }
 
@@ -246,6 +186,8 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
   TarStats stats;
   uint64_t total = 0;
   std::set<std::string> files, dirs, links;
+  std::map<std::string, std::string> link_targets;            // rel -> target, of every link extracted
+  std::vector<std::pair<std::string, std::string>> recheck;  // links to resolve through others: rel, shown
   progress.start("extract", 0);
   for (;;) {
     check_interrupted();
@@ -259,17 +201,17 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     if (!raw_name || !valid_utf8(raw_name)) refuse(shown, "has a name that is not valid UTF-8");
     if (++stats.entries > limits.max_entries)
       refuse(shown, "goes beyond the limit of " + std::to_string(limits.max_entries) + " entries");
-    std::string why;
-    auto parts = split_relative(raw_name, why);
-    if (!parts) refuse(shown, why);
-    if (parts->size() <= strip) continue;  // stripped away entirely (e.g. the top directory)
-    parts->erase(parts->begin(), parts->begin() + strip);
-    const std::string rel = join(*parts);
+    // Control characters are kept: a site's own files may have such names.
+    std::vector<std::string> parts;
+    if (std::string why = split_entry_name(raw_name, parts, ControlChars::allow); !why.empty()) refuse(shown, why);
+    if (parts.size() <= strip) continue;  // stripped away entirely (e.g. the top directory)
+    parts.erase(parts.begin(), parts.begin() + strip);
+    const std::string rel = join_entry_name(parts);
 
     // Nothing may be extracted under a symlink of the archive, nor replace a
     // directory or a symlink already extracted.
-    for (size_t i = 1; i < parts->size(); ++i) {
-      std::string prefix = join(*parts, i);
+    for (size_t i = 1; i < parts.size(); ++i) {
+      std::string prefix = join_entry_name(parts, i);
       if (links.count(prefix)) refuse(shown, "lies under the symbolic link '" + prefix + "'");
     }
     const auto type = archive_entry_filetype(e);
@@ -278,19 +220,22 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     if (dirs.count(rel) && (type != AE_IFDIR || hardlink)) refuse(shown, "replaces a directory");
 
     if (hardlink) {
-      if (!valid_utf8(hardlink)) refuse(shown, "is a hard link whose target is not valid UTF-8");
-      std::string hwhy;
-      auto target = split_relative(hardlink, hwhy);
-      if (!target) refuse(shown, "is a hard link whose target " + hwhy);
-      if (target->size() <= strip) refuse(shown, "is a hard link to a stripped entry");
-      target->erase(target->begin(), target->begin() + strip);
-      std::string trel = join(*target);
+      std::vector<std::string> target;
+      if (std::string hwhy = split_entry_name(hardlink, target, ControlChars::allow); !hwhy.empty())
+        refuse(shown, "is a hard link whose target " + hwhy);
+      if (target.size() <= strip) refuse(shown, "is a hard link to a stripped entry");
+      target.erase(target.begin(), target.begin() + strip);
+      std::string trel = join_entry_name(target);
       if (!files.count(trel)) refuse(shown, "is a hard link to '" + std::string(hardlink) + "', not a file extracted before");
       archive_entry_copy_hardlink(e, (dest / trel).c_str());
     } else if (type == AE_IFLNK) {
       const char* t = archive_entry_symlink(e);
-      if (!t) refuse(shown, "is a symbolic link whose target is not valid UTF-8");
-      if (auto bad = check_symlink_target(t, parts->size() - 1)) refuse(shown, *bad);
+      if (!t) refuse(shown, "is a symlink whose target is not valid UTF-8");
+      if (std::string bad = check_symlink_target(parts, t); !bad.empty()) refuse(shown, bad);
+      // "a/../b" stays inside lexically, but on disk it climbs from wherever "a"
+      // leads when "a" is a link: such links are resolved again at the end.
+      if (target_climbs_after_descending(t)) recheck.emplace_back(rel, shown);
+      link_targets[rel] = t;
       archive_entry_copy_symlink(e, t);
     } else if (type == AE_IFCHR || type == AE_IFBLK) {
       refuse(shown, "is a device");
@@ -358,6 +303,17 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     progress.update(stats.data_bytes, stats.entries);
   }
   std::tie(stats.archive_bytes, stats.archive_sha256) = in.finish();
+  // Every link whose target has ".." after a normal component is resolved through
+  // the links of the archive, now that all of them are known: it must stay inside.
+  auto lookup = [&](const std::string& p) -> const std::string* {
+    auto it = link_targets.find(p);
+    return it == link_targets.end() ? nullptr : &it->second;
+  };
+  for (auto& [rel, shown] : recheck) {
+    std::vector<std::string> parts;
+    split_entry_name(rel, parts, ControlChars::allow);
+    if (std::string why = check_symlink_chain(parts, link_targets.at(rel), lookup); !why.empty()) refuse(shown, why);
+  }
   // Applies the deferred directory modes and times.
   if (archive_write_close(disk.get()) != ARCHIVE_OK) {
     const char* msg = archive_error_string(disk.get());

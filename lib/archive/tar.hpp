@@ -53,9 +53,13 @@ struct ExtractLimits {
 // into the empty directory `dest` (created when missing), dropping `strip` leading
 // path components ("." components do not count; entries left empty are skipped). Refuses, with
 // gp::Error(Exit::bad_input, "refusing archive '<file>': entry '<name>' <why>"),
-// entries with '..' or absolute paths; symbolic links that are absolute, climb out
-// of `dest`, or have '..' after a normal component (those could climb through
-// another link); anything under a symlink of the archive, or replacing a directory
+// entries with '..' or absolute paths; symbolic links that are absolute or climb
+// out of `dest` (the rules of archive/entry_name.hpp, shared with import: a
+// relative target resolved lexically from the link's directory must stay inside,
+// so vendor/bin/drush -> ../drush/drush/drush is kept), and links whose target has
+// '..' after a normal component that, resolved on disk once everything is
+// extracted, leave `dest` through another link; anything under a symlink of the
+// archive (nothing is ever written through a link), or replacing a directory
 // or symlink already extracted; hard links to anything but a file extracted before;
 // devices, FIFOs, sockets; names that are not valid UTF-8; archives beyond
 // `limits`. Modes are kept without set-id bits (directories stay owner-writable

@@ -190,7 +190,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     c.backup.keep_for = p.get_duration(*bt, "keep_for", "[backup]", c.backup.keep_for);
     c.backup.safety_keep_for = p.get_duration(*bt, "safety_keep_for", "[backup]", c.backup.safety_keep_for);
     if (const toml::node* lvl = bt->get("compression_level")) {
-      auto v = lvl->value<int64_t>();
+      auto v = lvl->value_exact<int64_t>();  // value<> would convert a float, out of range: undefined
       if (!v || !lvl->is_integer() || *v < 1 || *v > 9) p.error_at(*lvl, "'compression_level' in [backup] must be an integer from 1 to 9");
       c.backup.compression_level = static_cast<int>(*v);
     }
@@ -254,7 +254,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
       sc.endpoint = p.get_string(*t, "endpoint", where, false);
       sc.profile = p.get_string(*t, "profile", where, false);
       if (const toml::node* ps = t->get("path_style")) {
-        auto b = ps->value<bool>();
+        auto b = ps->value_exact<bool>();
         if (!b || !ps->is_boolean()) p.error_at(*ps, "'path_style' in " + where + " must be true or false");
         sc.path_style = *b;
       }

@@ -124,6 +124,8 @@ void check_files_archive_names(const fs::path& path, unsigned strip) {
   auto refuse = [&](const std::string& name, const std::string& why) {
     throw Error(Exit::bad_input, "refusing archive '" + path.filename().string() + "': entry '" + name + "' " + why);
   };
+  std::map<std::string, std::string> links;                  // path after strip -> target
+  std::vector<std::pair<std::string, std::string>> recheck;  // (path after strip, name)
   archive_entry* e = nullptr;
   for (;;) {
     int r = archive_read_next_header(ar.get(), &e);
@@ -138,7 +140,7 @@ void check_files_archive_names(const fs::path& path, unsigned strip) {
     if (archive_entry_hardlink(e)) {
       std::vector<std::string> t;
       if (std::string why = split_entry_name(archive_entry_hardlink(e), t); !why.empty())
-        refuse(name, "is a hard link whose target " + why.substr(why.find(' ') + 1));
+        refuse(name, "is a hard link whose target " + why);
       continue;
     }
     if (type == AE_IFLNK) {
@@ -146,10 +148,23 @@ void check_files_archive_names(const fs::path& path, unsigned strip) {
       if (parts.size() > strip) {
         std::vector<std::string> rel(parts.begin() + strip, parts.end());
         if (std::string why = check_symlink_target(rel, t ? t : ""); !why.empty()) refuse(name, why);
+        links[join_entry_name(rel)] = t ? t : "";
+        if (t && target_climbs_after_descending(t)) recheck.emplace_back(join_entry_name(rel), name);
       }
     } else if (type != AE_IFREG && type != AE_IFDIR) {
       refuse(name, "is not a file, directory or symlink");
     }
+  }
+  // As extraction does: targets with ".." after a normal component are resolved
+  // through the archive's other links.
+  auto lookup = [&](const std::string& p) -> const std::string* {
+    auto it = links.find(p);
+    return it == links.end() ? nullptr : &it->second;
+  };
+  for (auto& [rel, name] : recheck) {
+    std::vector<std::string> parts;
+    split_entry_name(rel, parts, ControlChars::allow);
+    if (std::string why = check_symlink_chain(parts, links.at(rel), lookup); !why.empty()) refuse(name, why);
   }
 }
 

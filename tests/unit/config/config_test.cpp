@@ -107,6 +107,11 @@ TEST(Config, InconsistentValuesAreRefused) {
   EXPECT_NE(parse_error("site='s'\n[env.dev]\ndatabase='oracle://x/y'\n").find("unknown scheme"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\nkeep_for='forever'\n[env.dev]\ndatabase='sqlite:x'\n").find("invalid duration"),
             std::string::npos);
+  // Found by fuzzing: a float out of int64_t's range was converted (undefined behaviour).
+  EXPECT_NE(parse_error("site='s'\n[backup]\ncompression_level=3e26\n[env.dev]\ndatabase='sqlite:x'\n").find("1 to 9"),
+            std::string::npos);
+  EXPECT_NE(parse_error("site='s'\n[backup]\ncompression_level=3.0\n[env.dev]\ndatabase='sqlite:x'\n").find("1 to 9"),
+            std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\ncompression_level=12\n[env.dev]\ndatabase='sqlite:x'\n").find("1 to 9"),
             std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[env.dev]\ndatabase='sqlite:a'\nfiles='f'\n[env.test]\ndatabase='sqlite:b'\nfiles='f/'\n")

@@ -35,6 +35,17 @@ TEST(Time, DurationsAndTimestamps) {
   EXPECT_TRUE(parse_iso8601("2026-11-25T12:34:56Z"));
   for (const char* bad : {"", "2026-11-25", "2026-13-25T00:00:00Z", "2026-11-25T12:34:56", "2026-11-25T12:34:56.Z"})
     EXPECT_FALSE(parse_iso8601(bad)) << bad;
+  // Found by fuzzing the manifest parser: what parses must be written back the same.
+  for (const char* good : {"1013-11-25T12:00:00.123456Z", "1969-12-31T23:59:59.999999Z", "0999-01-01T00:00:00.000000Z",
+                           "2024-02-29T00:00:00.000000Z"}) {
+    auto back = parse_iso8601(good);
+    ASSERT_TRUE(back) << good;
+    EXPECT_EQ(iso8601(*back), good);
+  }
+  EXPECT_EQ(pantheon_stamp(*parse_iso8601("1969-12-31T23:59:59.5Z")), "1969-12-31T23-59-59");
+  for (const char* bad : {"2026-02-31T00:00:00Z", "2025-02-29T00:00:00Z", "2026-11-25T12:34:60Z", " 999-01-01T00:00:00Z",
+                          "+999-01-01T00:00:00Z", "2026-1-25T12:34:56Z", "2026-11-25T1:34:56.0Z"})
+    EXPECT_FALSE(parse_iso8601(bad)) << bad;
 }
 
 TEST(Sha256, KnownVectors) {
