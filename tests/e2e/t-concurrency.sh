@@ -46,8 +46,9 @@ test_eight_processes_on_one_repository() {
       (
         export GIT_PANTHEON_LOCK_WAIT=$lockwait GP_TEST_NOW=${now:-$A_WHILE_AGO}
         [ -n "$now" ] || unset GP_TEST_NOW
-        "${cmd[@]}" >"../out.$round.$i" 2>"../err.$round.$i"
-        echo $? >"../rc.$round.$i"
+        rc=0
+        "${cmd[@]}" >"../out.$round.$i" 2>"../err.$round.$i" || rc=$?
+        echo "$rc" >"../rc.$round.$i"
       ) &
     done
     wait

@@ -38,8 +38,10 @@ start_proxy() {
   stop_proxy
   rm -f "$TMPDIR/proxy.port"
   PROXY_LOG=$TMPDIR/proxy.log
-  python3 "$PROXY_SCRIPT" --upstream "$S3_ENDPOINT" --port-file "$TMPDIR/proxy.port" --log "$PROXY_LOG" "$@" &
+  python3 "$PROXY_SCRIPT" --upstream "$S3_ENDPOINT" --port-file "$TMPDIR/proxy.port" --log "$PROXY_LOG" "$@" \
+    </dev/null >>"$TMPDIR/proxy.out" 2>&1 &
   PROXY_PID=$!
+  trap stop_proxy EXIT  # each test runs in a subshell of its own
   for _ in $(seq 100); do [ -s "$TMPDIR/proxy.port" ] && break; sleep 0.1; done
   [ -s "$TMPDIR/proxy.port" ] || fail "the fault proxy did not start"
   export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$(cat "$TMPDIR/proxy.port")"
@@ -51,7 +53,6 @@ stop_proxy() {
     PROXY_PID=
   fi
 }
-trap stop_proxy EXIT
 injected() { grep -c "injected-$1" "$PROXY_LOG" || true; }
 
 # A site with a backup (its files archive ~12 MiB of random bytes when $1 is

@@ -147,7 +147,8 @@ TOML
   run restore-undo git pantheon restore --undo --to-env pg --yes
   run clone-content git pantheon --progress env clone-content live test --yes
   run deploy-test git pantheon deploy test --note "first"
-  run deploy-sync git pantheon --progress deploy test --force --sync-content --yes
+  echo '<?php // more' >>index.php && git commit -q -am "more"
+  run deploy-sync git pantheon --progress deploy test --sync-content --yes
   run import-db git pantheon --progress import db "$top/got.sql.gz" --env dev --yes
   tar -C files-dev -czf "$top/files.tar.gz" .
   run import-files git pantheon --progress import files "$top/files.tar.gz" --env dev --yes
