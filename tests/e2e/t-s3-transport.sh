@@ -58,6 +58,7 @@ injected() { grep -c "injected-$1" "$PROXY_LOG" || true; }
 # A site with a backup (its files archive ~12 MiB of random bytes when $1 is
 # "big") and [storage.origin] on a fresh bucket, endpoint from the environment.
 site() {
+  export AWS_ENDPOINT_URL_S3=$S3_ENDPOINT  # straight to moto until a proxy starts
   new_bucket
   git init -q --bare remote.git
   python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
@@ -77,7 +78,8 @@ check_stored() {
   for i in 0 1 2; do
     f=$(manifest "$TAG" "d['archive'][$i]['file']")
     rm -f ../check.bin
-    awscli s3 cp --quiet "s3://$BUCKET/p/$f" ../check.bin || fail "$f is not stored"
+    curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -o ../check.bin \
+      "$S3_ENDPOINT/$BUCKET/p/$f" || fail "$f is not stored"
     assert_eq "$(sha256sum ../check.bin | cut -d' ' -f1)" "$(manifest "$TAG" "d['archive'][$i]['sha256']")" "stored $f"
   done
 }
@@ -85,6 +87,13 @@ no_multipart_left() {
   local left
   left=$(awscli s3api list-multipart-uploads --bucket "$BUCKET" --output json | python3 -c 'import json,sys; t=sys.stdin.read().strip(); print(len(json.loads(t).get("Uploads") or []) if t else 0)')
   assert_eq "$left" "0" "multipart uploads left in the bucket"
+}
+# Exactly one error line (progress lines aside), holding $1.
+one_error_line() {
+  local lines
+  lines=$(printf '%s\n' "$ERR" | grep '^git-pantheon: error: ' || true)
+  [ "$(printf '%s' "$lines" | grep -c .)" -eq 1 ] || fail "not one error line: $ERR"
+  assert_contains "$lines" "$1"
 }
 remote_backup_tags() { git ls-remote --tags "$1" 'refs/tags/pantheon/backup/*' | grep -v '\^{}$' || true; }
 
@@ -157,7 +166,7 @@ test_persistent_faults_fail_with_exit_6_in_bounded_time() {
     start=$SECONDS
     expect_code 6 git pantheon push
     [ $((SECONDS - start)) -lt 30 ] || fail "$fault: failing took $((SECONDS - start)) s"
-    assert_one_line_error "cannot upload archive"
+    one_error_line "cannot upload archive"
     assert_eq "$(remote_backup_tags ../remote.git)" "" "$fault: a backup tag reached the remote"
   done
   assert_contains "$ERR" "Timeout"  # the stall: cut by the low-speed timeout
@@ -172,7 +181,7 @@ test_failed_multipart_upload_is_aborted() {
     start=$SECONDS
     expect_code 6 git pantheon push
     [ $((SECONDS - start)) -lt 60 ] || fail "$fault: failing took $((SECONDS - start)) s"
-    assert_one_line_error "cannot upload archive"
+    one_error_line "cannot upload archive"
     grep -q 'POST .*uploads' "$PROXY_LOG" || fail "$fault: no multipart upload was started"
     grep -q 'DELETE .*uploadId=.* 204' "$PROXY_LOG" || fail "$fault: the upload was not aborted: $(cat "$PROXY_LOG")"
     no_multipart_left
