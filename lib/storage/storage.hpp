@@ -48,9 +48,10 @@ class Storage {
   // after the sha256 of what was sent, computed while streaming, equals
   // `expected_sha256` (else Exit::integrity and nothing is published). The sha256 is
   // stored with the object so that stat() returns it. An s3 multipart upload that is
-  // interrupted (Exit::interrupted, a Progress that throws, a network failure after
-  // all retries) is remembered in a small state file and resumed by the next put()
-  // of the same file and key; abandon() gives it up.
+  // interrupted (Exit::interrupted, or a kill) is remembered in a small state file
+  // and resumed by the next put() of the same file and key; abandon() gives it up.
+  // Any other failure aborts it (no orphan parts stay billed), except when even the
+  // abort cannot reach the service: then it is remembered too.
   virtual void put(const std::string& key, const fs::path& local_file, const std::string& expected_sha256,
                    Progress& progress) = 0;
 
