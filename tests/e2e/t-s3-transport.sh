@@ -160,16 +160,19 @@ test_get_retries_5xx_reset_and_stall() {
 
 test_persistent_faults_fail_with_exit_6_in_bounded_time() {
   site
+  # Bounded: 3 attempts, each cut after 2 s below 1 KiB/s when stalled (slack for
+  # a loaded machine).
+  export GIT_PANTHEON_S3_MAX_ATTEMPTS=3
   for fault in "status:503" "status:500 --method PUT" "reset --method PUT" "stall:60 --method PUT"; do
     # shellcheck disable=SC2086
     start_proxy --always --fault $fault
     start=$SECONDS
     expect_code 6 git pantheon push
-    [ $((SECONDS - start)) -lt 30 ] || fail "$fault: failing took $((SECONDS - start)) s"
+    [ $((SECONDS - start)) -lt 60 ] || fail "$fault: failing took $((SECONDS - start)) s"
     one_error_line "cannot upload archive"
     assert_eq "$(remote_backup_tags ../remote.git)" "" "$fault: a backup tag reached the remote"
   done
-  assert_contains "$ERR" "Timeout"  # the stall: cut by the low-speed timeout
+  assert_contains "$ERR" "too slow"  # the stall: cut by the low-speed timeout
 }
 
 test_failed_multipart_upload_is_aborted() {
