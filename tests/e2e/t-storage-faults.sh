@@ -215,7 +215,8 @@ stall_faults() {
   GP_STORAGE_FAULT=stall:60 expect_code 130 timeout --preserve-status -s TERM 3 \
     "$GP_PREFIX/bin/git-pantheon" restore "$TAG" --element db --element files --yes --no-safety-backup
   [ $((SECONDS - start)) -lt 30 ] || fail "the interrupted stall took $((SECONDS - start)) s"
-  assert_one_line_error "interrupted"
+  [ "$(printf '%s\n' "$ERR" | grep -c '^git-pantheon: error: ')" -eq 1 ] || fail "not one error line: $ERR"
+  assert_contains "$ERR" "git-pantheon: error: interrupted"
   assert_eq "$(tree_state)" "$before_tree" "an interrupted stall changed the work tree"
   [ -z "$(find .git/pantheon/archives -type f)" ] || fail "an interrupted stall published an archive"
   FAULTS_DETECTED=$((FAULTS_DETECTED + 1))
