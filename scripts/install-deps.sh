@@ -13,6 +13,8 @@ packages=(
   # run: database clients and servers, compression, man pages
   sqlite3 mariadb-server mariadb-client postgresql postgresql-client
   pigz zstd bzip2 xz-utils zip mandoc man-db curl ca-certificates python3
+  # tests: the secrets sweep logs every execve of a command's process tree
+  strace
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -62,6 +62,27 @@ bool stored_matches(const std::optional<ObjectInfo>& info, const ArchiveRecord& 
   return info && info->size == a.size && info->sha256 && *info->sha256 == a.sha256;
 }
 
+// Checks, after an upload, that the storage holds what the manifest records (size,
+// and the sha256 the storage keeps with the object when it keeps one). A copy that
+// differs is removed again (best effort), and Exit::integrity is thrown: a pushed
+// tag must never point at a stored archive that does not match it.
+void verify_stored(Storage& storage, const std::string& key, const ArchiveRecord& a) {
+  auto info = storage.stat(key);
+  std::string cause;
+  if (!info)
+    cause = "it is missing from " + storage.url() + " after the upload";
+  else if (info->size != a.size)
+    cause = "the stored copy has " + std::to_string(info->size) + " bytes, the manifest " + std::to_string(a.size);
+  else if (info->sha256 && *info->sha256 != a.sha256)
+    cause = "the stored copy's sha256 is " + *info->sha256 + ", the manifest's " + a.sha256;
+  if (cause.empty()) return;
+  try {
+    if (info) storage.remove(key);
+  } catch (const Error&) {
+  }
+  fail(Exit::integrity, "verification after upload failed: " + cause, "check the storage service, then push again");
+}
+
 // Re-throws a storage failure with the archive named first.
 [[noreturn]] void rethrow_for(const Error& e, const std::string& what, const ArchiveRecord& a) {
   throw Error(e.code(), describe(what, a.file, e.what()), e.hint());
@@ -132,6 +153,7 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
       progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
       try {
         storage.put(key, local, a.sha256, progress);
+        verify_stored(storage, key, a);
       } catch (const Error& e) {
         rethrow_for(e, "cannot upload archive", a);
       }

@@ -207,6 +207,7 @@ bool retryable_curl(CURLcode rc) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_OPERATION_TIMEDOUT:
     case CURLE_SEND_ERROR:
+    case CURLE_SEND_FAIL_REWIND:  // curl's own retry on a fresh connection: ours restarts the body
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
@@ -584,10 +585,14 @@ class S3Storage : public Storage {
           return resp;
         }
       }
-      // Exponential backoff with full jitter.
+      // Exponential backoff with full jitter; a Retry-After (seconds) from the
+      // service is honoured, up to a minute.
       auto base = opt_.backoff.count() << std::min(attempt - 1, 10u);
       std::uniform_int_distribution<long long> dist(base / 2, base);
       auto delay = std::chrono::milliseconds(dist(rng));
+      if (std::string ra = resp.header("retry-after"); !ra.empty() && ra.size() < 6 &&
+                                                        ra.find_first_not_of("0123456789") == std::string::npos)
+        delay = std::max<std::chrono::milliseconds>(delay, std::chrono::seconds(std::min(std::stoi(ra), 60)));
       auto until = std::chrono::steady_clock::now() + delay;
       while (std::chrono::steady_clock::now() < until) {
         check_interrupted();
@@ -783,18 +788,15 @@ class S3Storage : public Storage {
                     std::to_string(nparts) + " parts already sent");
     }
 
-    // A failure that resuming cannot fix aborts the upload (no orphan parts stay);
-    // any other (interruption, network down after all retries) keeps it for resume.
+    // An interruption (Ctrl-C, SIGTERM) keeps the upload for the next put() to
+    // resume, as a kill does. Any failure reported to the user aborts it, so that no
+    // orphan parts stay billed; when even the abort cannot reach the service, the
+    // state file stays and the next put() resumes or replaces it.
     try {
       auto etags = upload_parts(obj, fd, size, part_size, nparts, st.upload_id, existing, expected, progress);
       complete_upload(key, obj, st.upload_id, etags, expected, size);
-    } catch (const PermanentError&) {
-      abandon_noexcept(obj, st.upload_id, sp);
-      throw;
     } catch (const Error& e) {
-      if (e.code() == Exit::integrity) {
-        abandon_noexcept(obj, st.upload_id, sp);
-      }
+      if (e.code() != Exit::interrupted) abandon_noexcept(obj, st.upload_id, sp);
       throw;
     }
     ::unlink(sp.c_str());
@@ -804,6 +806,7 @@ class S3Storage : public Storage {
     try {
       abort_upload(obj, upload_id);
     } catch (...) {
+      return;  // keep the state: the next put() of this file resumes or aborts it
     }
     ::unlink(sp.c_str());
   }
