@@ -73,7 +73,7 @@ test_commit_on_configured_branch_backs_up_db_and_restores() {
   done
   git tag -l "$manual" | grep -q . || fail "the hook pruned a manual backup"
   assert_eq "$(commit_tags | wc -l | tr -d ' ')" "3" "2 commit backups + 1 manual"
-  git fsck -q || fail "git fsck"
+  git fsck >/dev/null 2>&1 || fail "git fsck"
 }
 
 test_feature_pattern_and_unconfigured_branch() {

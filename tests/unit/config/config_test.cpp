@@ -209,7 +209,7 @@ TEST(Config, RefusesBadPostCommitHook) {
   EXPECT_NE(parse_error(b + "branches = [\"main\"]\nkeep = \"3\"\n").find("'keep'"), std::string::npos);
   EXPECT_NE(parse_error(std::string(kBase) + "[hooks.pre-commit]\nx = 1\n").find("unknown key 'pre-commit' in [hooks]"),
             std::string::npos);
-  EXPECT_NE(parse_error(std::string(kBase) + "hooks = 3\n").find("'hooks' must be a table"), std::string::npos);
+  EXPECT_NE(parse_error("hooks = 3\n" + std::string(kBase)).find("'hooks' must be a table"), std::string::npos);
 }
 
 TEST(Config, BranchPatterns) {
