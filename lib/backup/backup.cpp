@@ -416,4 +416,27 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
   return r;
 }
 
+std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock&, const std::string& env,
+                                        const std::string& initiator, size_t keep, Progress& progress) {
+  std::vector<Backup> removed;
+  std::set<std::string> referenced;  // archives of the backups that stay
+  size_t seen = 0;
+  for (auto& b : list_backups(repo, progress)) {  // newest first
+    if (b.manifest.env != env || b.manifest.initiator != initiator || ++seen <= keep) {
+      for (auto& a : b.manifest.archives) referenced.insert(a.file);
+      continue;
+    }
+    removed.push_back(std::move(b));
+  }
+  for (auto& b : removed) {
+    check_interrupted();
+    repo.delete_tag(b.tag);  // the tag first: a tag must never outlive its archives
+    std::error_code ec;
+    for (auto& a : b.manifest.archives)
+      if (!referenced.count(a.file)) fs::remove(store.archive_path(a.file), ec);
+  }
+  if (!removed.empty()) fsync_dir(store.archives_dir());
+  return removed;
+}
+
 }  // namespace gp

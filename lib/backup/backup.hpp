@@ -106,4 +106,11 @@ struct PruneResult {
 PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, TimePoint now, bool dry_run,
                           std::optional<std::string> env, Progress& progress);
 
+// Count-based retention for one kind of backup: keeps the newest `keep` backups of
+// `env` whose initiator is `initiator` (e.g. "commit", the post-commit hook's) and
+// removes the older ones, tag first, then their archives. Backups of any other
+// initiator or environment are never touched. Returns the removed backups.
+std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock& lock, const std::string& env,
+                                        const std::string& initiator, size_t keep, Progress& progress);
+
 }  // namespace gp

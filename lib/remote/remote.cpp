@@ -98,6 +98,20 @@ void publish_download(const fs::path& tmp, const fs::path& dest) {
   }
 }
 
+// Where an archive is downloaded before it is renamed into archives/: under the
+// store's partial/, named by content, so that a download a kill interrupted resumes
+// in the next run (tmp/ is emptied whenever the lock is taken). A name that is not
+// a sha256 (a manifest is checked, but be safe) falls back to tmp/.
+fs::path download_path(const Store& store, const ArchiveRecord& a) {
+  if (a.sha256.size() == 64 && std::all_of(a.sha256.begin(), a.sha256.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      })) {
+    make_dirs(store.partial_dir(), 0700);
+    return store.partial_path(a.sha256, a.size);
+  }
+  return store.tmp_dir() / a.file;
+}
+
 bool is_hex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -224,6 +238,7 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
   if (!archives) return result;
   auto storage = open_for(config, remote);
   store.create();
+  store.clean_partials(kPartialMaxAge);
   std::vector<std::string> seen;
   for (auto& b : backups) {
     for (auto& a : b.manifest.archives) {
@@ -232,7 +247,7 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
       std::error_code ec;
       if (fs::exists(store.archive_path(a.file), ec)) continue;
       check_interrupted();
-      fs::path tmp = store.tmp_dir() / a.file;
+      fs::path tmp = download_path(store, a);
       progress.info("downloading " + a.file + " (" + human_size(a.size) + ") from " + storage->url());
       try {
         storage->get(archive_key(a), tmp, a.size, a.sha256, progress);
@@ -255,7 +270,8 @@ bool ensure_local(const Store& store, const FileLock& /*lock*/, const Config& co
   if (!name) return false;
   auto storage = open_for(config, *name);
   store.create();
-  fs::path tmp = store.tmp_dir() / record.file;
+  store.clean_partials(kPartialMaxAge);
+  fs::path tmp = download_path(store, record);
   progress.info("downloading " + record.file + " (" + human_size(record.size) + ") from " + storage->url());
   try {
     storage->get(archive_key(record), tmp, record.size, record.sha256, progress);

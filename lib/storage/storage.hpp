@@ -89,6 +89,8 @@ struct StorageOptions {
   uint64_t multipart_threshold = 64ull << 20;  // s3: single PUT below this size
   uint64_t part_size = 8ull << 20;             // s3: first choice; grown so parts <= 10,000; >= 5 MiB
   unsigned parallel_parts = 4;                 // s3: parts in flight at once
+  bool part_checksums = true;                  // s3: multipart with CRC32 part checksums (as the
+                                               //     AWS SDKs do); off only to compare (bench/push)
   unsigned max_attempts = 5;                   // s3: per request, for retryable failures
   std::chrono::milliseconds backoff{200};      // s3: first retry delay (doubled, with jitter)
   long low_speed_time = 60;                    // s3: abort a request slower than 1 KiB/s for this many s
