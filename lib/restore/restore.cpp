@@ -292,7 +292,9 @@ std::optional<std::string> interrupted_restore(const Store& store, const std::st
     if (!lines[i].empty()) elems += (elems.empty() ? "" : " and ") + lines[i];
   std::string msg = "an earlier restore of " + from + " into " + env + " was interrupted: its " + elems +
                     " may each be the old or the restored content (never a mix within one)";
-  if (!safety.empty()) msg += "; its safety backup is " + safety + " (go back with 'git pantheon restore --undo --to-env " + env + "')";
+  msg += "; this restore replaces them again";
+  if (!safety.empty())
+    msg += " (the state before the interrupted one is its safety backup: git pantheon restore " + safety + " --yes)";
   return msg;
 }
 
