@@ -5,7 +5,7 @@ usage: crash_sweep.py OPERATION
 
 The operation runs once with GP_FAULT_TRACE to count its fault points (see
 lib/util/fault.hpp; the program must be a GP_FAULT_INJECTION build), then, for
-each point (an even sample of GP_CRASH_SAMPLE points, default 6, plus the
+each point (an even sample of GP_CRASH_SAMPLE points, default 5, plus the
 REGRESSIONS points; every point
 with GP_CRASH_ALL=1), from a fresh copy of the same starting state:
   1. it runs with GP_FAULT_KILL_AT=k, so it SIGKILLs itself at the k-th point,
@@ -696,7 +696,7 @@ def main():
             log(f"{OP}: the operation does not change '{name}': the test would prove nothing")
             return 1
     tried = survived = 0
-    for k in sample(points, int(os.environ.get("GP_CRASH_SAMPLE", "6"))):
+    for k in sample(points, int(os.environ.get("GP_CRASH_SAMPLE", "5"))):
         reset_run()
         op.reset_external()
         problems = []
@@ -714,7 +714,17 @@ def main():
                 problems.append(f"after the kill, {name} is neither the old nor the new state ({value})")
         check_repo(problems, "after the kill")
         op.extra_checks(problems, "after the kill")
+        # What the rerun must say about the interrupted run, when the kill left a journal.
+        store = os.path.join(SITE, ".git", "pantheon")
+        must_say = [text for journal, text in (("restore-dev", "an earlier restore of"),
+                                               ("head-move", "an earlier import was interrupted"))
+                    if os.path.exists(os.path.join(store, journal))]
         rc, err = run_cmd(op.cmd)
+        for text in must_say:
+            if text not in err:
+                problems.append(f"the rerun did not say what was interrupted ('{text}...'): {err.strip()}")
+        if "error" in err and rc == 0:
+            problems.append(f"the rerun succeeded but printed an error: {err.strip()}")
         if VERBOSE and err.strip():
             log(f"{OP} {where}: the rerun said: {err.strip()}")
         if rc != 0:

@@ -5,7 +5,7 @@
 # storage remote are checked, then the same command is run again (see
 # crash_sweep.py for the invariants). Each operation prints
 # "kill points survived/tried: X/Y".
-# A sample of GP_CRASH_SAMPLE points (default 6, plus the points where bugs were
+# A sample of GP_CRASH_SAMPLE points (default 5, plus the points where bugs were
 # found) per operation keeps this quick;
 # GP_CRASH_ALL=1 tries every point (the long sweep, a few minutes per operation).
 # needs: mariadb postgres s3
