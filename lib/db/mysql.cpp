@@ -196,16 +196,18 @@ class MysqlDatabase final : public Database {
   // databases (`<base>__gp_restore_*`, never swapped in) and the previous tables
   // of a completed swap (`<base>__gp_old_*`, which the killed load was about to
   // drop), unless a connection is using them (a load of another clone running now).
+  // Best effort: one we may not drop (another account's) does not stop this load.
   void drop_stale(const SecretFile& opts, const std::string& base, const std::string& what) {
     std::string like = qs(like_escape(base) + "\\_\\_gp\\_%");
-    auto rows = query(opts,
-                      "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE " + like +
-                          " AND SCHEMA_NAME NOT IN (SELECT DB FROM information_schema.PROCESSLIST WHERE DB IS NOT NULL)",
-                      "", what);
-    std::string script;
-    for (auto& row : rows)
-      if (row.size() == 1) script += "DROP DATABASE IF EXISTS " + qi(row[0]) + ";\n";
-    if (!script.empty()) run_sql(opts, script, "", what);
+    try {
+      auto rows = query(opts,
+                        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE " + like +
+                            " AND SCHEMA_NAME NOT IN (SELECT DB FROM information_schema.PROCESSLIST WHERE DB IS NOT NULL)",
+                        "", what);
+      for (auto& row : rows)
+        if (row.size() == 1) run_sql(opts, "DROP DATABASE IF EXISTS " + qi(row[0]) + ";\n", "", what);
+    } catch (const Error&) {
+    }
   }
   static std::string like_escape(const std::string& s) {
     std::string out;
