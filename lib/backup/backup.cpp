@@ -13,6 +13,7 @@
 #include "archive/tar.hpp"
 #include "db/database.hpp"
 #include "deploy/tags.hpp"
+#include "util/fault.hpp"
 #include "util/signals.hpp"
 #include "util/stream.hpp"
 #include "util/version.hpp"
@@ -49,6 +50,28 @@ class PublishedArchives {
   bool committed_ = false;
 };
 
+#if defined(GP_FAULT_INJECTION)
+// Passes writes on to the archive file, with a fault point every 256 KiB (the
+// gzip writer hands on 256 KiB parts), so crash tests can stop a backup while an
+// archive is half written into tmp/.
+class FaultPointSink final : public ByteSink {
+ public:
+  explicit FaultPointSink(ByteSink& next) : next_(next) {}
+  void write(const char* data, size_t size) override {
+    next_.write(data, size);
+    since_ += size;
+    if (since_ >= (256u << 10)) {
+      since_ = 0;
+      GP_FAULT_POINT("backup.archive.chunk");
+    }
+  }
+
+ private:
+  ByteSink& next_;
+  size_t since_ = 0;
+};
+#endif
+
 fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : root / p; }
 
 // The branch name to give HEAD in a code archive: the dev branch when it points at
@@ -66,7 +89,13 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
   fs::path root = repo.workdir();
   AtomicFile file(store.archive_path(file_name), 0600, store.tmp_dir());
   FdSink sink(file.fd(), file.temp_path().string());
-  GzipWriter gz(sink, config.backup.compression_level);
+#if defined(GP_FAULT_INJECTION)
+  FaultPointSink gz_out(sink);
+#else
+  ByteSink& gz_out = sink;
+#endif
+  GzipWriter gz(gz_out, config.backup.compression_level);
+  GP_FAULT_POINT("backup.archive.start");
   ArchiveRecord rec;
   rec.element = element;
   rec.file = file_name;
@@ -96,6 +125,13 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
       if (env.database.kind == DbKind::sqlite) {
         fs::path dbfile = anchored(root, env.database.path);
         for (const char* suffix : {"", "-wal", "-shm", "-journal"}) skip.push_back(dbfile.string() + suffix);
+        // A SQLite load killed before its rename leaves <name>.gp-restore-* beside
+        // the file (removed by the next load): never part of the files.
+        std::error_code lec;
+        const std::string stale = dbfile.filename().string() + ".gp-restore-";
+        for (auto it = fs::directory_iterator(dbfile.parent_path(), lec); !lec && it != fs::directory_iterator();
+             it.increment(lec))
+          if (it->path().filename().string().rfind(stale, 0) == 0) skip.push_back(it->path());
       }
       progress.start("files", 0);
       auto stats = write_files_tar(dir, "files_" + env.name, config.files_excludes(env), skip, gz, progress);
@@ -105,7 +141,9 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
   }
   gz.close();
   progress.finish();
+  GP_FAULT_POINT("backup.archive.written");
   file.publish(/*replace=*/false);
+  GP_FAULT_POINT("backup.archive.published");
   rec.size = sink.bytes();
   rec.sha256 = sink.sha256();
   return rec;
@@ -203,6 +241,7 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   for (auto e : m.elements) journal_text += archive_file_name(config.site, env.name, stamp, e) + "\n";
   fs::path journal = store.pending_dir() / (env.name + "_" + stamp);
   write_file_atomic(journal, journal_text, 0600);
+  GP_FAULT_POINT("backup.journal.after");
 
   PublishedArchives published;
   for (auto e : m.elements) {
@@ -213,7 +252,9 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   check_interrupted();
   std::string message = render_manifest(m);
   parse_manifest(message, tag);  // never write a manifest we could not read back
+  GP_FAULT_POINT("backup.tag.before");
   repo.create_annotated_tag(tag, commit, message);
+  GP_FAULT_POINT("backup.tag.after");
   published.commit();
   std::error_code ec;
   fs::remove(journal, ec);

@@ -142,6 +142,7 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
     throw Error(Exit::bad_input, describe("cannot import", opts.source, "no such file or directory"));
 
   auto lock = store.lock();
+  if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!opts.force && repo.is_dirty())
     throw Error(Exit::bad_input, "cannot import: the work tree has uncommitted changes",
                 "commit or stash them first, or add --force");

@@ -6,6 +6,8 @@
 #include "import/paths.hpp"
 #include "util/handles.hpp"
 #include "util/signals.hpp"
+#include "import/tree.hpp"
+#include "util/fault.hpp"
 
 namespace gp {
 
@@ -256,6 +258,7 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
                              const SitePlan& plan, const SiteImportRequest& req, Progress& progress) {
   config.env(req.env);
   if (repo.is_bare()) fail(Exit::bad_input, "cannot import into a bare repository", "run it in a work tree");
+  if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!req.force && repo.is_dirty())
     fail(Exit::bad_input, "cannot import: the work tree has uncommitted changes",
          "commit or stash them first, or add --force to discard them");
@@ -279,7 +282,9 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     check_archive(plan.archive, progress);
     make_dirs(store.tmp_dir(), 0700);
     work.emplace(store.tmp_dir(), "site-");
+    GP_FAULT_POINT("import.site.extract.before");
     extract_archive(plan.archive, work->path(), 0, ExtractLimits{}, progress);
+    GP_FAULT_POINT("import.site.extract.after");
     std::error_code ec;
     fs::path db = work->path() / plan.db_member;
     if (!fs::is_regular_file(fs::symlink_status(db, ec)))
@@ -300,8 +305,10 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     o.force = req.force;
     o.lock_held = true;
     o.message = "Import site code from " + plan.code_archive->filename().string();
+    GP_FAULT_POINT("import.site.code.before");
     try {
       result.code = import_squash(repo, store, o, progress);
+      GP_FAULT_POINT("import.site.code.after");
     } catch (const Error& e) {
       if (e.code() != Exit::nothing_to_do) throw;
       progress.info("the code is already the tree of HEAD");
@@ -314,6 +321,7 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     rr.target_env = req.env;
     rr.safety_backup = req.safety_backup;
     result.restore = restore(repo, config, store, lock, source, rr, progress);
+    GP_FAULT_POINT("import.site.restored");
   }
   return result;
 }

@@ -267,6 +267,7 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
   }
   std::optional<FileLock> lock;
   if (!opts.lock_held) lock.emplace(store.lock());
+  if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!opts.force && repo.is_dirty())
     throw Error(Exit::bad_input, "cannot import: the work tree has uncommitted changes",
                 "commit or stash them first, or add --force to discard them");

@@ -45,4 +45,15 @@ HeadState read_head(git_repository* repo);
 void advance_head(git_repository* repo, const HeadState& head, const git_oid& commit, bool force,
                   const std::string& reflog_message);
 
+// A kill between the checkout and the branch update above would leave the branch
+// at the old commit under the new commit's files (a dirty work tree that makes the
+// next import refuse). advance_head therefore writes a journal
+// (<common dir>/pantheon/head-move: ref, old commit, new commit) before the
+// checkout and removes it after the branch moved. This finishes such a move: when
+// the journal exists and the branch is still at the old commit, the new commit is
+// checked out (FORCE: the journal proves the files are the import's own) and the
+// branch moved. Returns a message for the user when it did something. Imports call
+// it first, holding the store lock.
+std::optional<std::string> finish_interrupted_head_move(git_repository* repo);
+
 }  // namespace gp

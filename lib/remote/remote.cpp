@@ -8,6 +8,7 @@
 #include "util/error.hpp"
 #include "util/handles.hpp"
 #include "util/signals.hpp"
+#include "util/fault.hpp"
 
 namespace gp {
 
@@ -165,12 +166,14 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
         fail(Exit::bad_input, describe("cannot upload archive", a.file, "it is neither in the local store nor in " + storage.url()),
              "fetch it from another remote with 'git pantheon fetch --archives'");
       progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
+      GP_FAULT_POINT("push.upload.before");
       try {
         storage.put(key, local, a.sha256, progress);
         verify_stored(storage, key, a);
       } catch (const Error& e) {
         rethrow_for(e, "cannot upload archive", a);
       }
+      GP_FAULT_POINT("push.upload.after");
       result.uploaded.push_back(a.file);
     }
   }
@@ -212,7 +215,9 @@ PushResult push_backups(Repo& repo, const Config& config, const Store& store, co
   std::vector<std::string> tags;
   for (auto& b : backups) tags.push_back(b.tag);
   progress.info("pushing " + std::to_string(tags.size()) + " backup tags to " + remote);
+  GP_FAULT_POINT("push.tags.before");
   push_tags(repo, remote, tags);
+  GP_FAULT_POINT("push.tags.after");
   for (auto& b : backups) result.tags_pushed.push_back(b.tag);
   return result;
 }

@@ -14,6 +14,7 @@
 #include "archive/decompress.hpp"
 #include "archive/tar.hpp"
 #include "db/database.hpp"
+#include "util/fault.hpp"
 #include "util/process.hpp"
 #include "util/signals.hpp"
 
@@ -101,6 +102,29 @@ void check_sources(const Store& store, const RestoreSource& src, const std::vect
   }
 }
 
+#if defined(GP_FAULT_INJECTION)
+// Forwards to the caller's Progress, with a fault point per extracted entry.
+class FaultPointProgress final : public Progress {
+ public:
+  explicit FaultPointProgress(Progress& next) : next_(next) {}
+  void start(const std::string& label, uint64_t total) override { next_.start(label, total); }
+  void update(uint64_t bytes, uint64_t items) override {
+    if (items != items_) {
+      items_ = items;
+      GP_FAULT_POINT("restore.files.entry");
+    }
+    next_.update(bytes, items);
+  }
+  void finish() override { next_.finish(); }
+  void warn(const std::string& m) override { next_.warn(m); }
+  void info(const std::string& m) override { next_.info(m); }
+
+ private:
+  Progress& next_;
+  uint64_t items_ = 0;
+};
+#endif
+
 // Gives every file of `tree` the owner of `like` (a restore run as root must not
 // leave the web server's files owned by root).
 void copy_ownership(const fs::path& tree, const struct stat& like) {
@@ -109,6 +133,18 @@ void copy_ownership(const fs::path& tree, const struct stat& like) {
   ::lchown(tree.c_str(), like.st_uid, like.st_gid);
   for (auto it = fs::recursive_directory_iterator(tree, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     ::lchown(it->path().c_str(), like.st_uid, like.st_gid);
+}
+
+// Removes what a restore killed before it finished left beside the files
+// directory: its new tree (extracted but never swapped in) or, after the swap, the
+// old one. The caller holds the store lock, so no restore is writing there now.
+void remove_stale_trees(const fs::path& dir, const std::string& prefix, Progress& progress) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (it->path().filename().string().rfind(prefix, 0) != 0) continue;
+    progress.warn("removing '" + it->path().string() + "', left by an interrupted restore");
+    remove_tree_noexcept(it->path());
+  }
 }
 
 // Copies an already extracted tree (regular files, directories, symlinks as they are).
@@ -137,7 +173,12 @@ struct StagedFiles {
 // of `env`, on the same filesystem; nothing the site sees changes. When `record` is
 // given, the archive must match its size and sha256 (hashed during the extraction).
 StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::path& archive, unsigned strip,
-                        const ArchiveRecord* record, Progress& progress) {
+                        const ArchiveRecord* record, Progress& caller_progress) {
+#if defined(GP_FAULT_INJECTION)
+  FaultPointProgress progress(caller_progress);
+#else
+  Progress& progress = caller_progress;
+#endif
   StagedFiles st;
   fs::path dest = anchored(root, env.files);
   std::error_code ec;
@@ -149,12 +190,15 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   if (!st.had_old) make_dirs(st.real.parent_path(), 0755);
   if (st.had_old && ::stat(st.real.c_str(), &st.old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", st.real.string());
 
-  // Old trees whose removal (discard_old_tree) was cut short.
-  const std::string old_prefix = "." + st.real.filename().string() + ".gp-old-";
+  // What a killed restore left: its new tree, never swapped in (with a warning);
+  // and old trees whose removal (discard_old_tree) was cut short.
+  const std::string name = st.real.filename().string();
+  remove_stale_trees(st.real.parent_path(), "." + name + ".gp-new-", progress);
   for (auto it = fs::directory_iterator(st.real.parent_path(), ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-    if (it->path().filename().string().rfind(old_prefix, 0) == 0) remove_tree_noexcept(it->path());
-  st.fresh = std::make_unique<TempDir>(st.real.parent_path(), "." + st.real.filename().string() + ".gp-new-");
+    if (it->path().filename().string().rfind("." + name + ".gp-old-", 0) == 0) remove_tree_noexcept(it->path());
+  st.fresh = std::make_unique<TempDir>(st.real.parent_path(), "." + name + ".gp-new-");
   const fs::path& fresh = st.fresh->path();
+  GP_FAULT_POINT("restore.files.extract.before");
   progress.start("files", 0);
   std::error_code dec;
   if (fs::is_directory(archive, dec)) {
@@ -217,15 +261,18 @@ void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& r
     }
   }
   check_interrupted();
+  GP_FAULT_POINT("restore.files.swap.before");
 
   if (!st.had_old) {
     if (::rename(fresh.c_str(), real.c_str()) != 0) fail_errno(Exit::internal, "cannot move into place", real.string());
     st.fresh->keep();
+    GP_FAULT_POINT("restore.files.swap.after");
     fsync_dir(real.parent_path());
     return;
   }
   // The one instant the files change: old and new trade places.
   exchange_paths(fresh, real);
+  GP_FAULT_POINT("restore.files.swap.after");
   fsync_dir(real.parent_path());
   // `fresh` now names the old tree. Regenerable folders the archive left out are
   // carried over from it, so that restoring does not wipe caches the site relies on.
@@ -235,8 +282,10 @@ void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& r
     if (fs::exists(fs::symlink_status(from, ec)) && !fs::exists(fs::symlink_status(to, ec))) {
       make_dirs(to.parent_path(), 0755);
       ::rename(from.c_str(), to.c_str());
+      GP_FAULT_POINT("restore.files.keep-excluded");
     }
   }
+  GP_FAULT_POINT("restore.files.remove-old.before");
   discard_old_tree(std::move(st.fresh));
 }
 
@@ -248,7 +297,9 @@ void restore_database(const EnvConfig& env, const fs::path& root, const Store& s
   auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
   DecompressSource in(archive);
   progress.start("database", 0);
+  GP_FAULT_POINT("restore.db.load.before");
   db->load(in, progress);
+  GP_FAULT_POINT("restore.db.load.after");
   progress.finish();
 }
 
@@ -276,6 +327,38 @@ std::string restore_code(Repo& repo, const RestoreSource& src, const RestoreRequ
   git_check(rc, "cannot create branch '" + branch + "'");
   GitReference r(ref);
   return branch;
+}
+
+// The message about a restore into `env` that was killed while replacing
+// elements (its journal is still there), or nullopt.
+std::optional<std::string> interrupted_restore(const Store& store, const std::string& env) {
+  fs::path p = store.root() / ("restore-" + env);
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return std::nullopt;
+  std::string text;
+  try {
+    text = read_text_file(p, Exit::internal);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  std::string from = lines.empty() ? "?" : lines[0];
+  std::string safety = lines.size() > 1 ? lines[1] : "";
+  std::string elems;
+  for (size_t i = 2; i < lines.size(); ++i)
+    if (!lines[i].empty()) elems += (elems.empty() ? "" : " and ") + lines[i];
+  std::string msg = "an earlier restore of " + from + " into " + env + " was interrupted: its " + elems +
+                    " may each be the old or the restored content (never a mix within one)";
+  msg += "; this restore replaces them again";
+  if (!safety.empty())
+    msg += " (the state before the interrupted one is its safety backup: git pantheon restore " + safety + " --yes)";
+  return msg;
 }
 
 }  // namespace
@@ -369,11 +452,15 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   auto elements = chosen_elements(source, req);
   if (elements.empty()) fail(Exit::bad_input, "nothing to restore");
 
+  // 0. A restore into this environment that was killed: say what it left.
+  if (auto prev = interrupted_restore(store, env.name)) progress.warn(*prev);
+
   // 1. Nothing changes before every archive has been read back and checked.
   ArchiveFetcher fetch = [&](const ArchiveRecord& r) {
     return ensure_local(store, lock, config, r, req.storage_remote, progress);
   };
   check_sources(store, source, elements, progress, &fetch);
+  GP_FAULT_POINT("restore.verified");
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
   std::error_code ec;
@@ -402,8 +489,26 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
     if (!b.elements.empty()) {
       progress.info("making a safety backup of " + env.name);
       result.safety = create_backup(repo, config, store, lock, b, progress);
+      GP_FAULT_POINT("restore.safety.after");
     }
   }
+
+  // A journal says, while elements are being replaced, what is being restored, so
+  // that the next restore of this environment can say what a kill interrupted.
+  // Removed when this restore ends in any way but a kill.
+  struct RestoreJournal {
+    fs::path path;
+    ~RestoreJournal() {
+      std::error_code rm;
+      fs::remove(path, rm);
+    }
+  } journal{store.root() / ("restore-" + env.name)};
+  {
+    std::string text = source.label + "\n" + (result.safety ? result.safety->tag : "") + "\n";
+    for (auto e : elements) text += to_string(e) + "\n";
+    write_file_atomic(journal.path, text, 0600);
+  }
+  GP_FAULT_POINT("restore.journal.after");
 
   // 4. Each element in turn, each all-or-nothing on its own: the database first (the
   // likeliest to fail), then the files (staged already: only the swap is left), then the code. When one fails after another
@@ -431,6 +536,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
       check_interrupted();
       apply(e, source);
       result.restored.push_back(e);
+      GP_FAULT_POINT("restore.element.done");
     }
   } catch (const Error& err) {
     std::vector<Element> undo;

@@ -13,6 +13,7 @@
 #include "storage/partial.hpp"
 #include "util/sha256.hpp"
 #include "util/signals.hpp"
+#include "util/fault.hpp"
 
 namespace gp::storage_detail {
 
@@ -48,6 +49,7 @@ class FileStorage : public Storage {
       if (n == 0) break;
       sha.update(buf.data(), n);
       out.write(buf.data(), n);
+      GP_FAULT_POINT("storage.file.chunk");
       done += n;
       progress.update(done, 0);
     }

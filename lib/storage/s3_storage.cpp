@@ -42,6 +42,7 @@
 #include "util/handles.hpp"
 #include "util/sha256.hpp"
 #include "util/signals.hpp"
+#include "util/fault.hpp"
 
 namespace gp::storage_detail {
 
@@ -660,7 +661,9 @@ class S3Storage : public Storage {
     c.on_attempt = [&] { sha = std::make_unique<Sha256>(); };
     c.on_send = [&](const char* d, size_t n) { sha->update(d, n); };
     c.on_progress = [&](uint64_t up, uint64_t) { progress.update(up, 0); };
+    GP_FAULT_POINT("storage.s3.put.before");
     auto r = request(c);
+    GP_FAULT_POINT("storage.s3.put.after");
     if (r.status != 200) fail_response(c, r);
     std::string got = sha->hex_digest();
     if (got != expected) {
@@ -822,7 +825,9 @@ class S3Storage : public Storage {
       std::vector<std::string> crcs;
       auto etags = upload_parts(obj, fd, size, part_size, nparts, st.upload_id, existing, expected,
                                 st.crc32 ? &crcs : nullptr, progress);
+      GP_FAULT_POINT("storage.s3.complete.before");
       complete_upload(key, obj, st.upload_id, etags, crcs, expected, size);
+      GP_FAULT_POINT("storage.s3.complete.after");
     } catch (const Error& e) {
       if (e.code() != Exit::interrupted) abandon_noexcept(obj, st.upload_id, sp);
       throw;
@@ -931,6 +936,7 @@ class S3Storage : public Storage {
         bytes_done += len;
         ++parts_done;
         lk.unlock();
+        GP_FAULT_POINT("storage.s3.part.done");
         progress.update(bytes_done, static_cast<uint64_t>(parts_done));
         lk.lock();
       }

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "util/fault.hpp"
+
 namespace gp {
 
 Fd& Fd::operator=(Fd&& o) noexcept {
@@ -110,7 +112,9 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::publish(bool replace) {
+  GP_FAULT_POINT("fs.publish.fsync.before");
   fsync_fd(fd_.get(), tmp_.string());
+  GP_FAULT_POINT("fs.publish.fsync.after");
   if (::close(fd_.release()) != 0) fail_errno(Exit::internal, "cannot close", tmp_.string());
   if (replace) {
     if (::rename(tmp_.c_str(), final_.c_str()) != 0) fail_errno(Exit::internal, "cannot rename into place", final_.string());
@@ -120,9 +124,11 @@ void AtomicFile::publish(bool replace) {
       if (errno == EEXIST) fail(Exit::bad_input, describe("refusing to overwrite existing file", final_.string()));
       fail_errno(Exit::internal, "cannot publish", final_.string());
     }
+    GP_FAULT_POINT("fs.publish.link.after");
     ::unlink(tmp_.c_str());
   }
   published_ = true;
+  GP_FAULT_POINT("fs.publish.rename.after");
   fsync_dir(final_.parent_path());
 }
 
