@@ -46,10 +46,10 @@ const Command kCommands[] = {
      "push [<remote>] [--all | <backup>...] [--format=text|json]", true, run_push},
     {"fetch", "fetch backup tags from a remote, and with --archives their archives",
      "fetch [<remote>] [--archives] [--format=text|json]", true, run_fetch},
-    {"hooks", "install, uninstall or show the git hooks (pre-push uploads archives)",
+    {"hooks", "install, uninstall or show the git hooks (pre-push uploads archives, post-commit backs up)",
      "hooks install [--force]\n   or: git pantheon hooks uninstall\n   or: git pantheon hooks status [--format=text|json]",
      true, run_hooks},
-    {"hook", "run a hook (called by the installed hook shims)", "hook pre-push <remote> <url>", true, run_hook},
+    {"hook", "run a hook (called by the installed hook shims)", "hook pre-push <remote> <url>\n   or: git pantheon hook post-commit", true, run_hook},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},
     {"version", "print the version of git-pantheon and of its libraries", "version", false, run_version},
 };

@@ -7,9 +7,14 @@ packages=(
   g++ cmake make pkg-config git
   libgit2-dev libarchive-dev libcurl4-openssl-dev libtomlplusplus-dev libssl-dev
   libsqlite3-dev zlib1g-dev libdeflate-dev libgtest-dev libgmock-dev
+  # the sanitizer and fuzzing build (scripts/test.sh, tests/fuzz): clang 14 with its
+  # sanitizer and libFuzzer runtimes (install-recommends is off, so named here)
+  clang libclang-rt-14-dev
   # run: database clients and servers, compression, man pages
   sqlite3 mariadb-server mariadb-client postgresql postgresql-client
   pigz zstd bzip2 xz-utils zip mandoc man-db curl ca-certificates python3
+  # tests: the secrets sweep logs every execve of a command's process tree
+  strace
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 // git pantheon backup create|list|info|get|verify|prune
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 #include "backup/backup.hpp"
@@ -290,7 +291,17 @@ int backup_prune(Context& ctx, Args& args) {
   if (env) ctx.config().env(*env);
   Store store(ctx.repo());
   auto lock = store.lock();
-  auto r = prune_backups(ctx.repo(), store, lock, now_utc(), dry, env, ctx.progress());
+  TimePoint now = now_utc();
+#ifdef GP_FAULT_INJECTION
+  // Test builds only: prune as if it were GP_TEST_NOW (ISO 8601), to expire backups
+  // made seconds ago (the concurrency test).
+  if (const char* t = std::getenv("GP_TEST_NOW"); t && *t) {
+    auto when = parse_iso8601(t);
+    if (!when) throw Error(Exit::config, describe("invalid GP_TEST_NOW", t, "expected ISO 8601"));
+    now = *when;
+  }
+#endif
+  auto r = prune_backups(ctx.repo(), store, lock, now, dry, env, ctx.progress());
   if (fmt == Format::json) {
     JsonWriter j;
     j.begin_object().field("dry_run", dry).key("removed").begin_array();

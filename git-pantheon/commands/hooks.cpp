@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "remote/hooks.hpp"
+#include "remote/post_commit.hpp"
 #include "remote/remote.hpp"
 #include "util/json.hpp"
 
@@ -43,9 +44,42 @@ int run_hooks(Context& ctx, Args& args) {
   args.usage_error("unknown subcommand 'hooks " + *sub + "'");
 }
 
+namespace {
+
+bool env_is_one(const char* name) {
+  const char* v = std::getenv(name);
+  return v && std::string(v) == "1";
+}
+
+// post-commit: never fails the commit. Every problem becomes one warning line.
+int run_post_commit(Context& ctx, Args& args) {
+  args.operands(0, 0);
+  if (env_is_one("GIT_PANTHEON_SKIP_POST_COMMIT") || env_is_one("GIT_PANTHEON_SKIP_HOOKS")) return 0;
+  try {
+    NullProgress quiet;
+    auto r = post_commit(ctx.repo(), quiet);
+    if (r.backup && !ctx.quiet()) {
+      std::string els;
+      for (auto e : r.backup->manifest.elements) els += (els.empty() ? "" : ", ") + to_string(e);
+      std::cerr << "git-pantheon: post-commit backup " << r.backup->tag << " (" << els << ", "
+                << human_size(r.backup->manifest.total_size()) << ")"
+                << (r.pruned.empty() ? "" : "; removed " + std::to_string(r.pruned.size()) + " older") << "\n";
+    }
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    for (auto& c : what)
+      if (c == '\n') c = ' ';
+    std::cerr << "git-pantheon: warning: post-commit backup not made (the commit is done): " << what << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
 int run_hook(Context& ctx, Args& args) {
   auto sub = args.subcommand();
   if (!sub) args.usage_error("missing hook name");
+  if (*sub == "post-commit") return run_post_commit(ctx, args);
   if (*sub != "pre-push") args.usage_error("unknown hook '" + *sub + "'");
   auto ops = args.operands(0, 2);
   std::string input;  // git's pre-push input: one short line per ref
@@ -56,8 +90,7 @@ int run_hook(Context& ctx, Args& args) {
     if (n <= 0) break;
     input.append(buf, static_cast<size_t>(n));
   }
-  const char* skip = std::getenv("GIT_PANTHEON_SKIP_PUSH");
-  if (skip && std::string(skip) == "1") return 0;
+  if (env_is_one("GIT_PANTHEON_SKIP_PUSH") || env_is_one("GIT_PANTHEON_SKIP_HOOKS")) return 0;
   std::string remote = ops.empty() ? "origin" : ops[0];
   auto updates = parse_pre_push(input);
   try {

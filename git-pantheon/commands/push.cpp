@@ -28,11 +28,15 @@ int run_push(Context& ctx, Args& args) {
   if (all && !specs.empty()) args.usage_error("--all takes no backup names");
   const Config& cfg = ctx.config();
   storage_config(cfg, remote);
+  // The store lock, held from listing the backups to pushing their tags: a
+  // concurrent prune must not remove a backup being pushed, nor its archives
+  // while they are being read.
+  Store store(ctx.repo());
+  auto lock = store.lock();
   std::vector<Backup> backups;
   if (specs.empty()) backups = list_backups(ctx.repo(), ctx.progress());
   else
     for (auto& s : specs) backups.push_back(resolve_backup(ctx.repo(), s, ctx.progress()));
-  Store store(ctx.repo());
   PushResult r = push_backups(ctx.repo(), cfg, store, remote, backups, ctx.progress());
   if (fmt == Format::json) {
     JsonWriter j;

@@ -1,37 +1,94 @@
 #include "archive/decompress.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "archive/gzip.hpp"
+#include "util/handles.hpp"
 #include "util/signals.hpp"
 
 namespace gp {
 
-DecompressSource::DecompressSource(const fs::path& path) : path_(path), ar_(archive_read_new()) {
-  if (!ar_) throw InternalError("archive_read_new failed");
-  archive_read_support_filter_all(ar_.get());
-  archive_read_support_format_raw(ar_.get());
-  archive_check(ar_.get(), archive_read_open_filename(ar_.get(), path.c_str(), 1 << 20), "cannot open '" + path.string() + "'");
-  archive_entry* entry = nullptr;
-  int rc = archive_read_next_header(ar_.get(), &entry);
-  if (rc == ARCHIVE_EOF) {
-    eof_ = true;  // an empty file
-    return;
+namespace {
+
+// Any libarchive filter, read from `in` as one raw entry.
+class FilterSource final : public ByteSource {
+ public:
+  FilterSource(ByteSource& in, const fs::path& path) : in_(in), path_(path), ar_(archive_read_new()) {
+    if (!ar_) throw InternalError("archive_read_new failed");
+    buf_.resize(1 << 20);
+    archive_read_support_filter_all(ar_.get());
+    archive_read_support_format_raw(ar_.get());
+    archive_check(ar_.get(), archive_read_open(ar_.get(), this, nullptr, &FilterSource::read_cb, nullptr),
+                  "cannot open '" + path.string() + "'");
+    archive_entry* entry = nullptr;
+    int rc = archive_read_next_header(ar_.get(), &entry);
+    if (rc == ARCHIVE_EOF) {
+      eof_ = true;  // an empty file
+      return;
+    }
+    archive_check(ar_.get(), rc, "cannot read '" + path.string() + "'", Exit::integrity);
   }
-  archive_check(ar_.get(), rc, "cannot read '" + path.string() + "'", Exit::integrity);
-}
+  size_t read(char* data, size_t size) override {
+    if (eof_) return 0;
+    la_ssize_t n = archive_read_data(ar_.get(), data, size);
+    if (n < 0) {
+      if (pending_) std::rethrow_exception(pending_);
+      const char* msg = archive_error_string(ar_.get());
+      throw Error(Exit::integrity, describe("cannot decompress", path_.string(), msg ? msg : "corrupt data"));
+    }
+    if (n == 0) eof_ = true;
+    return static_cast<size_t>(n);
+  }
+
+ private:
+  static la_ssize_t read_cb(archive*, void* self, const void** buf) {
+    auto* f = static_cast<FilterSource*>(self);
+    try {
+      *buf = f->buf_.data();
+      return static_cast<la_ssize_t>(f->in_.read(f->buf_.data(), f->buf_.size()));
+    } catch (...) {
+      f->pending_ = std::current_exception();
+      return -1;
+    }
+  }
+
+  ByteSource& in_;
+  fs::path path_;
+  std::vector<char> buf_;
+  std::exception_ptr pending_;
+  bool eof_ = false;
+  ArchiveReader ar_;  // last: freed first
+};
+
+}  // namespace
+
+struct DecompressSource::Impl {
+  Fd fd;
+  FdSource file;
+  CountingSource counted;
+  std::unique_ptr<ByteSource> decoder;
+  std::unique_ptr<ReadAheadSource> ahead;  // last: its thread stops before the rest goes
+
+  explicit Impl(const fs::path& path)
+      : fd(open_file(path, O_RDONLY, 0, Exit::bad_input)), file(fd.get(), path.string()), counted(file) {
+    unsigned char magic[2] = {0, 0};
+    if (::pread(fd.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+      decoder = std::make_unique<GzipReader>(counted, "'" + path.string() + "'");
+    else
+      decoder = std::make_unique<FilterSource>(counted, path);
+    ahead = std::make_unique<ReadAheadSource>(*decoder, 1 << 20, 4);
+  }
+};
+
+DecompressSource::DecompressSource(const fs::path& path) : impl_(std::make_unique<Impl>(path)) {}
+DecompressSource::~DecompressSource() = default;
 
 size_t DecompressSource::read(char* data, size_t size) {
-  if (eof_) return 0;
   check_interrupted();
-  la_ssize_t n = archive_read_data(ar_.get(), data, size);
-  if (n < 0) {
-    const char* msg = archive_error_string(ar_.get());
-    throw Error(Exit::integrity, describe("cannot decompress", path_.string(), msg ? msg : "corrupt data"));
-  }
-  if (n == 0) eof_ = true;
-  return static_cast<size_t>(n);
+  return impl_->ahead->read(data, size);
 }
 
-uint64_t DecompressSource::compressed_bytes() const {
-  return static_cast<uint64_t>(archive_filter_bytes(ar_.get(), -1));
-}
+uint64_t DecompressSource::compressed_bytes() const { return impl_->counted.bytes(); }
 
 }  // namespace gp

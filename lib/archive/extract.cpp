@@ -6,10 +6,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <memory>
 #include <set>
 #include <vector>
 
+#include "archive/entry_name.hpp"
 #include "archive/gzip.hpp"
 #include "archive/tar.hpp"
 #include "archive/tar_writer.hpp"
@@ -29,68 +31,6 @@ constexpr uint64_t kRatioCheckAfter = 64ULL << 20;
 struct Refusal {
   std::string why;
 };
-
-// Splits an archive path into components, dropping "." and empty ones.
-// nullopt for absolute paths and paths with "..".
-std::optional<std::vector<std::string>> split_relative(const std::string& name, std::string& why) {
-  if (name.empty()) {
-    why = "has an empty name";
-    return std::nullopt;
-  }
-  if (name[0] == '/') {
-    why = "has an absolute path";
-    return std::nullopt;
-  }
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find('/', start);
-    if (end == std::string::npos) end = name.size();
-    std::string part = name.substr(start, end - start);
-    if (part == "..") {
-      why = "has a '..' component";
-      return std::nullopt;
-    }
-    if (!part.empty() && part != ".") parts.push_back(std::move(part));
-    start = end + 1;
-  }
-  return parts;
-}
-
-std::string join(const std::vector<std::string>& parts, size_t count = std::string::npos) {
-  std::string s;
-  for (size_t i = 0; i < parts.size() && i < count; ++i) {
-    if (!s.empty()) s += '/';
-    s += parts[i];
-  }
-  return s;
-}
-
-// A symlink target is accepted when it is relative, its ".." components all come
-// first (so they climb through real directories only: no write or extraction ever
-// goes through a symlink) and do not climb above `dest`.
-std::optional<std::string> check_symlink_target(const std::string& target, size_t depth) {
-  if (target.empty()) return "is a symbolic link with an empty target";
-  if (!valid_utf8(target)) return "is a symbolic link whose target is not valid UTF-8";
-  if (target[0] == '/') return "is a symbolic link to an absolute path";
-  size_t ups = 0;
-  bool down = false;
-  size_t start = 0;
-  while (start <= target.size()) {
-    size_t end = target.find('/', start);
-    if (end == std::string::npos) end = target.size();
-    std::string part = target.substr(start, end - start);
-    if (part == "..") {
-      if (down) return "is a symbolic link with '..' inside its target";
-      ++ups;
-    } else if (!part.empty() && part != ".") {
-      down = true;
-    }
-    start = end + 1;
-  }
-  if (ups > depth) return "is a symbolic link leaving the destination";
-  return std::nullopt;
-}
 
 const char* entry_name(archive_entry* e) { return archive_entry_pathname(e); }
 
@@ -124,26 +64,30 @@ std::string printable(const char* name) {
   return out;
 }
 
-// An open archive. gzip input is decompressed by GzipReader rather than by
-// libarchive, whose gzip filter does not verify the CRC-32 of members (a flipped
-// byte in the deflate data went unnoticed): ours does, so corruption is an error.
+// An open archive, read from its first byte to its last, hashing what is read
+// (so a caller can check a gzip file against a manifest in the same pass).
+// gzip input is decompressed by GzipReader rather than by libarchive, whose gzip
+// filter does not verify the CRC-32 of members (a flipped byte in the deflate
+// data went unnoticed): ours does, so corruption is an error. It runs on a thread
+// of its own, ahead of the extraction, as `gunzip | tar` would.
 class Reader {
  public:
-  Reader(const fs::path& path, bool raw_fallback) : path_(path), a_(archive_read_new()) {
+  Reader(const fs::path& path, bool raw_fallback)
+      : path_(path), fd_(open_file(path, O_RDONLY)), file_(fd_.get(), path.string()), a_(archive_read_new()) {
     if (!a_) throw InternalError("archive_read_new failed");
     archive_read_support_filter_all(a_.get());
     archive_read_support_format_all(a_.get());
     if (raw_fallback) archive_read_support_format_raw(a_.get());
-    fd_ = open_file(path, O_RDONLY);
     unsigned char magic[2] = {0, 0};
     gzip_ = ::pread(fd_.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     int rc;
     if (gzip_) {
-      src_ = std::make_unique<FdSource>(fd_.get(), path.string());
-      gz_ = std::make_unique<GzipReader>(*src_, "archive '" + path.filename().string() + "' is corrupt");
+      gz_ = std::make_unique<GzipReader>(file_, "archive '" + path.filename().string() + "' is corrupt");
+      ahead_ = std::make_unique<ReadAheadSource>(*gz_);
       buf_.resize(256 * 1024);
       rc = archive_read_open(a_.get(), this, nullptr, &Reader::read_cb, nullptr);
     } else {
+      // Seekable, for zip's central directory (which holds the modes).
       rc = archive_read_open_fd(a_.get(), fd_.get(), 64 * 1024);
     }
     if (rc != ARCHIVE_OK) {
@@ -155,20 +99,30 @@ class Reader {
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
   archive* get() const noexcept { return a_.get(); }
-  // Bytes read from the file so far (compressed).
+  // Bytes of the file decoded so far (compressed).
   uint64_t compressed_bytes() const {
-    return gzip_ ? src_->bytes() : static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a_.get(), -1), 0));
+    return gzip_ ? gz_->compressed_bytes()
+                 : static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a_.get(), -1), 0));
   }
   // True when some decompression happened (by us or by a libarchive filter).
   bool decompressed() const { return gzip_ || archive_filter_count(a_.get()) > 1; }
 
   // Reads what libarchive left after the end of the archive (tar stops at its
-  // end-of-archive blocks), so that the gzip trailer and CRC are checked too.
-  void finish() {
+  // end-of-archive blocks), so that the gzip trailer and CRC are checked too and
+  // the whole file is hashed. Returns the file's size and sha256.
+  std::pair<uint64_t, std::string> finish() {
     rethrow_pending();
-    if (!gzip_) return;
-    while (gz_->read(buf_.data(), buf_.size()) > 0) {
+    if (gzip_) {
+      while (ahead_->read(buf_.data(), buf_.size()) > 0) {
+      }
+      return {file_.bytes(), file_.sha256()};
     }
+    // libarchive read this one itself, seeking: hash it in a pass of its own.
+    if (::lseek(fd_.get(), 0, SEEK_SET) != 0) fail_errno(Exit::bad_input, "cannot read", path_.string());
+    std::vector<char> buf(1 << 20);
+    while (file_.read(buf.data(), buf.size()) > 0) {
+    }
+    return {file_.bytes(), file_.sha256()};
   }
 
   // A read failure: the decompressor's own error when it has one, else libarchive's.
@@ -184,7 +138,7 @@ class Reader {
     auto* r = static_cast<Reader*>(self);
     try {
       *buf = r->buf_.data();
-      return static_cast<la_ssize_t>(r->gz_->read(r->buf_.data(), r->buf_.size()));
+      return static_cast<la_ssize_t>(r->ahead_->read(r->buf_.data(), r->buf_.size()));
     } catch (...) {
       r->pending_ = std::current_exception();
       return -1;
@@ -200,9 +154,10 @@ class Reader {
 
   fs::path path_;
   Fd fd_;
+  FdSource file_;
   bool gzip_ = false;
-  std::unique_ptr<FdSource> src_;
   std::unique_ptr<GzipReader> gz_;
+  std::unique_ptr<ReadAheadSource> ahead_;  // after gz_: stopped before it goes
   std::vector<char> buf_;
   std::exception_ptr pending_;
   ArchiveReader a_;  // declared last, freed first: it may still call back while closing
@@ -231,6 +186,8 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
   TarStats stats;
   uint64_t total = 0;
   std::set<std::string> files, dirs, links;
+  std::map<std::string, std::string> link_targets;            // rel -> target, of every link extracted
+  std::vector<std::pair<std::string, std::string>> recheck;  // links to resolve through others: rel, shown
   progress.start("extract", 0);
   for (;;) {
     check_interrupted();
@@ -244,17 +201,17 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     if (!raw_name || !valid_utf8(raw_name)) refuse(shown, "has a name that is not valid UTF-8");
     if (++stats.entries > limits.max_entries)
       refuse(shown, "goes beyond the limit of " + std::to_string(limits.max_entries) + " entries");
-    std::string why;
-    auto parts = split_relative(raw_name, why);
-    if (!parts) refuse(shown, why);
-    if (parts->size() <= strip) continue;  // stripped away entirely (e.g. the top directory)
-    parts->erase(parts->begin(), parts->begin() + strip);
-    const std::string rel = join(*parts);
+    // Control characters are kept: a site's own files may have such names.
+    std::vector<std::string> parts;
+    if (std::string why = split_entry_name(raw_name, parts, ControlChars::allow); !why.empty()) refuse(shown, why);
+    if (parts.size() <= strip) continue;  // stripped away entirely (e.g. the top directory)
+    parts.erase(parts.begin(), parts.begin() + strip);
+    const std::string rel = join_entry_name(parts);
 
     // Nothing may be extracted under a symlink of the archive, nor replace a
     // directory or a symlink already extracted.
-    for (size_t i = 1; i < parts->size(); ++i) {
-      std::string prefix = join(*parts, i);
+    for (size_t i = 1; i < parts.size(); ++i) {
+      std::string prefix = join_entry_name(parts, i);
       if (links.count(prefix)) refuse(shown, "lies under the symbolic link '" + prefix + "'");
     }
     const auto type = archive_entry_filetype(e);
@@ -263,19 +220,22 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     if (dirs.count(rel) && (type != AE_IFDIR || hardlink)) refuse(shown, "replaces a directory");
 
     if (hardlink) {
-      if (!valid_utf8(hardlink)) refuse(shown, "is a hard link whose target is not valid UTF-8");
-      std::string hwhy;
-      auto target = split_relative(hardlink, hwhy);
-      if (!target) refuse(shown, "is a hard link whose target " + hwhy);
-      if (target->size() <= strip) refuse(shown, "is a hard link to a stripped entry");
-      target->erase(target->begin(), target->begin() + strip);
-      std::string trel = join(*target);
+      std::vector<std::string> target;
+      if (std::string hwhy = split_entry_name(hardlink, target, ControlChars::allow); !hwhy.empty())
+        refuse(shown, "is a hard link whose target " + hwhy);
+      if (target.size() <= strip) refuse(shown, "is a hard link to a stripped entry");
+      target.erase(target.begin(), target.begin() + strip);
+      std::string trel = join_entry_name(target);
       if (!files.count(trel)) refuse(shown, "is a hard link to '" + std::string(hardlink) + "', not a file extracted before");
       archive_entry_copy_hardlink(e, (dest / trel).c_str());
     } else if (type == AE_IFLNK) {
       const char* t = archive_entry_symlink(e);
-      if (!t) refuse(shown, "is a symbolic link whose target is not valid UTF-8");
-      if (auto bad = check_symlink_target(t, parts->size() - 1)) refuse(shown, *bad);
+      if (!t) refuse(shown, "is a symlink whose target is not valid UTF-8");
+      if (std::string bad = check_symlink_target(parts, t); !bad.empty()) refuse(shown, bad);
+      // "a/../b" stays inside lexically, but on disk it climbs from wherever "a"
+      // leads when "a" is a link: such links are resolved again at the end.
+      if (target_climbs_after_descending(t)) recheck.emplace_back(rel, shown);
+      link_targets[rel] = t;
       archive_entry_copy_symlink(e, t);
     } else if (type == AE_IFCHR || type == AE_IFBLK) {
       refuse(shown, "is a device");
@@ -342,7 +302,18 @@ TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, 
     }
     progress.update(stats.data_bytes, stats.entries);
   }
-  in.finish();
+  std::tie(stats.archive_bytes, stats.archive_sha256) = in.finish();
+  // Every link whose target has ".." after a normal component is resolved through
+  // the links of the archive, now that all of them are known: it must stay inside.
+  auto lookup = [&](const std::string& p) -> const std::string* {
+    auto it = link_targets.find(p);
+    return it == link_targets.end() ? nullptr : &it->second;
+  };
+  for (auto& [rel, shown] : recheck) {
+    std::vector<std::string> parts;
+    split_entry_name(rel, parts, ControlChars::allow);
+    if (std::string why = check_symlink_chain(parts, link_targets.at(rel), lookup); !why.empty()) refuse(shown, why);
+  }
   // Applies the deferred directory modes and times.
   if (archive_write_close(disk.get()) != ARCHIVE_OK) {
     const char* msg = archive_error_string(disk.get());
@@ -379,7 +350,7 @@ TarStats check_archive(const fs::path& archive_path, Progress& progress) {
       progress.update(stats.data_bytes, stats.entries);
     }
   }
-  in.finish();
+  std::tie(stats.archive_bytes, stats.archive_sha256) = in.finish();
   progress.finish();
   return stats;
 }

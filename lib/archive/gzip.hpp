@@ -61,6 +61,8 @@ class GzipReader final : public ByteSource {
   GzipReader(ByteSource& in, std::string what);
   ~GzipReader() override;
   size_t read(char* data, size_t size) override;
+  // Compressed bytes decoded so far; may be called from another thread than read().
+  uint64_t compressed_bytes() const noexcept;
 
  private:
   struct Impl;

@@ -14,6 +14,10 @@ namespace gp {
 struct TarStats {
   uint64_t entries = 0;     // archive entries written/read (files, dirs, links)
   uint64_t data_bytes = 0;  // file content bytes
+  // extract_archive and check_archive: the archive file's size and sha256, as read
+  // (the whole file, in the same pass as the extraction).
+  uint64_t archive_bytes = 0;
+  std::string archive_sha256;
 };
 
 // Writes the tree under `dir` as entries under `prefix/` (e.g. "files_live"):
@@ -49,9 +53,13 @@ struct ExtractLimits {
 // into the empty directory `dest` (created when missing), dropping `strip` leading
 // path components ("." components do not count; entries left empty are skipped). Refuses, with
 // gp::Error(Exit::bad_input, "refusing archive '<file>': entry '<name>' <why>"),
-// entries with '..' or absolute paths; symbolic links that are absolute, climb out
-// of `dest`, or have '..' after a normal component (those could climb through
-// another link); anything under a symlink of the archive, or replacing a directory
+// entries with '..' or absolute paths; symbolic links that are absolute or climb
+// out of `dest` (the rules of archive/entry_name.hpp, shared with import: a
+// relative target resolved lexically from the link's directory must stay inside,
+// so vendor/bin/drush -> ../drush/drush/drush is kept), and links whose target has
+// '..' after a normal component that, resolved on disk once everything is
+// extracted, leave `dest` through another link; anything under a symlink of the
+// archive (nothing is ever written through a link), or replacing a directory
 // or symlink already extracted; hard links to anything but a file extracted before;
 // devices, FIFOs, sockets; names that are not valid UTF-8; archives beyond
 // `limits`. Modes are kept without set-id bits (directories stay owner-writable

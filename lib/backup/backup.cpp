@@ -13,6 +13,7 @@
 #include "archive/tar.hpp"
 #include "db/database.hpp"
 #include "deploy/tags.hpp"
+#include "util/fault.hpp"
 #include "util/signals.hpp"
 #include "util/stream.hpp"
 #include "util/version.hpp"
@@ -49,6 +50,28 @@ class PublishedArchives {
   bool committed_ = false;
 };
 
+#if defined(GP_FAULT_INJECTION)
+// Passes writes on to the archive file, with a fault point every 256 KiB (the
+// gzip writer hands on 256 KiB parts), so crash tests can stop a backup while an
+// archive is half written into tmp/.
+class FaultPointSink final : public ByteSink {
+ public:
+  explicit FaultPointSink(ByteSink& next) : next_(next) {}
+  void write(const char* data, size_t size) override {
+    next_.write(data, size);
+    since_ += size;
+    if (since_ >= (256u << 10)) {
+      since_ = 0;
+      GP_FAULT_POINT("backup.archive.chunk");
+    }
+  }
+
+ private:
+  ByteSink& next_;
+  size_t since_ = 0;
+};
+#endif
+
 fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : root / p; }
 
 // The branch name to give HEAD in a code archive: the dev branch when it points at
@@ -66,7 +89,13 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
   fs::path root = repo.workdir();
   AtomicFile file(store.archive_path(file_name), 0600, store.tmp_dir());
   FdSink sink(file.fd(), file.temp_path().string());
-  GzipWriter gz(sink, config.backup.compression_level);
+#if defined(GP_FAULT_INJECTION)
+  FaultPointSink gz_out(sink);
+#else
+  ByteSink& gz_out = sink;
+#endif
+  GzipWriter gz(gz_out, config.backup.compression_level);
+  GP_FAULT_POINT("backup.archive.start");
   ArchiveRecord rec;
   rec.element = element;
   rec.file = file_name;
@@ -96,6 +125,13 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
       if (env.database.kind == DbKind::sqlite) {
         fs::path dbfile = anchored(root, env.database.path);
         for (const char* suffix : {"", "-wal", "-shm", "-journal"}) skip.push_back(dbfile.string() + suffix);
+        // A SQLite load killed before its rename leaves <name>.gp-restore-* beside
+        // the file (removed by the next load): never part of the files.
+        std::error_code lec;
+        const std::string stale = dbfile.filename().string() + ".gp-restore-";
+        for (auto it = fs::directory_iterator(dbfile.parent_path(), lec); !lec && it != fs::directory_iterator();
+             it.increment(lec))
+          if (it->path().filename().string().rfind(stale, 0) == 0) skip.push_back(it->path());
       }
       progress.start("files", 0);
       auto stats = write_files_tar(dir, "files_" + env.name, config.files_excludes(env), skip, gz, progress);
@@ -105,7 +141,9 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
   }
   gz.close();
   progress.finish();
+  GP_FAULT_POINT("backup.archive.written");
   file.publish(/*replace=*/false);
+  GP_FAULT_POINT("backup.archive.published");
   rec.size = sink.bytes();
   rec.sha256 = sink.sha256();
   return rec;
@@ -203,6 +241,7 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   for (auto e : m.elements) journal_text += archive_file_name(config.site, env.name, stamp, e) + "\n";
   fs::path journal = store.pending_dir() / (env.name + "_" + stamp);
   write_file_atomic(journal, journal_text, 0600);
+  GP_FAULT_POINT("backup.journal.after");
 
   PublishedArchives published;
   for (auto e : m.elements) {
@@ -213,7 +252,9 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   check_interrupted();
   std::string message = render_manifest(m);
   parse_manifest(message, tag);  // never write a manifest we could not read back
+  GP_FAULT_POINT("backup.tag.before");
   repo.create_annotated_tag(tag, commit, message);
+  GP_FAULT_POINT("backup.tag.after");
   published.commit();
   std::error_code ec;
   fs::remove(journal, ec);
@@ -284,14 +325,18 @@ Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progr
 namespace {
 
 // Streams `path` through `sink`, checking its size and sha256 against `record`.
-void check_size_and_hash(const fs::path& path, const ArchiveRecord& record, ByteSink* sink, Progress& progress) {
-  Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+void check_fd_size(int fd, const fs::path& path, const ArchiveRecord& record) {
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) fail_errno(Exit::bad_input, "cannot stat", path.string());
+  if (::fstat(fd, &st) != 0) fail_errno(Exit::bad_input, "cannot stat", path.string());
   if (static_cast<uint64_t>(st.st_size) != record.size)
     fail(Exit::integrity, describe("archive", record.file,
                                    "size is " + std::to_string(st.st_size) + " bytes, the manifest says " +
                                        std::to_string(record.size) + (static_cast<uint64_t>(st.st_size) < record.size ? " (truncated)" : "")));
+}
+
+void check_size_and_hash(const fs::path& path, const ArchiveRecord& record, ByteSink* sink, Progress& progress) {
+  Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+  check_fd_size(fd.get(), path, record);
   FdSource src(fd.get(), path.string());
   std::vector<char> buf(1 << 20);
   progress.start(record.file, record.size);
@@ -313,13 +358,23 @@ class NullSink final : public ByteSink {
 
 }  // namespace
 
-fs::path check_archive_hash(const Store& store, const ArchiveRecord& record, Progress& progress,
-                            const ArchiveFetcher* fetch) {
+fs::path ensure_in_store(const Store& store, const ArchiveRecord& record, const ArchiveFetcher* fetch) {
   fs::path path = store.archive_path(record.file);
   std::error_code ec;
   if (!fs::exists(path, ec) && !(fetch && *fetch && (*fetch)(record)))
     fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
          "fetch it with 'git pantheon fetch --archives'");
+  return path;
+}
+
+void check_archive_size(const fs::path& path, const ArchiveRecord& record) {
+  Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+  check_fd_size(fd.get(), path, record);
+}
+
+fs::path check_archive_hash(const Store& store, const ArchiveRecord& record, Progress& progress,
+                            const ArchiveFetcher* fetch) {
+  fs::path path = ensure_in_store(store, record, fetch);
   check_size_and_hash(path, record, nullptr, progress);
   return path;
 }
@@ -344,11 +399,8 @@ void verify_archive(const Store& store, const ArchiveRecord& record, Progress& p
 
 void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs::path& dest, bool force,
                       Progress& progress, const ArchiveFetcher* fetch) {
-  fs::path src = store.archive_path(record.file);
+  fs::path src = ensure_in_store(store, record, fetch);
   std::error_code ec;
-  if (!fs::exists(src, ec) && !(fetch && *fetch && (*fetch)(record)))
-    fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
-         "fetch it with 'git pantheon fetch --archives'");
   if (!force && fs::exists(fs::symlink_status(dest, ec)))
     fail(Exit::bad_input, describe("refusing to overwrite", dest.string(), "file exists"), "use --force to replace it");
   AtomicFile out(dest, 0600);
@@ -403,6 +455,29 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
   for (auto& name : r.orphans) fs::remove(store.archive_path(name), ec);
   if (!r.removed.empty() || !r.orphans.empty()) fsync_dir(store.archives_dir());
   return r;
+}
+
+std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock&, const std::string& env,
+                                        const std::string& initiator, size_t keep, Progress& progress) {
+  std::vector<Backup> removed;
+  std::set<std::string> referenced;  // archives of the backups that stay
+  size_t seen = 0;
+  for (auto& b : list_backups(repo, progress)) {  // newest first
+    if (b.manifest.env != env || b.manifest.initiator != initiator || ++seen <= keep) {
+      for (auto& a : b.manifest.archives) referenced.insert(a.file);
+      continue;
+    }
+    removed.push_back(std::move(b));
+  }
+  for (auto& b : removed) {
+    check_interrupted();
+    repo.delete_tag(b.tag);  // the tag first: a tag must never outlive its archives
+    std::error_code ec;
+    for (auto& a : b.manifest.archives)
+      if (!referenced.count(a.file)) fs::remove(store.archive_path(a.file), ec);
+  }
+  if (!removed.empty()) fsync_dir(store.archives_dir());
+  return removed;
 }
 
 }  // namespace gp

@@ -69,6 +69,14 @@ std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, st
 // remote, see ensure_local in lib/remote); false when it cannot (no storage configured).
 using ArchiveFetcher = std::function<bool(const ArchiveRecord&)>;
 
+// The path of an archive in the store, fetched first through `fetch` when given
+// and missing. gp::Error(Exit::bad_input) when it cannot be had.
+fs::path ensure_in_store(const Store& store, const ArchiveRecord& record, const ArchiveFetcher* fetch = nullptr);
+
+// Checks the size of an archive file against the record (a cheap first check for
+// a reader that hashes as it goes). gp::Error(Exit::integrity) on a mismatch.
+void check_archive_size(const fs::path& path, const ArchiveRecord& record);
+
 // Checks an archive in the store (fetching it first through `fetch` when given and
 // it is missing) against the record's size and sha256; returns its path.
 // gp::Error(Exit::integrity) on a mismatch, Exit::bad_input when it cannot be had.
@@ -97,5 +105,12 @@ struct PruneResult {
 // tag references. With `dry_run`, only reports.
 PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, TimePoint now, bool dry_run,
                           std::optional<std::string> env, Progress& progress);
+
+// Count-based retention for one kind of backup: keeps the newest `keep` backups of
+// `env` whose initiator is `initiator` (e.g. "commit", the post-commit hook's) and
+// removes the older ones, tag first, then their archives. Backups of any other
+// initiator or environment are never touched. Returns the removed backups.
+std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock& lock, const std::string& env,
+                                        const std::string& initiator, size_t keep, Progress& progress);
 
 }  // namespace gp

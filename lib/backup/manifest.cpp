@@ -97,7 +97,9 @@ namespace {
 
 template <typename T>
 T need(const toml::table& t, const char* key, const std::string& tag) {
-  auto v = t[key].value<T>();
+  // value_exact: no conversion. value<int64_t>() converts a float out of the
+  // range of int64_t, which is undefined behaviour (found by fuzzing: size = 3e26).
+  auto v = t[key].template value_exact<T>();
   if (!v) bad(tag, std::string("missing or invalid '") + key + "'");
   return *v;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <fnmatch.h>
 #include <set>
 #include <sstream>
 #include <git2.h>
@@ -90,6 +91,14 @@ std::vector<std::string> Config::files_excludes(const EnvConfig& e) const {
   return out;
 }
 
+bool branch_pattern_matches(const std::string& pattern, const std::string& branch) {
+  return !pattern.empty() && fnmatch(pattern.c_str(), branch.c_str(), 0) == 0;
+}
+
+bool PostCommitConfig::matches(const std::string& branch) const {
+  return std::any_of(branches.begin(), branches.end(), [&](const std::string& p) { return branch_pattern_matches(p, branch); });
+}
+
 namespace {
 
 class Parser {
@@ -173,7 +182,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
   }
   Config c;
   c.path = origin;
-  p.check_keys(root, "the top level", {"site", "framework", "backup", "env", "storage"});
+  p.check_keys(root, "the top level", {"site", "framework", "backup", "env", "storage", "hooks"});
 
   c.site = p.get_string(root, "site", "the top level", true);
   if (!valid_site_name(c.site))
@@ -190,7 +199,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     c.backup.keep_for = p.get_duration(*bt, "keep_for", "[backup]", c.backup.keep_for);
     c.backup.safety_keep_for = p.get_duration(*bt, "safety_keep_for", "[backup]", c.backup.safety_keep_for);
     if (const toml::node* lvl = bt->get("compression_level")) {
-      auto v = lvl->value<int64_t>();
+      auto v = lvl->value_exact<int64_t>();  // value<> would convert a float, out of range: undefined
       if (!v || !lvl->is_integer() || *v < 1 || *v > 9) p.error_at(*lvl, "'compression_level' in [backup] must be an integer from 1 to 9");
       c.backup.compression_level = static_cast<int>(*v);
     }
@@ -254,11 +263,57 @@ Config parse_config(const std::string& text, const fs::path& origin) {
       sc.endpoint = p.get_string(*t, "endpoint", where, false);
       sc.profile = p.get_string(*t, "profile", where, false);
       if (const toml::node* ps = t->get("path_style")) {
-        auto b = ps->value<bool>();
+        auto b = ps->value_exact<bool>();
         if (!b || !ps->is_boolean()) p.error_at(*ps, "'path_style' in " + where + " must be true or false");
         sc.path_style = *b;
       }
       c.storage.emplace(remote, std::move(sc));
+    }
+  }
+
+  if (const toml::node* h = root.get("hooks")) {
+    const toml::table* ht = h->as_table();
+    if (!ht) p.error_at(*h, "'hooks' must be a table such as [hooks.post-commit]");
+    p.check_keys(*ht, "[hooks]", {"post-commit"});
+    if (const toml::node* pc = ht->get("post-commit")) {
+      const std::string where = "[hooks.post-commit]";
+      const toml::table* t = pc->as_table();
+      if (!t) p.error_at(*pc, "'hooks.post-commit' must be a table");
+      p.check_keys(*t, where, {"branches", "env", "elements", "keep"});
+      PostCommitConfig pcc;
+      if (!t->get("branches")) p.error_at(*t, "missing key 'branches' in " + where + " (e.g. branches = [\"main\"])");
+      pcc.branches = p.get_string_array(*t, "branches", where);
+      if (pcc.branches.empty()) p.error_at(*t->get("branches"), "'branches' in " + where + " is empty: list at least one branch or pattern");
+      pcc.env = p.get_string(*t, "env", where, false, "dev");
+      auto env_error = [&](const std::string& what) {
+        if (const toml::node* en = t->get("env")) p.error_at(*en, what);
+        p.error_at(*t, what);
+      };
+      if (!valid_env_name(pcc.env))
+        env_error("environment name '" + pcc.env + "' in " + where +
+                  " must be 1-32 lowercase letters, digits or '-', starting with a letter or digit");
+      if (!c.envs.count(pcc.env)) {
+        std::string known;
+        for (auto& [n, _] : c.envs) known += (known.empty() ? "" : ", ") + n;
+        env_error("'env' in " + where + " names environment '" + pcc.env + "', which is not defined (known environments: " +
+                  known + ")");
+      }
+      if (const toml::node* el = t->get("elements")) {
+        auto names = p.get_string_array(*t, "elements", where);
+        pcc.database = pcc.files = false;
+        for (auto& n : names) {
+          if (n == "db" || n == "database") pcc.database = true;
+          else if (n == "files") pcc.files = true;
+          else p.error_at(*el, "unknown element '" + n + "' in 'elements' of " + where + " (choose \"db\" and/or \"files\")");
+        }
+        if (!pcc.database && !pcc.files) p.error_at(*el, "'elements' in " + where + " is empty: choose \"db\" and/or \"files\"");
+      }
+      if (const toml::node* k = t->get("keep")) {
+        auto v = k->value<int64_t>();
+        if (!v || !k->is_integer() || *v < 1 || *v > 100) p.error_at(*k, "'keep' in " + where + " must be an integer from 1 to 100");
+        pcc.keep = static_cast<int>(*v);
+      }
+      c.post_commit = std::move(pcc);
     }
   }
   return c;

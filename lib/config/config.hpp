@@ -44,6 +44,23 @@ struct BackupDefaults {
   std::vector<std::string> excludes;  // extra excludes for the files element, every env
 };
 
+// [hooks.post-commit]: a quick backup of one environment after each commit on the
+// listed branches (absent table: the hook does nothing).
+struct PostCommitConfig {
+  std::vector<std::string> branches;  // patterns: `*` and `?` match any character, '/' included
+  std::string env = "dev";            // the environment backed up (must be defined)
+  bool database = true;               // elements: ["db"] (default), ["files"], ["db", "files"]
+  bool files = false;
+  int keep = 5;                       // how many of this hook's backups of `env` stay (1..100)
+
+  // True when `branch` (a short name such as "feature/x") matches one of `branches`.
+  bool matches(const std::string& branch) const;
+};
+
+// True when `branch` matches the glob `pattern` (fnmatch(3) without flags, as
+// `git branch --list`: `*` also matches '/').
+bool branch_pattern_matches(const std::string& pattern, const std::string& branch);
+
 struct Config {
   fs::path path;  // the file it was read from
   std::string site;
@@ -51,6 +68,7 @@ struct Config {
   BackupDefaults backup;
   std::map<std::string, EnvConfig> envs;  // by name
   std::map<std::string, StorageConfig> storage;  // by git remote name
+  std::optional<PostCommitConfig> post_commit;   // [hooks.post-commit]
 
   // The named environment, or gp::Error(bad_input) listing the known ones.
   const EnvConfig& env(const std::string& name) const;

@@ -34,6 +34,7 @@
 
 #include "db/definer.hpp"
 #include "db/internal.hpp"
+#include "util/fault.hpp"
 #include "util/signals.hpp"
 
 namespace gp::db {
@@ -159,6 +160,7 @@ class MysqlDatabase final : public Database {
     std::string charset = cs.size() == 1 && cs[0].size() == 2 ? " CHARACTER SET " + cs[0][0] + " COLLATE " + cs[0][1] : "";
     std::string base = target.substr(0, 40), rnd = random_suffix();
     const std::string scratch = base + "__gp_restore_" + rnd, old = base + "__gp_old_" + rnd;
+    drop_stale(opts, base, what);
     try {
       run_sql(opts, "CREATE DATABASE " + qi(scratch) + charset + ";\n", "", what);
     } catch (const Error& e) {
@@ -180,13 +182,42 @@ class MysqlDatabase final : public Database {
     } drop_scratch{this, &opts, scratch};
 
     progress.start("database", 0);
+    GP_FAULT_POINT("db.mysql.scratch.created");
     load_into(opts, scratch, in, progress, what);
+    GP_FAULT_POINT("db.mysql.loaded");
     swap(opts, target, scratch, old, what);
+    GP_FAULT_POINT("db.mysql.swapped");
     drop_scratch.db.clear();
     progress.finish();
   }
 
  private:
+  // Drops what loads killed before they finished left on the server: scratch
+  // databases (`<base>__gp_restore_*`, never swapped in) and the previous tables
+  // of a completed swap (`<base>__gp_old_*`, which the killed load was about to
+  // drop), unless a connection is using them (a load of another clone running now).
+  // Best effort: one we may not drop (another account's) does not stop this load.
+  void drop_stale(const SecretFile& opts, const std::string& base, const std::string& what) {
+    std::string like = qs(like_escape(base) + "\\_\\_gp\\_%");
+    try {
+      auto rows = query(opts,
+                        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE " + like +
+                            " AND SCHEMA_NAME NOT IN (SELECT DB FROM information_schema.PROCESSLIST WHERE DB IS NOT NULL)",
+                        "", what);
+      for (auto& row : rows)
+        if (row.size() == 1) run_sql(opts, "DROP DATABASE IF EXISTS " + qi(row[0]) + ";\n", "", what);
+    } catch (const Error&) {
+    }
+  }
+  static std::string like_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '_' || c == '%' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out;
+  }
+
   [[noreturn]] void fail_remote(const std::string& what, const std::string& cause, const std::string& hint = {}) const {
     fail(Exit::remote, gp::describe(what, url_.display(), scrub(cause, password_)), hint);
   }
@@ -278,6 +309,7 @@ class MysqlDatabase final : public Database {
       filtered.clear();
       definers.feed(buf.get(), n, filtered);
       if (alive && !feed(p.stdin_fd(), filtered.data(), filtered.size())) alive = false;
+      GP_FAULT_POINT("db.mysql.chunk");
       progress.update(total, 0);
       if (!alive) break;
     }
@@ -344,6 +376,7 @@ class MysqlDatabase final : public Database {
     std::string renames = renames_out + renames_in;
     if (!renames.empty()) script += "RENAME TABLE" + renames.substr(1) + ";\n";
     script += late_drops + "USE " + qi(target) + ";\n" + create;
+    GP_FAULT_POINT("db.mysql.swap.before");
     try {
       run_sql(opts, script, "", what);
     } catch (const Error& e) {
@@ -359,6 +392,7 @@ class MysqlDatabase final : public Database {
              "the new tables are in place; compare, then DROP DATABASE `" + old + "`");
       throw;
     }
+    GP_FAULT_POINT("db.mysql.swap.after");
     run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\nDROP DATABASE IF EXISTS " + qi(scratch) + ";\n", "", what);
   }
 

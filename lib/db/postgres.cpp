@@ -21,6 +21,7 @@
 //   large objects, roles, database-level settings (they are not in a schema). The user
 //   must own the database (or every schema in it).
 #include "db/internal.hpp"
+#include "util/fault.hpp"
 #include "util/signals.hpp"
 
 namespace gp::db {
@@ -103,14 +104,18 @@ class PostgresDatabase final : public Database {
       tail.add(buf.get(), n);
       total += n;
       alive = feed(p.stdin_fd(), buf.get(), n);
+      GP_FAULT_POINT("db.postgres.chunk");
       progress.update(total, 0);
     }
     bool complete = alive && tail.contains(kTrailer);
     // pg_dump ends with "\unrestrict KEY": back in normal mode, COMMIT is read as SQL.
     static const std::string commit = "\nCOMMIT;\n";
+    GP_FAULT_POINT("db.postgres.commit.before");
     if (complete) alive = feed(p.stdin_fd(), commit.data(), commit.size());
+    GP_FAULT_POINT("db.postgres.commit.sent");
     p.close_stdin();  // without COMMIT: psql quits, the server rolls back
     int status = p.wait();
+    GP_FAULT_POINT("db.postgres.commit.after");
     if (status != 0) fail_remote(what, child_cause(p, status) + "; nothing was changed");
     if (!alive) fail_remote(what, "'psql' stopped reading the dump; nothing was changed");
     if (!complete)

@@ -18,15 +18,18 @@
 //   complete and durable. Processes that keep the old file open (rollback-journal mode)
 //   go on seeing the old inode: stop the site's writers for a restore.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "db/internal.hpp"
 #include "util/handles.hpp"
+#include "util/fault.hpp"
 #include "util/signals.hpp"
 
 namespace gp::db {
@@ -209,6 +212,7 @@ class SqliteDatabase final : public Database {
     if (!have_old && errno != ENOENT) fail_errno(Exit::remote, what, display_);
     bool old_wal = have_old && is_wal(path_);
 
+    remove_stale_loads(dir);
     fs::path tmp = dir / (path_.filename().string() + ".gp-restore-" + std::to_string(::getpid()) + "-" + random_suffix());
     struct Cleanup {
       fs::path p;
@@ -241,10 +245,12 @@ class SqliteDatabase final : public Database {
       raw = db.release();
       check(raw, sqlite3_close(raw), what);
     }
+    GP_FAULT_POINT("db.sqlite.loaded");
     {
       Fd fd = open_file(tmp, O_RDONLY, 0, Exit::remote);
       fsync_fd(fd.get(), tmp.string());
     }
+    GP_FAULT_POINT("db.sqlite.fsync.after");
 
     // Take the old file out of service: leave WAL mode (checkpoints and removes
     // -wal; refused while another connection uses it) and hold an exclusive lock
@@ -271,8 +277,10 @@ class SqliteDatabase final : public Database {
              "stop the site's writers and retry");
       for (auto s : {"-wal", "-shm"}) ::unlink((path_.string() + s).c_str());
     }
+    GP_FAULT_POINT("db.sqlite.rename.before");
     if (::rename(tmp.c_str(), path_.c_str()) != 0) fail_errno(Exit::remote, what, display_);
     cleanup.p.clear();
+    GP_FAULT_POINT("db.sqlite.rename.after");
     fsync_dir(dir);
     old.reset();  // rolls back the (empty) exclusive transaction on the old inode
     progress.finish();
@@ -381,6 +389,7 @@ class SqliteDatabase final : public Database {
       while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
       }
       check(db, rc, what);
+      if (++statements_ % 1000 == 0) GP_FAULT_POINT("db.sqlite.statements");
     }
     return static_cast<size_t>(p - sql.data());
   }
@@ -405,6 +414,7 @@ class SqliteDatabase final : public Database {
       if (!at_end) pending[semi + 1] = saved;
       if (!complete) continue;
       size_t used = run_statements(db, pending, semi + 1, what);
+      GP_FAULT_POINT("db.sqlite.batch");
       pending.erase(0, used);
       progress.update(total, 0);
     }
@@ -415,8 +425,24 @@ class SqliteDatabase final : public Database {
     }
   }
 
+  // Removes the files of loads that were killed before their rename
+  // (`<name>.gp-restore-<pid>-<rnd>[-journal]`) whose process is gone; a backup of
+  // the files directory leaves them out too (lib/backup).
+  void remove_stale_loads(const fs::path& dir) const {
+    const std::string prefix = path_.filename().string() + ".gp-restore-";
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.rfind(prefix, 0) != 0) continue;
+      long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+      if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;  // still loading
+      ::unlink(it->path().c_str());
+    }
+  }
+
   std::string display_;
   fs::path path_;
+  mutable uint64_t statements_ = 0;
 };
 
 }  // namespace

@@ -117,7 +117,8 @@ bool extract_git_dir(const fs::path& archive_path, const fs::path& dest, Progres
     Fd fd = open_file(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
     for (;;) {
       la_ssize_t got = archive_read_data(a, buf.data(), buf.size());
-      if (got < 0) archive_check(a, static_cast<int>(got), "cannot read '" + name + "'", Exit::integrity);
+      // Any negative value is an error, ARCHIVE_WARN (-20) included: it is not a length.
+      if (got < 0) archive_check(a, ARCHIVE_FAILED, "cannot read '" + name + "'", Exit::integrity);
       if (got == 0) break;
       write_all(fd.get(), buf.data(), static_cast<size_t>(got), target.string());
     }
@@ -142,6 +143,7 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
 
   std::optional<FileLock> lock;
   if (!opts.lock_held) lock.emplace(store.lock());
+  if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!opts.force && repo.is_dirty())
     throw Error(Exit::bad_input, "cannot import: the work tree has uncommitted changes",
                 "commit or stash them first, or add --force");

@@ -5,49 +5,9 @@
 
 namespace gp {
 
-std::string split_entry_name(std::string_view name, std::vector<std::string>& parts) {
-  parts.clear();
-  if (name.empty()) return "has an empty name";
-  if (!valid_utf8(name)) return "is not valid UTF-8";
-  for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f) return "has a control character in its name";
-  if (name.front() == '/') return "has an absolute path";
-  size_t i = 0;
-  while (i <= name.size()) {
-    size_t j = name.find('/', i);
-    if (j == std::string_view::npos) j = name.size();
-    std::string_view part = name.substr(i, j - i);
-    if (part == "..") return "has a '..' component";
-    if (!part.empty() && part != ".") parts.emplace_back(part);
-    i = j + 1;
-  }
-  return {};
-}
-
 bool is_git_metadata(const std::vector<std::string>& parts) {
   return std::any_of(parts.begin(), parts.end(),
                      [](const std::string& p) { return strcasecmp(p.c_str(), ".git") == 0; });
-}
-
-std::string check_symlink_target(const std::vector<std::string>& link, std::string_view target) {
-  if (target.empty()) return "is a symlink with an empty target";
-  if (!valid_utf8(target)) return "is a symlink whose target is not valid UTF-8";
-  if (target.front() == '/') return "is a symlink with an absolute target";
-  // Resolve lexically from the link's directory; going above the root escapes.
-  long depth = static_cast<long>(link.size()) - 1;
-  size_t i = 0;
-  while (i <= target.size()) {
-    size_t j = target.find('/', i);
-    if (j == std::string_view::npos) j = target.size();
-    std::string_view part = target.substr(i, j - i);
-    if (part == "..") {
-      if (--depth < 0) return "is a symlink pointing outside the archive";
-    } else if (!part.empty() && part != ".") {
-      ++depth;
-    }
-    i = j + 1;
-  }
-  return {};
 }
 
 unsigned detect_strip(const std::vector<std::vector<std::string>>& paths) {

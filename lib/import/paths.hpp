@@ -7,26 +7,19 @@
 #include <string_view>
 #include <vector>
 
+#include "archive/entry_name.hpp"
 #include "util/utf8.hpp"
 
 namespace gp {
 
 // valid_utf8() is in util/utf8.hpp.
 
-// Splits an archive entry name into its components, dropping empty and "."
-// components ("./a//b/" -> {"a","b"}). Returns the reason the name is hostile
-// ("has an absolute path", "has a '..' component", "is not valid UTF-8",
-// "has a control character"), or an empty string when it is acceptable.
-std::string split_entry_name(std::string_view name, std::vector<std::string>& parts);
+// split_entry_name() and check_symlink_target() are in archive/entry_name.hpp:
+// one set of hostile-name rules for import and extraction.
 
 // True when a component is ".git" (compared case-insensitively, as git's path
 // checks do): the entry is repository metadata, never content.
 bool is_git_metadata(const std::vector<std::string>& parts);
-
-// Why a symlink at `link` (components, relative to the import root) pointing at
-// `target` would leave the root ("points outside the archive" / "has an absolute
-// target" / "has an empty target"), or empty when it stays inside.
-std::string check_symlink_target(const std::vector<std::string>& link, std::string_view target);
 
 // 1 when every path has the same first component and at least one path goes
 // below it (the archive was made of one folder: "site/..."), else 0.

@@ -6,6 +6,8 @@
 #include "import/paths.hpp"
 #include "util/handles.hpp"
 #include "util/signals.hpp"
+#include "import/tree.hpp"
+#include "util/fault.hpp"
 
 namespace gp {
 
@@ -124,6 +126,8 @@ void check_files_archive_names(const fs::path& path, unsigned strip) {
   auto refuse = [&](const std::string& name, const std::string& why) {
     throw Error(Exit::bad_input, "refusing archive '" + path.filename().string() + "': entry '" + name + "' " + why);
   };
+  std::map<std::string, std::string> links;                  // path after strip -> target
+  std::vector<std::pair<std::string, std::string>> recheck;  // (path after strip, name)
   archive_entry* e = nullptr;
   for (;;) {
     int r = archive_read_next_header(ar.get(), &e);
@@ -138,7 +142,7 @@ void check_files_archive_names(const fs::path& path, unsigned strip) {
     if (archive_entry_hardlink(e)) {
       std::vector<std::string> t;
       if (std::string why = split_entry_name(archive_entry_hardlink(e), t); !why.empty())
-        refuse(name, "is a hard link whose target " + why.substr(why.find(' ') + 1));
+        refuse(name, "is a hard link whose target " + why);
       continue;
     }
     if (type == AE_IFLNK) {
@@ -146,10 +150,23 @@ void check_files_archive_names(const fs::path& path, unsigned strip) {
       if (parts.size() > strip) {
         std::vector<std::string> rel(parts.begin() + strip, parts.end());
         if (std::string why = check_symlink_target(rel, t ? t : ""); !why.empty()) refuse(name, why);
+        links[join_entry_name(rel)] = t ? t : "";
+        if (t && target_climbs_after_descending(t)) recheck.emplace_back(join_entry_name(rel), name);
       }
     } else if (type != AE_IFREG && type != AE_IFDIR) {
       refuse(name, "is not a file, directory or symlink");
     }
+  }
+  // As extraction does: targets with ".." after a normal component are resolved
+  // through the archive's other links.
+  auto lookup = [&](const std::string& p) -> const std::string* {
+    auto it = links.find(p);
+    return it == links.end() ? nullptr : &it->second;
+  };
+  for (auto& [rel, name] : recheck) {
+    std::vector<std::string> parts;
+    split_entry_name(rel, parts, ControlChars::allow);
+    if (std::string why = check_symlink_chain(parts, links.at(rel), lookup); !why.empty()) refuse(name, why);
   }
 }
 
@@ -241,6 +258,7 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
                              const SitePlan& plan, const SiteImportRequest& req, Progress& progress) {
   config.env(req.env);
   if (repo.is_bare()) fail(Exit::bad_input, "cannot import into a bare repository", "run it in a work tree");
+  if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!req.force && repo.is_dirty())
     fail(Exit::bad_input, "cannot import: the work tree has uncommitted changes",
          "commit or stash them first, or add --force to discard them");
@@ -264,7 +282,9 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     check_archive(plan.archive, progress);
     make_dirs(store.tmp_dir(), 0700);
     work.emplace(store.tmp_dir(), "site-");
+    GP_FAULT_POINT("import.site.extract.before");
     extract_archive(plan.archive, work->path(), 0, ExtractLimits{}, progress);
+    GP_FAULT_POINT("import.site.extract.after");
     std::error_code ec;
     fs::path db = work->path() / plan.db_member;
     if (!fs::is_regular_file(fs::symlink_status(db, ec)))
@@ -285,8 +305,10 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     o.force = req.force;
     o.lock_held = true;
     o.message = "Import site code from " + plan.code_archive->filename().string();
+    GP_FAULT_POINT("import.site.code.before");
     try {
       result.code = import_squash(repo, store, o, progress);
+      GP_FAULT_POINT("import.site.code.after");
     } catch (const Error& e) {
       if (e.code() != Exit::nothing_to_do) throw;
       progress.info("the code is already the tree of HEAD");
@@ -299,6 +321,7 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     rr.target_env = req.env;
     rr.safety_backup = req.safety_backup;
     result.restore = restore(repo, config, store, lock, source, rr, progress);
+    GP_FAULT_POINT("import.site.restored");
   }
   return result;
 }

@@ -1,4 +1,6 @@
 #include "import/tree.hpp"
+#include "util/fault.hpp"
+#include "util/fs.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -141,8 +143,72 @@ GitTree commit_tree(git_repository* repo, const std::optional<git_oid>& commit) 
 }
 }  // namespace
 
+namespace {
+fs::path head_move_journal(git_repository* repo) {
+  return fs::path(git_repository_commondir(repo)) / "pantheon" / "head-move";
+}
+
+// Removes the journal when the move is over (done, or undone by advance_head).
+struct JournalRemover {
+  fs::path path;
+  ~JournalRemover() {
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+};
+}  // namespace
+
+HeadMoveJournal::HeadMoveJournal(git_repository* repo, const HeadState& head, const git_oid& to)
+    : path_(head_move_journal(repo)) {
+  make_dirs(path_.parent_path(), 0700);
+  write_file_atomic(path_, head.ref_name + "\n" + (head.commit ? oid_hex(*head.commit) : "") + "\n" + oid_hex(to) + "\n");
+}
+
+HeadMoveJournal::~HeadMoveJournal() {
+  std::error_code ec;
+  fs::remove(path_, ec);
+}
+
+std::optional<std::string> finish_interrupted_head_move(git_repository* repo) {
+  fs::path journal = head_move_journal(repo);
+  std::error_code ec;
+  if (!fs::exists(journal, ec)) return std::nullopt;
+  JournalRemover done{journal};
+  std::string text = read_text_file(journal, Exit::internal);
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  git_oid from{}, to{};
+  if (lines.size() < 3 || git_oid_fromstr(&to, lines[2].c_str()) != 0) return std::nullopt;  // torn: never started
+  bool unborn = lines[1].empty();
+  if (!unborn && git_oid_fromstr(&from, lines[1].c_str()) != 0) return std::nullopt;
+  HeadState head = read_head(repo);
+  if (head.ref_name != lines[0]) return std::nullopt;
+  if (head.commit && git_oid_equal(&*head.commit, &to)) return std::nullopt;  // the move completed
+  if (unborn ? head.commit.has_value() : !(head.commit && git_oid_equal(&*head.commit, &from)))
+    return std::nullopt;  // the branch moved elsewhere since: nothing of ours to finish
+  GitTree old_tree = commit_tree(repo, head.commit);
+  checkout_commit(repo, to, old_tree.get(), GIT_CHECKOUT_FORCE);
+  git_reference* ref = nullptr;
+  int rc = head.commit ? git_reference_create_matching(&ref, repo, head.ref_name.c_str(), &to, 1, &*head.commit,
+                                                       "pantheon import: finish interrupted import")
+                       : git_reference_create(&ref, repo, head.ref_name.c_str(), &to, 0,
+                                              "pantheon import: finish interrupted import");
+  git_check(rc, "cannot move branch '" + head.ref_name + "'");
+  GitReference r(ref);
+  return "an earlier import was interrupted after checking out its commit; finished it: " + head.ref_name +
+         " is now at " + oid_hex(to).substr(0, 12);
+}
+
 void advance_head(git_repository* repo, const HeadState& head, const git_oid& commit, bool force,
                   const std::string& reflog_message) {
+  // Written before the work tree changes, removed once the branch moved (or the
+  // old tree is back): see finish_interrupted_head_move.
+  HeadMoveJournal journal(repo, head, commit);
   GitTree old_tree = commit_tree(repo, head.commit);
   // On an unborn branch the baseline is the empty tree: an empty tree object
   // written on the fly (git_treebuilder gives it).
@@ -159,8 +225,10 @@ void advance_head(git_repository* repo, const HeadState& head, const git_oid& co
   }
   const git_tree* baseline = old_tree ? old_tree.get() : empty.get();
   unsigned strategy = force ? GIT_CHECKOUT_FORCE : GIT_CHECKOUT_SAFE;
+  GP_FAULT_POINT("import.checkout.before");
   try {
     checkout_commit(repo, commit, baseline, strategy);
+    GP_FAULT_POINT("import.checkout.after");
   } catch (const Error& e) {
     throw Error(Exit::bad_input, std::string(e.what()) + " (the branch was not moved)",
                 "if files were partly updated, 'git checkout -f HEAD' puts the work tree back");

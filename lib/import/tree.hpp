@@ -57,4 +57,29 @@ void advance_head(git_repository* repo, const HeadState& head, const git_oid& co
 void move_branch(git_repository* repo, const HeadState& head, const git_oid& commit,
                  const std::string& reflog_message);
 
+// A kill between the checkout and the branch update above would leave the branch
+// at the old commit under the new commit's files (a dirty work tree that makes the
+// next import refuse). advance_head therefore writes a journal
+// (<common dir>/pantheon/head-move: ref, old commit, new commit) before the
+// checkout and removes it after the branch moved. This finishes such a move: when
+// the journal exists and the branch is still at the old commit, the new commit is
+// checked out (FORCE: the journal proves the files are the import's own) and the
+// branch moved. Returns a message for the user when it did something. Imports call
+// it first, holding the store lock.
+std::optional<std::string> finish_interrupted_head_move(git_repository* repo);
+
+// That journal, for a move of HEAD's branch from head.commit to `to`: written by
+// the constructor before the work tree changes, removed by the destructor (the
+// branch moved, or the old tree is back; a kill leaves it).
+class HeadMoveJournal {
+ public:
+  HeadMoveJournal(git_repository* repo, const HeadState& head, const git_oid& to);
+  ~HeadMoveJournal();
+  HeadMoveJournal(const HeadMoveJournal&) = delete;
+  HeadMoveJournal& operator=(const HeadMoveJournal&) = delete;
+
+ private:
+  fs::path path_;
+};
+
 }  // namespace gp

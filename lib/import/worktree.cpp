@@ -1,5 +1,7 @@
 #include "import/worktree.hpp"
 
+#include "util/fault.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -236,6 +238,11 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
     }
   }
 
+  // From here the work tree changes: a kill before the branch moved is finished
+  // by the next import (finish_interrupted_head_move).
+  HeadMoveJournal journal(repo, head, commit);
+  GP_FAULT_POINT("import.checkout.before");
+
   // 2. Files removed upstream, then their emptied directories.
   std::set<std::string, std::greater<>> parents;
   for (auto& p : removals) {
@@ -341,6 +348,7 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
   }
   git_check(git_index_write(ix), "cannot write the index");
 
+  GP_FAULT_POINT("import.checkout.after");
   // 5. The branch, last.
   move_branch(repo, head, commit, reflog_message);
 }

@@ -32,7 +32,7 @@ void rename_or_fail(const fs::path& from, const fs::path& to) {
 }  // namespace
 
 const std::vector<std::string>& managed_hooks() {
-  static const std::vector<std::string> hooks{"pre-push"};
+  static const std::vector<std::string> hooks{"pre-push", "post-commit"};
   return hooks;
 }
 
@@ -55,10 +55,30 @@ fs::path hooks_dir(const Repo& repo) {
 }
 
 std::string hook_shim(const std::string& hook) {
+  if (hook == "post-commit") {
+    // git gives post-commit no input and ignores its exit status; the shim still
+    // exits 0 whatever happens. Fast path: unless .pantheon.toml (git runs hooks
+    // from the work tree root) mentions post-commit, git-pantheon is not started.
+    const std::string chained = "\"$hookdir/" + hook + kChainedSuffix + "\"";
+    return "#!/bin/sh\n" + std::string(kHookMarker) + " (" + hook +
+           ", format 1): managed by 'git pantheon hooks'; do not edit.\n"
+           "# A foreign hook that was here runs first, as " + hook + kChainedSuffix + ".\n"
+           "# Backs up what [hooks.post-commit] in .pantheon.toml asks for; never fails the commit.\n"
+           "# GIT_PANTHEON_SKIP_POST_COMMIT=1 (or GIT_PANTHEON_SKIP_HOOKS=1) skips git-pantheon's part.\n"
+           "case $0 in */*) hookdir=${0%/*} ;; *) hookdir=. ;; esac\n"
+           "if [ -x " + chained + " ]; then\n"
+           "  " + chained + " \"$@\"\n"
+           "fi\n"
+           "[ \"${GIT_PANTHEON_SKIP_POST_COMMIT:-}\" = 1 ] && exit 0\n"
+           "[ \"${GIT_PANTHEON_SKIP_HOOKS:-}\" = 1 ] && exit 0\n"
+           "grep -qs post-commit .pantheon.toml || exit 0\n"
+           "git pantheon hook post-commit \"$@\"\n"
+           "exit 0\n";
+  }
   return "#!/bin/sh\n" + std::string(kHookMarker) + " (" + hook +
          ", format 1): managed by 'git pantheon hooks'; do not edit.\n"
          "# A foreign hook that was here runs first, as " + hook + kChainedSuffix + ".\n"
-         "# GIT_PANTHEON_SKIP_PUSH=1 skips git-pantheon's part.\n"
+         "# GIT_PANTHEON_SKIP_PUSH=1 (or GIT_PANTHEON_SKIP_HOOKS=1) skips git-pantheon's part.\n"
          "hookdir=$(dirname \"$0\")\n"
          "input=$(mktemp \"${TMPDIR:-/tmp}/git-pantheon-" + hook + ".XXXXXX\") || exit 1\n"
          "trap 'rm -f \"$input\"' EXIT\n"

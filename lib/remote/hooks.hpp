@@ -1,6 +1,7 @@
 #pragma once
 // The git hooks git-pantheon installs: small POSIX sh shims that run
-// `git pantheon hook <name> "$@"`. Only pre-push for now.
+// `git pantheon hook <name> "$@"`: pre-push (uploads the archives of pushed backup
+// tags) and post-commit (an optional backup per commit, see remote/post_commit.hpp).
 //
 // Installed into the hooks directory git really uses: core.hooksPath (relative
 // paths taken from the work tree root, as git does), else <common git dir>/hooks.

@@ -8,6 +8,7 @@
 #include "util/error.hpp"
 #include "util/handles.hpp"
 #include "util/signals.hpp"
+#include "util/fault.hpp"
 
 namespace gp {
 
@@ -62,6 +63,27 @@ bool stored_matches(const std::optional<ObjectInfo>& info, const ArchiveRecord& 
   return info && info->size == a.size && info->sha256 && *info->sha256 == a.sha256;
 }
 
+// Checks, after an upload, that the storage holds what the manifest records (size,
+// and the sha256 the storage keeps with the object when it keeps one). A copy that
+// differs is removed again (best effort), and Exit::integrity is thrown: a pushed
+// tag must never point at a stored archive that does not match it.
+void verify_stored(Storage& storage, const std::string& key, const ArchiveRecord& a) {
+  auto info = storage.stat(key);
+  std::string cause;
+  if (!info)
+    cause = "it is missing from " + storage.url() + " after the upload";
+  else if (info->size != a.size)
+    cause = "the stored copy has " + std::to_string(info->size) + " bytes, the manifest " + std::to_string(a.size);
+  else if (info->sha256 && *info->sha256 != a.sha256)
+    cause = "the stored copy's sha256 is " + *info->sha256 + ", the manifest's " + a.sha256;
+  if (cause.empty()) return;
+  try {
+    if (info) storage.remove(key);
+  } catch (const Error&) {
+  }
+  fail(Exit::integrity, "verification after upload failed: " + cause, "check the storage service, then push again");
+}
+
 // Re-throws a storage failure with the archive named first.
 [[noreturn]] void rethrow_for(const Error& e, const std::string& what, const ArchiveRecord& a) {
   throw Error(e.code(), describe(what, a.file, e.what()), e.hint());
@@ -75,6 +97,20 @@ void publish_download(const fs::path& tmp, const fs::path& dest) {
     fs::remove(tmp, ec);
     fail(Exit::internal, describe("cannot move downloaded archive into", dest.string(), ec.message()));
   }
+}
+
+// Where an archive is downloaded before it is renamed into archives/: under the
+// store's partial/, named by content, so that a download a kill interrupted resumes
+// in the next run (tmp/ is emptied whenever the lock is taken). A name that is not
+// a sha256 (a manifest is checked, but be safe) falls back to tmp/.
+fs::path download_path(const Store& store, const ArchiveRecord& a) {
+  if (a.sha256.size() == 64 && std::all_of(a.sha256.begin(), a.sha256.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      })) {
+    make_dirs(store.partial_dir(), 0700);
+    return store.partial_path(a.sha256, a.size);
+  }
+  return store.tmp_dir() / a.file;
 }
 
 bool is_hex(std::string_view s) {
@@ -130,11 +166,14 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
         fail(Exit::bad_input, describe("cannot upload archive", a.file, "it is neither in the local store nor in " + storage.url()),
              "fetch it from another remote with 'git pantheon fetch --archives'");
       progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
+      GP_FAULT_POINT("push.upload.before");
       try {
         storage.put(key, local, a.sha256, progress);
+        verify_stored(storage, key, a);
       } catch (const Error& e) {
         rethrow_for(e, "cannot upload archive", a);
       }
+      GP_FAULT_POINT("push.upload.after");
       result.uploaded.push_back(a.file);
     }
   }
@@ -176,7 +215,9 @@ PushResult push_backups(Repo& repo, const Config& config, const Store& store, co
   std::vector<std::string> tags;
   for (auto& b : backups) tags.push_back(b.tag);
   progress.info("pushing " + std::to_string(tags.size()) + " backup tags to " + remote);
+  GP_FAULT_POINT("push.tags.before");
   push_tags(repo, remote, tags);
+  GP_FAULT_POINT("push.tags.after");
   for (auto& b : backups) result.tags_pushed.push_back(b.tag);
   return result;
 }
@@ -202,6 +243,7 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
   if (!archives) return result;
   auto storage = open_for(config, remote);
   store.create();
+  store.clean_partials(kPartialMaxAge);
   std::vector<std::string> seen;
   for (auto& b : backups) {
     for (auto& a : b.manifest.archives) {
@@ -210,7 +252,7 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
       std::error_code ec;
       if (fs::exists(store.archive_path(a.file), ec)) continue;
       check_interrupted();
-      fs::path tmp = store.tmp_dir() / a.file;
+      fs::path tmp = download_path(store, a);
       progress.info("downloading " + a.file + " (" + human_size(a.size) + ") from " + storage->url());
       try {
         storage->get(archive_key(a), tmp, a.size, a.sha256, progress);
@@ -233,7 +275,8 @@ bool ensure_local(const Store& store, const FileLock& /*lock*/, const Config& co
   if (!name) return false;
   auto storage = open_for(config, *name);
   store.create();
-  fs::path tmp = store.tmp_dir() / record.file;
+  store.clean_partials(kPartialMaxAge);
+  fs::path tmp = download_path(store, record);
   progress.info("downloading " + record.file + " (" + human_size(record.size) + ") from " + storage->url());
   try {
     storage->get(archive_key(record), tmp, record.size, record.sha256, progress);

@@ -9,10 +9,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include "archive/decompress.hpp"
 #include "archive/tar.hpp"
 #include "db/database.hpp"
+#include "util/fault.hpp"
+#include "util/process.hpp"
 #include "util/signals.hpp"
 
 namespace gp {
@@ -68,16 +71,21 @@ fs::path source_path(const Store& store, const RestoreSource& src, Element e) {
   throw InternalError("no source for element " + to_string(e));
 }
 
-// Checks every archive to be restored before the target changes.
+// Checks every archive to be restored before the target changes. The files
+// archive of a backup is only fetched and its size checked here: its sha256 is
+// taken while it is extracted beside the files directory (stage_files), before
+// anything changes, so the largest archive is read once, not twice.
 void check_sources(const Store& store, const RestoreSource& src, const std::vector<Element>& elements, Progress& progress,
                    const ArchiveFetcher* fetch) {
   for (auto e : elements) {
     check_interrupted();
     if (src.backup) {
+      const ArchiveRecord& record = *src.backup->manifest.archive(e);
       // The sha256 of the manifest was taken of what the writer produced, so a match
       // proves the archive is that one; decoding it is left to the extraction and
       // the load, which fail before the swap if anything is wrong. One read, not two.
-      check_archive_hash(store, *src.backup->manifest.archive(e), progress, fetch);
+      if (e == Element::files) check_archive_size(ensure_in_store(store, record, fetch), record);
+      else check_archive_hash(store, record, progress, fetch);
       continue;
     }
     fs::path p = source_path(store, src, e);
@@ -88,11 +96,34 @@ void check_sources(const Store& store, const RestoreSource& src, const std::vect
       std::vector<char> buf(1 << 20);
       while (in.read(buf.data(), buf.size()) > 0) {
       }
-    } else {
-      check_archive(p, progress);
+    } else if (e != Element::files) {
+      check_archive(p, progress);  // files: checked by their extraction, before the swap
     }
   }
 }
+
+#if defined(GP_FAULT_INJECTION)
+// Forwards to the caller's Progress, with a fault point per extracted entry.
+class FaultPointProgress final : public Progress {
+ public:
+  explicit FaultPointProgress(Progress& next) : next_(next) {}
+  void start(const std::string& label, uint64_t total) override { next_.start(label, total); }
+  void update(uint64_t bytes, uint64_t items) override {
+    if (items != items_) {
+      items_ = items;
+      GP_FAULT_POINT("restore.files.entry");
+    }
+    next_.update(bytes, items);
+  }
+  void finish() override { next_.finish(); }
+  void warn(const std::string& m) override { next_.warn(m); }
+  void info(const std::string& m) override { next_.info(m); }
+
+ private:
+  Progress& next_;
+  uint64_t items_ = 0;
+};
+#endif
 
 // Gives every file of `tree` the owner of `like` (a restore run as root must not
 // leave the web server's files owned by root).
@@ -102,6 +133,18 @@ void copy_ownership(const fs::path& tree, const struct stat& like) {
   ::lchown(tree.c_str(), like.st_uid, like.st_gid);
   for (auto it = fs::recursive_directory_iterator(tree, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     ::lchown(it->path().c_str(), like.st_uid, like.st_gid);
+}
+
+// Removes what a restore killed before it finished left beside the files
+// directory: its new tree (extracted but never swapped in) or, after the swap, the
+// old one. The caller holds the store lock, so no restore is writing there now.
+void remove_stale_trees(const fs::path& dir, const std::string& prefix, Progress& progress) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (it->path().filename().string().rfind(prefix, 0) != 0) continue;
+    progress.warn("removing '" + it->path().string() + "', left by an interrupted restore");
+    remove_tree_noexcept(it->path());
+  }
 }
 
 // Copies an already extracted tree (regular files, directories, symlinks as they are).
@@ -118,64 +161,132 @@ void copy_tree(const fs::path& from, const fs::path& to, Progress& progress) {
   }
 }
 
-void restore_files(const Config& config, const EnvConfig& env, const fs::path& root, const fs::path& archive,
-                   unsigned strip, Progress& progress) {
+// A files tree extracted beside the files directory, ready to take its place.
+struct StagedFiles {
+  fs::path real;           // the files directory, symlinks resolved
+  bool had_old = false;    // it exists (else the new tree is simply renamed in)
+  struct stat old_st {};
+  std::unique_ptr<TempDir> fresh;
+};
+
+// Extracts `archive` (or copies an extracted directory) beside the files directory
+// of `env`, on the same filesystem; nothing the site sees changes. When `record` is
+// given, the archive must match its size and sha256 (hashed during the extraction).
+StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::path& archive, unsigned strip,
+                        const ArchiveRecord* record, Progress& caller_progress) {
+#if defined(GP_FAULT_INJECTION)
+  FaultPointProgress progress(caller_progress);
+#else
+  Progress& progress = caller_progress;
+#endif
+  StagedFiles st;
   fs::path dest = anchored(root, env.files);
   std::error_code ec;
-  bool had_old = fs::exists(fs::symlink_status(dest, ec));
+  st.had_old = fs::exists(fs::symlink_status(dest, ec));
   // A files directory that is a symlink (e.g. to a mounted volume) is swapped where it really is.
-  fs::path real = had_old ? fs::canonical(dest) : dest.lexically_normal();
-  if (had_old && !fs::is_directory(real, ec))
+  st.real = st.had_old ? fs::canonical(dest) : dest.lexically_normal();
+  if (st.had_old && !fs::is_directory(st.real, ec))
     fail(Exit::bad_input, describe("files directory", env.files, "exists but is not a directory"));
-  if (!had_old) make_dirs(real.parent_path(), 0755);
-  struct stat old_st {};
-  if (had_old && ::stat(real.c_str(), &old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", real.string());
+  if (!st.had_old) make_dirs(st.real.parent_path(), 0755);
+  if (st.had_old && ::stat(st.real.c_str(), &st.old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", st.real.string());
 
-  TempDir fresh(real.parent_path(), "." + real.filename().string() + ".gp-new-");
+  // What a killed restore left: its new tree, never swapped in (with a warning);
+  // and old trees whose removal (discard_old_tree) was cut short.
+  const std::string name = st.real.filename().string();
+  remove_stale_trees(st.real.parent_path(), "." + name + ".gp-new-", progress);
+  for (auto it = fs::directory_iterator(st.real.parent_path(), ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->path().filename().string().rfind("." + name + ".gp-old-", 0) == 0) remove_tree_noexcept(it->path());
+  st.fresh = std::make_unique<TempDir>(st.real.parent_path(), "." + name + ".gp-new-");
+  const fs::path& fresh = st.fresh->path();
+  GP_FAULT_POINT("restore.files.extract.before");
   progress.start("files", 0);
   std::error_code dec;
-  if (fs::is_directory(archive, dec)) copy_tree(archive, fresh.path(), progress);
-  else extract_archive(archive, fresh.path(), strip, ExtractLimits{}, progress);
+  if (fs::is_directory(archive, dec)) {
+    copy_tree(archive, fresh, progress);
+  } else {
+    auto stats = extract_archive(archive, fresh, strip, ExtractLimits{}, progress);
+    if (record && (stats.archive_bytes != record->size || stats.archive_sha256 != record->sha256))
+      fail(Exit::integrity, describe("archive", record->file, "sha256 does not match the manifest (corrupt)"));
+  }
   progress.finish();
-  ::chmod(fresh.path().c_str(), had_old ? (old_st.st_mode & 07777) : 0755);
-  if (had_old) copy_ownership(fresh.path(), old_st);
+  ::chmod(fresh.c_str(), st.had_old ? (st.old_st.st_mode & 07777) : 0755);
+  if (st.had_old) copy_ownership(fresh, st.old_st);
+  return st;
+}
+
+// The old files tree, swapped out: renamed to `.<name>.gp-old-XXXXXX` and removed
+// by a process of its own that outlives this one. Deleting a large tree that is on
+// disk costs as much as extracting one (journal writes for every inode freed), and
+// the site has its new files already. When that process cannot be started, the
+// tree is removed here; a tree left by a remover that was stopped (a reboot) is
+// removed by the next restore (stage_files).
+void discard_old_tree(std::unique_ptr<TempDir> old) {
+  fs::path from = old->path();
+  std::string name = from.filename().string();
+  auto at = name.rfind(".gp-new-");
+  if (at == std::string::npos) return;  // ~TempDir removes it
+  fs::path trash = from.parent_path() / (name.substr(0, at) + ".gp-old-" + name.substr(at + 8));
+  if (::rename(from.c_str(), trash.c_str()) != 0) return;
+  old->keep();
+  try {
+    ProcessSpec spec;
+    spec.argv = {"rm", "-rf", "--one-file-system", "--", trash.string()};
+    spec.new_session = true;
+    Process(std::move(spec)).disown();
+  } catch (const Error&) {
+    remove_tree_noexcept(trash);
+  }
+}
+
+// Puts a staged tree in place of the files directory in one rename, then has the
+// old tree removed.
+void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& root, StagedFiles& st) {
+  std::error_code ec;
+  const fs::path& fresh = st.fresh->path();
+  const fs::path& real = st.real;
   // The environment's own SQLite database may live inside the files directory
   // (Drupal's sites/default/files/.ht.sqlite). Files archives leave it out, so it is
   // carried into the new tree by hard link: the same inode, so the exchange below
-  // neither loses it nor disturbs a process that has it open.
-  if (had_old && env.database.kind == DbKind::sqlite) {
+  // neither loses it nor disturbs a process that has it open. Done at the last
+  // moment, after a database restore has put its new file in place.
+  if (st.had_old && env.database.kind == DbKind::sqlite) {
     fs::path dbfile = fs::weakly_canonical(anchored(root, env.database.path));
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
       fs::path p = dbfile.string() + suffix;
       if (!path_within(real, p) || !fs::exists(fs::symlink_status(p, ec))) continue;
-      fs::path target = fresh.path() / p.lexically_relative(real);
+      fs::path target = fresh / p.lexically_relative(real);
       make_dirs(target.parent_path(), 0755);
       fs::remove(target, ec);
       if (::link(p.c_str(), target.c_str()) != 0) fail_errno(Exit::internal, "cannot carry the database file over to", target.string());
     }
   }
   check_interrupted();
+  GP_FAULT_POINT("restore.files.swap.before");
 
-  if (!had_old) {
-    if (::rename(fresh.path().c_str(), real.c_str()) != 0) fail_errno(Exit::internal, "cannot move into place", real.string());
-    fresh.keep();
+  if (!st.had_old) {
+    if (::rename(fresh.c_str(), real.c_str()) != 0) fail_errno(Exit::internal, "cannot move into place", real.string());
+    st.fresh->keep();
+    GP_FAULT_POINT("restore.files.swap.after");
     fsync_dir(real.parent_path());
     return;
   }
   // The one instant the files change: old and new trade places.
-  exchange_paths(fresh.path(), real);
+  exchange_paths(fresh, real);
+  GP_FAULT_POINT("restore.files.swap.after");
   fsync_dir(real.parent_path());
   // `fresh` now names the old tree. Regenerable folders the archive left out are
   // carried over from it, so that restoring does not wipe caches the site relies on.
   for (auto& pattern : config.files_excludes(env)) {
     if (pattern.find_first_of("*?[") != std::string::npos) continue;
-    fs::path from = fresh.path() / pattern, to = real / pattern;
+    fs::path from = fresh / pattern, to = real / pattern;
     if (fs::exists(fs::symlink_status(from, ec)) && !fs::exists(fs::symlink_status(to, ec))) {
       make_dirs(to.parent_path(), 0755);
       ::rename(from.c_str(), to.c_str());
+      GP_FAULT_POINT("restore.files.keep-excluded");
     }
   }
-  // ~TempDir removes the old tree.
+  GP_FAULT_POINT("restore.files.remove-old.before");
+  discard_old_tree(std::move(st.fresh));
 }
 
 void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
@@ -186,7 +297,9 @@ void restore_database(const EnvConfig& env, const fs::path& root, const Store& s
   auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
   DecompressSource in(archive);
   progress.start("database", 0);
+  GP_FAULT_POINT("restore.db.load.before");
   db->load(in, progress);
+  GP_FAULT_POINT("restore.db.load.after");
   progress.finish();
 }
 
@@ -214,6 +327,38 @@ std::string restore_code(Repo& repo, const RestoreSource& src, const RestoreRequ
   git_check(rc, "cannot create branch '" + branch + "'");
   GitReference r(ref);
   return branch;
+}
+
+// The message about a restore into `env` that was killed while replacing
+// elements (its journal is still there), or nullopt.
+std::optional<std::string> interrupted_restore(const Store& store, const std::string& env) {
+  fs::path p = store.root() / ("restore-" + env);
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return std::nullopt;
+  std::string text;
+  try {
+    text = read_text_file(p, Exit::internal);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  std::string from = lines.empty() ? "?" : lines[0];
+  std::string safety = lines.size() > 1 ? lines[1] : "";
+  std::string elems;
+  for (size_t i = 2; i < lines.size(); ++i)
+    if (!lines[i].empty()) elems += (elems.empty() ? "" : " and ") + lines[i];
+  std::string msg = "an earlier restore of " + from + " into " + env + " was interrupted: its " + elems +
+                    " may each be the old or the restored content (never a mix within one)";
+  msg += "; this restore replaces them again";
+  if (!safety.empty())
+    msg += " (the state before the interrupted one is its safety backup: git pantheon restore " + safety + " --yes)";
+  return msg;
 }
 
 }  // namespace
@@ -307,11 +452,15 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   auto elements = chosen_elements(source, req);
   if (elements.empty()) fail(Exit::bad_input, "nothing to restore");
 
+  // 0. A restore into this environment that was killed: say what it left.
+  if (auto prev = interrupted_restore(store, env.name)) progress.warn(*prev);
+
   // 1. Nothing changes before every archive has been read back and checked.
   ArchiveFetcher fetch = [&](const ArchiveRecord& r) {
     return ensure_local(store, lock, config, r, req.storage_remote, progress);
   };
   check_sources(store, source, elements, progress, &fetch);
+  GP_FAULT_POINT("restore.verified");
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
   std::error_code ec;
@@ -319,7 +468,15 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
       (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
     open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
 
-  // 2. The safety backup of what is about to be replaced.
+  // 2. The files are extracted beside their directory (and their archive checked)
+  // while nothing has changed yet: a bad archive costs no safety backup.
+  std::optional<StagedFiles> staged;
+  if (has_element(elements, Element::files)) {
+    const ArchiveRecord* record = source.backup ? source.backup->manifest.archive(Element::files) : nullptr;
+    staged = stage_files(env, root, source_path(store, source, Element::files), source.files_strip, record, progress);
+  }
+
+  // 3. The safety backup of what is about to be replaced.
   if (req.safety_backup) {
     BackupRequest b;
     b.env = env.name;
@@ -332,17 +489,43 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
     if (!b.elements.empty()) {
       progress.info("making a safety backup of " + env.name);
       result.safety = create_backup(repo, config, store, lock, b, progress);
+      GP_FAULT_POINT("restore.safety.after");
     }
   }
 
-  // 3. Each element in turn, each all-or-nothing on its own: the database first (the
-  // likeliest to fail), then the files, then the code. When one fails after another
+  // A journal says, while elements are being replaced, what is being restored, so
+  // that the next restore of this environment can say what a kill interrupted.
+  // Removed when this restore ends in any way but a kill.
+  struct RestoreJournal {
+    fs::path path;
+    ~RestoreJournal() {
+      std::error_code rm;
+      fs::remove(path, rm);
+    }
+  } journal{store.root() / ("restore-" + env.name)};
+  {
+    std::string text = source.label + "\n" + (result.safety ? result.safety->tag : "") + "\n";
+    for (auto e : elements) text += to_string(e) + "\n";
+    write_file_atomic(journal.path, text, 0600);
+  }
+  GP_FAULT_POINT("restore.journal.after");
+
+  // 4. Each element in turn, each all-or-nothing on its own: the database first (the
+  // likeliest to fail), then the files (staged already: only the swap is left), then the code. When one fails after another
   // was restored, the restored ones are put back from the safety backup, so the
   // environment ends wholly as it was.
   auto apply = [&](Element e, const RestoreSource& from) {
     fs::path archive = source_path(store, from, e);
     switch (e) {
-      case Element::files: restore_files(config, env, root, archive, from.files_strip, progress); break;
+      case Element::files:
+        if (&from == &source) {
+          swap_in_files(config, env, root, *staged);
+        } else {
+          const ArchiveRecord* record = from.backup ? from.backup->manifest.archive(e) : nullptr;
+          auto again = stage_files(env, root, archive, from.files_strip, record, progress);
+          swap_in_files(config, env, root, again);
+        }
+        break;
       case Element::database: restore_database(env, root, store, archive, progress); break;
       case Element::code: result.branch = restore_code(repo, from, req); break;
     }
@@ -353,6 +536,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
       check_interrupted();
       apply(e, source);
       result.restored.push_back(e);
+      GP_FAULT_POINT("restore.element.done");
     }
   } catch (const Error& err) {
     std::vector<Element> undo;

@@ -13,6 +13,7 @@
 #include "storage/partial.hpp"
 #include "util/sha256.hpp"
 #include "util/signals.hpp"
+#include "util/fault.hpp"
 
 namespace gp::storage_detail {
 
@@ -48,6 +49,7 @@ class FileStorage : public Storage {
       if (n == 0) break;
       sha.update(buf.data(), n);
       out.write(buf.data(), n);
+      GP_FAULT_POINT("storage.file.chunk");
       done += n;
       progress.update(done, 0);
     }
@@ -71,6 +73,9 @@ class FileStorage : public Storage {
     }
     Fd in(fd);
     PartialDownload part(local_path, expected_size, key);
+    if (part.offset() > 0)
+      progress.info("resuming the download of '" + key + "' at byte " + std::to_string(part.offset()) + " of " +
+                    std::to_string(expected_size));
     progress.start(key, expected_size);
     if (::lseek(in.get(), static_cast<off_t>(part.offset()), SEEK_SET) < 0) fail_errno(Exit::remote, "cannot seek", src.string());
     std::string buf(kBuf, '\0');

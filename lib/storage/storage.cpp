@@ -1,8 +1,47 @@
 #include "storage/storage.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "storage/backends.hpp"
 
 namespace gp {
+
+namespace {
+
+// A positive whole number from the environment variable `name`, or nullopt when
+// it is unset or empty; anything else is Exit::config.
+std::optional<uint64_t> env_number(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  std::string s(v);
+  if (s.size() > 15 || s.find_first_not_of("0123456789") != std::string::npos || std::stoull(s) == 0)
+    fail(Exit::config, describe("invalid", std::string(name) + "=" + s, "expected a positive whole number"));
+  return std::stoull(s);
+}
+
+std::unique_ptr<Storage> open_backend(const StorageConfig& cfg, const StorageOptions& options);
+
+}  // namespace
+
+StorageOptions storage_options_from_env(StorageOptions o) {
+  if (auto n = env_number("GIT_PANTHEON_S3_MULTIPART_THRESHOLD")) o.multipart_threshold = *n;
+  if (auto n = env_number("GIT_PANTHEON_S3_PART_SIZE")) o.part_size = *n;
+  if (auto n = env_number("GIT_PANTHEON_S3_PARALLEL_PARTS")) o.parallel_parts = static_cast<unsigned>(std::min<uint64_t>(*n, 64));
+  if (auto n = env_number("GIT_PANTHEON_S3_MAX_ATTEMPTS")) o.max_attempts = static_cast<unsigned>(std::min<uint64_t>(*n, 100));
+  if (auto n = env_number("GIT_PANTHEON_S3_BACKOFF_MS")) o.backoff = std::chrono::milliseconds(*n);
+  if (auto n = env_number("GIT_PANTHEON_S3_LOW_SPEED_TIME")) o.low_speed_time = static_cast<long>(std::min<uint64_t>(*n, 86400));
+  return o;
+}
+
+std::unique_ptr<Storage> open_storage(const StorageConfig& cfg, const StorageOptions& options) {
+  auto storage = open_backend(cfg, storage_options_from_env(options));
+#ifdef GP_FAULT_INJECTION
+  if (const char* spec = std::getenv("GP_STORAGE_FAULT"); spec && *spec)
+    return storage_detail::wrap_with_faults(std::move(storage), spec);
+#endif
+  return storage;
+}
 
 void validate_key(const std::string& key) {
   auto bad = [&](const std::string& why) { fail(Exit::bad_input, describe("invalid storage key", key, why)); };
@@ -25,7 +64,9 @@ void validate_key(const std::string& key) {
   }
 }
 
-std::unique_ptr<Storage> open_storage(const StorageConfig& cfg, const StorageOptions& options) {
+namespace {
+
+std::unique_ptr<Storage> open_backend(const StorageConfig& cfg, const StorageOptions& options) {
   const std::string& url = cfg.url;
   if (url.rfind("file://", 0) == 0 || url.rfind('/', 0) == 0) {
     std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
@@ -53,5 +94,7 @@ std::unique_ptr<Storage> open_storage(const StorageConfig& cfg, const StorageOpt
   }
   fail(Exit::config, describe("unsupported storage url", url, "expected file:///path or s3://bucket/prefix"));
 }
+
+}  // namespace
 
 }  // namespace gp

@@ -48,9 +48,10 @@ class Storage {
   // after the sha256 of what was sent, computed while streaming, equals
   // `expected_sha256` (else Exit::integrity and nothing is published). The sha256 is
   // stored with the object so that stat() returns it. An s3 multipart upload that is
-  // interrupted (Exit::interrupted, a Progress that throws, a network failure after
-  // all retries) is remembered in a small state file and resumed by the next put()
-  // of the same file and key; abandon() gives it up.
+  // interrupted (Exit::interrupted, or a kill) is remembered in a small state file
+  // and resumed by the next put() of the same file and key; abandon() gives it up.
+  // Any other failure aborts it (no orphan parts stay billed), except when even the
+  // abort cannot reach the service: then it is remembered too.
   virtual void put(const std::string& key, const fs::path& local_file, const std::string& expected_sha256,
                    Progress& progress) = 0;
 
@@ -88,12 +89,22 @@ struct StorageOptions {
   uint64_t multipart_threshold = 64ull << 20;  // s3: single PUT below this size
   uint64_t part_size = 8ull << 20;             // s3: first choice; grown so parts <= 10,000; >= 5 MiB
   unsigned parallel_parts = 4;                 // s3: parts in flight at once
+  bool part_checksums = true;                  // s3: multipart with CRC32 part checksums (as the
+                                               //     AWS SDKs do); off only to compare (bench/push)
   unsigned max_attempts = 5;                   // s3: per request, for retryable failures
   std::chrono::milliseconds backoff{200};      // s3: first retry delay (doubled, with jitter)
   long low_speed_time = 60;                    // s3: abort a request slower than 1 KiB/s for this many s
   fs::path state_dir;                          // s3: where resumable uploads are remembered
                                                //     (empty: next to the local file)
 };
+
+// `o` with what the environment overrides (each a positive whole number; anything
+// else is Exit::config): GIT_PANTHEON_S3_MULTIPART_THRESHOLD and
+// GIT_PANTHEON_S3_PART_SIZE (bytes), GIT_PANTHEON_S3_PARALLEL_PARTS,
+// GIT_PANTHEON_S3_MAX_ATTEMPTS, GIT_PANTHEON_S3_BACKOFF_MS and
+// GIT_PANTHEON_S3_LOW_SPEED_TIME (seconds below 1 KiB/s before a request is cut
+// and retried). open_storage() applies it.
+StorageOptions storage_options_from_env(StorageOptions o);
 
 // Opens the storage `cfg.url` names: "file:///abs/path", "/abs/path" or
 // "s3://bucket[/prefix]". Unknown scheme or malformed URL: Exit::config.
@@ -104,7 +115,10 @@ struct StorageOptions {
 // AWS_DEFAULT_REGION or us-east-1; the endpoint from cfg.endpoint,
 // AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or https://s3.<region>.amazonaws.com.
 // Path-style addressing when cfg.path_style or the endpoint host is an IP address or
-// localhost, virtual-host style otherwise.
+// localhost, virtual-host style otherwise. The options are overridden from the
+// environment (storage_options_from_env). In a test build (GP_FAULT_INJECTION) a
+// non-empty GP_STORAGE_FAULT puts the fault-injecting decorator of
+// storage/fault_storage.cpp in front of the backend.
 std::unique_ptr<Storage> open_storage(const StorageConfig& cfg, const StorageOptions& options = {});
 
 // Throws gp::Error(Exit::bad_input) unless `key` is a valid storage key (see above).

@@ -4,6 +4,8 @@
 //   tmp/        archives being written; anything here is stale when the lock is free
 //   secrets/    optional 0600 password files (<env>.password)
 //   pending/    one journal per backup being made: its tag and archive names
+//   partial/    archive downloads in progress, kept across runs so that they resume:
+//               <sha256>-<size>.part; removed when older than kPartialMaxAge
 //   lock        the repository lock (flock), held by every command that writes
 #include <chrono>
 #include <optional>
@@ -12,6 +14,9 @@
 #include "util/lock.hpp"
 
 namespace gp {
+
+// Partial downloads untouched for this long are removed (the next fetch starts over).
+inline constexpr std::chrono::seconds kPartialMaxAge{7LL * 86400};
 
 class Store {
  public:
@@ -25,6 +30,14 @@ class Store {
   // Journals of backups being made (see lib/backup: recover_interrupted_backups).
   fs::path pending_dir() const { return root_ / "pending"; }
   fs::path archive_path(const std::string& file_name) const { return archives_dir() / file_name; }
+  // Downloads in progress (not cleared when the lock is taken, unlike tmp/).
+  fs::path partial_dir() const { return root_ / "partial"; }
+  // Where the download of an archive with this sha256 and size is assembled: a
+  // name tied to the content, so that any run fetching the same archive resumes it
+  // (the storage layer appends ".part" while the download is incomplete).
+  fs::path partial_path(const std::string& sha256, uint64_t size) const;
+  // Removes partial downloads not touched for `max_age`; returns how many.
+  size_t clean_partials(std::chrono::seconds max_age) const;
 
   bool exists() const;
   // Creates the folders with mode 0700 (idempotent).
@@ -33,6 +46,8 @@ class Store {
   // Takes the repository lock, waiting up to GIT_PANTHEON_LOCK_WAIT seconds
   // (default 30), then removes temporary files that crashed commands left behind.
   FileLock lock() const;
+  // The same with an explicit wait (the post-commit hook must not hold up a commit).
+  FileLock lock(std::chrono::milliseconds wait) const;
 
  private:
   fs::path root_;

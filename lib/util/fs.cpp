@@ -1,5 +1,6 @@
 #include "util/fs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
+
+#include "util/fault.hpp"
 
 namespace gp {
 
@@ -109,7 +112,9 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::publish(bool replace) {
+  GP_FAULT_POINT("fs.publish.fsync.before");
   fsync_fd(fd_.get(), tmp_.string());
+  GP_FAULT_POINT("fs.publish.fsync.after");
   if (::close(fd_.release()) != 0) fail_errno(Exit::internal, "cannot close", tmp_.string());
   if (replace) {
     if (::rename(tmp_.c_str(), final_.c_str()) != 0) fail_errno(Exit::internal, "cannot rename into place", final_.string());
@@ -119,9 +124,11 @@ void AtomicFile::publish(bool replace) {
       if (errno == EEXIST) fail(Exit::bad_input, describe("refusing to overwrite existing file", final_.string()));
       fail_errno(Exit::internal, "cannot publish", final_.string());
     }
+    GP_FAULT_POINT("fs.publish.link.after");
     ::unlink(tmp_.c_str());
   }
   published_ = true;
+  GP_FAULT_POINT("fs.publish.rename.after");
   fsync_dir(final_.parent_path());
 }
 
@@ -141,17 +148,57 @@ TempDir::~TempDir() {
   if (!keep_) remove_tree_noexcept(path_);
 }
 
-void remove_tree_noexcept(const fs::path& p) noexcept {
-  std::error_code ec;
-  auto st = fs::symlink_status(p, ec);
-  if (ec) return;
-  if (fs::is_directory(st)) {
-    ::chmod(p.c_str(), 0700);  // a read-only directory cannot be emptied
-    for (auto it = fs::directory_iterator(p, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      remove_tree_noexcept(it->path());
+namespace {
+
+// Empties the directory open as `dir` (taking ownership of the descriptor), by
+// names relative to it: no path is resolved twice and no symlink is followed.
+void empty_dir_at(int dir) noexcept {
+  DIR* d = ::fdopendir(dir);
+  if (!d) {
+    ::close(dir);
+    return;
+  }
+  // Unlinking while reading a directory may make readdir skip entries: go over it
+  // until a pass removes nothing more.
+  for (bool again = true; again;) {
+    again = false;
+    ::rewinddir(d);
+    while (dirent* e = ::readdir(d)) {
+      const char* name = e->d_name;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+      bool is_dir = e->d_type == DT_DIR;
+      if (e->d_type == DT_UNKNOWN) {
+        struct stat st;
+        is_dir = ::fstatat(::dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+      }
+      if (is_dir) {
+        int sub = ::openat(::dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) {
+          ::fchmod(sub, 0700);  // a read-only directory cannot be emptied
+          empty_dir_at(sub);
+        }
+        if (::unlinkat(::dirfd(d), name, AT_REMOVEDIR) == 0) again = true;
+      } else if (::unlinkat(::dirfd(d), name, 0) == 0) {
+        again = true;
+      }
     }
   }
-  fs::remove(p, ec);
+  ::closedir(d);
+}
+
+}  // namespace
+
+void remove_tree_noexcept(const fs::path& p) noexcept {
+  struct stat st;
+  if (::lstat(p.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode)) {
+    ::chmod(p.c_str(), 0700);
+    int dir = ::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir >= 0) empty_dir_at(dir);
+    ::rmdir(p.c_str());
+  } else {
+    ::unlink(p.c_str());
+  }
 }
 
 bool path_within(const fs::path& base, const fs::path& path) {

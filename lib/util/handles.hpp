@@ -57,6 +57,7 @@ using ArchiveEntry = Handle<archive_entry, archive_entry_free>;
 
 // libdeflate
 using DeflateCompressor = Handle<libdeflate_compressor, libdeflate_free_compressor>;
+using DeflateDecompressor = Handle<libdeflate_decompressor, libdeflate_free_decompressor>;
 
 // libcurl
 using Curl = Handle<CURL, curl_easy_cleanup>;

@@ -24,6 +24,9 @@ struct ProcessSpec {
   bool pipe_stdout = false;  // else stdout_fd when >= 0, or /dev/null
   int stdin_fd = -1;
   int stdout_fd = -1;
+  // A session of its own: a Ctrl-C at the terminal does not reach it (for work
+  // left to run after we exit, see Process::disown).
+  bool new_session = false;
 };
 
 class Process {
@@ -51,6 +54,9 @@ class Process {
   std::string failure_text(int status) const;
   const std::string& name() const noexcept { return name_; }
   pid_t pid() const noexcept { return pid_; }
+  // Lets the child run on after this object and this process are gone; it is
+  // never waited for here (init reaps it once we exit).
+  void disown() noexcept { pid_ = -1; }
 
  private:
   std::string name_;

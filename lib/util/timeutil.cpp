@@ -11,7 +11,8 @@ TimePoint now_utc() { return std::chrono::time_point_cast<std::chrono::microseco
 
 namespace {
 std::tm to_tm(TimePoint t) {
-  std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  // floor, not truncation: before 1970 a fraction belongs to the second before.
+  std::time_t secs = std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
   std::tm tm{};
   ::gmtime_r(&secs, &tm);
   return tm;
@@ -27,21 +28,33 @@ std::string pantheon_stamp(TimePoint t) {
 
 std::string iso8601(TimePoint t) {
   std::tm tm = to_tm(t);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   auto us = t.time_since_epoch().count() % 1000000;
   if (us < 0) us += 1000000;
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
-  return std::string(buf) + frac;
+  // The year always has four digits (strftime's %Y writes "999"), so that
+  // parse_iso8601 reads back every time it writes.
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
+  return buf;
 }
 
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
-  int Y, M, D, h, m, sec, consumed = 0;
+  // Exactly "YYYY-MM-DDTHH:MM:SS": no signs, spaces or short fields (sscanf's %d
+  // accepts all three), and a date that exists (timegm would turn February 31
+  // into March 3 silently).
   std::string str(s);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &consumed) != 6 || consumed != 19)
-    return std::nullopt;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  static constexpr const char* kShape = "dddd-dd-ddTdd:dd:dd";
+  if (str.size() < 19) return std::nullopt;
+  for (size_t k = 0; k < 19; ++k) {
+    if (kShape[k] == 'd' ? (str[k] < '0' || str[k] > '9') : str[k] != kShape[k]) return std::nullopt;
+  }
+  auto num = [&](size_t at, size_t len) {
+    int v = 0;
+    for (size_t k = at; k < at + len; ++k) v = v * 10 + (str[k] - '0');
+    return v;
+  };
+  const int Y = num(0, 4), M = num(5, 2), D = num(8, 2), h = num(11, 2), m = num(14, 2), sec = num(17, 2);
+  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 59) return std::nullopt;
   long long micros = 0;
   size_t i = 19;
   if (i < str.size() && str[i] == '.') {
@@ -63,6 +76,9 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   tm.tm_min = m;
   tm.tm_sec = sec;
   std::time_t secs = ::timegm(&tm);
+  std::tm back{};
+  if (!::gmtime_r(&secs, &back) || back.tm_year != Y - 1900 || back.tm_mon != M - 1 || back.tm_mday != D)
+    return std::nullopt;
   return TimePoint(std::chrono::microseconds(static_cast<long long>(secs) * 1000000 + micros));
 }
 

@@ -53,6 +53,15 @@ test_restore_brings_back_db_and_files() {
   [ -f $FILES/styles/thumbnail/regenerated.png ] || fail "regenerable folder wiped"
   # no leftovers beside the files directory
   assert_eq "$(ls -A sites/default | grep gp-new || true)" "" "temporary directory left"
+  # the old tree is removed by a process of its own, after the command returned
+  for _ in $(seq 50); do ls -A sites/default | grep -q gp-old || break; sleep 0.2; done
+  assert_eq "$(ls -A sites/default | grep gp-old || true)" "" "old files tree not removed"
+  # one left over (its remover stopped) goes with the next restore
+  mkdir -p sites/default/.files.gp-old-Zz9Zz9/deep && echo x >sites/default/.files.gp-old-Zz9Zz9/deep/f
+  expect_code 0 git pantheon restore dev@latest --yes --element files --no-safety-backup
+  for _ in $(seq 50); do ls -A sites/default | grep -q gp-old || break; sleep 0.2; done
+  assert_eq "$(ls -A sites/default | grep gp-old || true)" "" "left-over old tree not removed"
+  assert_eq "$(tree_state $FILES)" "$before_files" "files not restored exactly the second time"
   # the safety backup holds the changed state
   assert_eq "$(git pantheon backup list --format=json | json_get '[b["initiator"] for b in d]')" "['safety', 'manual']"
 }

@@ -186,5 +186,26 @@ TEST_F(GzipTest, ReaderRefusesTruncatedAndCorruptInput) {
   expect("this is not gzip at all", "corrupt gzip data");
 }
 
+// Members too large for the whole-member fast path (gzip writes one member for
+// the whole input) are decoded by the streaming path, also between small ones.
+TEST_F(GzipTest, ReaderDecodesMembersLargerThanItsFastPathBetweenSmallOnes) {
+  std::string big = text_bytes(3 << 20), small = "a small member\n";
+  fs::path a = root() / "big", b = root() / "small";
+  write_file_atomic(a, big);
+  write_file_atomic(b, small);
+  std::string gbig = run({"gzip", "-1", "-c", a.string()}, root());
+  std::string gsmall = run({"gzip", "-c", b.string()}, root());
+  EXPECT_EQ(gunzip_reader(gsmall + gbig + gsmall), small + big + small);
+  try {
+    gunzip_reader(gsmall + gbig.substr(0, gbig.size() - 100));
+    ADD_FAILURE() << "no exception for a truncated large member";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "test.gz: truncated gzip stream");
+  }
+  std::string flipped = gbig;
+  flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x10);
+  EXPECT_THROW(gunzip_reader(flipped), Error);
+}
+
 }  // namespace
 }  // namespace gp::test

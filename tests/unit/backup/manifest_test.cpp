@@ -65,6 +65,8 @@ TEST(Manifest, RefusesMalformedManifests) {
       with("example_live_2026-11-25T12-00-00_UTC_database.sql.gz", "/abs"),
       with("created = '2026", "created = 'yesterday"),
       with("element = 'files'", "element = 'videos'"),
+      with("size = 123", "size = 3481e23"),  // found by fuzzing: converted out of range (undefined behaviour)
+      with("size = 123", "size = 123.0"),
       with("element = 'files'", "element = 'database'"),
   };
   for (auto& text : bad) {

@@ -107,6 +107,11 @@ TEST(Config, InconsistentValuesAreRefused) {
   EXPECT_NE(parse_error("site='s'\n[env.dev]\ndatabase='oracle://x/y'\n").find("unknown scheme"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\nkeep_for='forever'\n[env.dev]\ndatabase='sqlite:x'\n").find("invalid duration"),
             std::string::npos);
+  // Found by fuzzing: a float out of int64_t's range was converted (undefined behaviour).
+  EXPECT_NE(parse_error("site='s'\n[backup]\ncompression_level=3e26\n[env.dev]\ndatabase='sqlite:x'\n").find("1 to 9"),
+            std::string::npos);
+  EXPECT_NE(parse_error("site='s'\n[backup]\ncompression_level=3.0\n[env.dev]\ndatabase='sqlite:x'\n").find("1 to 9"),
+            std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\ncompression_level=12\n[env.dev]\ndatabase='sqlite:x'\n").find("1 to 9"),
             std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[env.dev]\ndatabase='sqlite:a'\nfiles='f'\n[env.test]\ndatabase='sqlite:b'\nfiles='f/'\n")
@@ -158,6 +163,77 @@ TEST_F(DetectTest, DetectsDrupalAndWordPress) {
   fs::create_directories(root() / "o");
   EXPECT_EQ(detect_framework(root() / "o"), Framework::other);
   EXPECT_EQ(default_files_dir(Framework::drupal, root() / "o"), "sites/default/files");
+}
+
+// ---- [hooks.post-commit] ------------------------------------------------------
+
+const char* kBase = "site = \"s\"\n[env.dev]\ndatabase = \"sqlite:db.sqlite\"\nfiles = \"f\"\n[env.live]\ndatabase = \"sqlite:live.sqlite\"\nfiles = \"lf\"\n";
+
+TEST(Config, PostCommitIsOffByDefault) {
+  EXPECT_FALSE(parse(kBase).post_commit.has_value());
+}
+
+TEST(Config, ParsesPostCommitHook) {
+  auto c = parse(std::string(kBase) +
+                 "[hooks.post-commit]\nbranches = [\"main\", \"feature/*\"]\nenv = \"live\"\nelements = [\"db\", \"files\"]\nkeep = 3\n");
+  ASSERT_TRUE(c.post_commit.has_value());
+  EXPECT_EQ(c.post_commit->branches, (std::vector<std::string>{"main", "feature/*"}));
+  EXPECT_EQ(c.post_commit->env, "live");
+  EXPECT_TRUE(c.post_commit->database);
+  EXPECT_TRUE(c.post_commit->files);
+  EXPECT_EQ(c.post_commit->keep, 3);
+  // Defaults: dev, database only, keep 5.
+  auto d = parse(std::string(kBase) + "[hooks.post-commit]\nbranches = [\"main\"]\n");
+  EXPECT_EQ(d.post_commit->env, "dev");
+  EXPECT_TRUE(d.post_commit->database);
+  EXPECT_FALSE(d.post_commit->files);
+  EXPECT_EQ(d.post_commit->keep, 5);
+  auto f = parse(std::string(kBase) + "[hooks.post-commit]\nbranches = [\"main\"]\nelements = [\"files\"]\n");
+  EXPECT_FALSE(f.post_commit->database);
+  EXPECT_TRUE(f.post_commit->files);
+}
+
+TEST(Config, RefusesBadPostCommitHook) {
+  std::string b = std::string(kBase) + "[hooks.post-commit]\n";
+  EXPECT_EQ(parse_error(b + "branches = [\"main\"]\nbranch = \"x\"\n"),
+            ".pantheon.toml:10:1: unknown key 'branch' in [hooks.post-commit] (known keys: branches, elements, env, keep)");
+  EXPECT_NE(parse_error(b + "env = \"dev\"\n").find("missing key 'branches' in [hooks.post-commit]"), std::string::npos);
+  EXPECT_NE(parse_error(b + "branches = []\n").find("'branches' in [hooks.post-commit] is empty"), std::string::npos);
+  EXPECT_NE(parse_error(b + "branches = \"main\"\n").find("must be an array of strings"), std::string::npos);
+  EXPECT_EQ(parse_error(b + "branches = [\"main\"]\nenv = \"Live\"\n"),
+            ".pantheon.toml:10:7: environment name 'Live' in [hooks.post-commit] must be 1-32 lowercase letters, "
+            "digits or '-', starting with a letter or digit");
+  EXPECT_EQ(parse_error(b + "branches = [\"main\"]\nenv = \"test\"\n"),
+            ".pantheon.toml:10:7: 'env' in [hooks.post-commit] names environment 'test', which is not defined "
+            "(known environments: dev, live)");
+  EXPECT_NE(parse_error(b + "branches = [\"main\"]\nelements = [\"code\"]\n").find("unknown element 'code'"), std::string::npos);
+  EXPECT_NE(parse_error(b + "branches = [\"main\"]\nelements = []\n").find("'elements' in [hooks.post-commit] is empty"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "branches = [\"main\"]\nkeep = 0\n").find("'keep' in [hooks.post-commit] must be an integer from 1 to 100"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "branches = [\"main\"]\nkeep = \"3\"\n").find("'keep'"), std::string::npos);
+  EXPECT_NE(parse_error(std::string(kBase) + "[hooks.pre-commit]\nx = 1\n").find("unknown key 'pre-commit' in [hooks]"),
+            std::string::npos);
+  EXPECT_NE(parse_error("hooks = 3\n" + std::string(kBase)).find("'hooks' must be a table"), std::string::npos);
+}
+
+TEST(Config, BranchPatterns) {
+  EXPECT_TRUE(branch_pattern_matches("main", "main"));
+  EXPECT_FALSE(branch_pattern_matches("main", "main2"));
+  EXPECT_FALSE(branch_pattern_matches("main", "feature/main"));
+  EXPECT_TRUE(branch_pattern_matches("feature/*", "feature/login"));
+  EXPECT_TRUE(branch_pattern_matches("feature/*", "feature/a/b"));  // as `git branch --list`
+  EXPECT_FALSE(branch_pattern_matches("feature/*", "features/x"));
+  EXPECT_FALSE(branch_pattern_matches("feature/*", "feature"));
+  EXPECT_TRUE(branch_pattern_matches("release-?", "release-1"));
+  EXPECT_FALSE(branch_pattern_matches("release-?", "release-10"));
+  EXPECT_TRUE(branch_pattern_matches("*", "anything/at/all"));
+  EXPECT_FALSE(branch_pattern_matches("", "main"));
+  PostCommitConfig pc;
+  pc.branches = {"main", "hotfix/*"};
+  EXPECT_TRUE(pc.matches("main"));
+  EXPECT_TRUE(pc.matches("hotfix/x"));
+  EXPECT_FALSE(pc.matches("dev"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "util/json.hpp"
 #include "util/lock.hpp"
 #include "util/sha256.hpp"
+#include "util/stream.hpp"
 #include "util/timeutil.hpp"
 
 namespace gp {
@@ -33,6 +34,17 @@ TEST(Time, DurationsAndTimestamps) {
   EXPECT_EQ(pantheon_stamp(*t), "2026-11-25T12-34-56");
   EXPECT_TRUE(parse_iso8601("2026-11-25T12:34:56Z"));
   for (const char* bad : {"", "2026-11-25", "2026-13-25T00:00:00Z", "2026-11-25T12:34:56", "2026-11-25T12:34:56.Z"})
+    EXPECT_FALSE(parse_iso8601(bad)) << bad;
+  // Found by fuzzing the manifest parser: what parses must be written back the same.
+  for (const char* good : {"1013-11-25T12:00:00.123456Z", "1969-12-31T23:59:59.999999Z", "0999-01-01T00:00:00.000000Z",
+                           "2024-02-29T00:00:00.000000Z"}) {
+    auto back = parse_iso8601(good);
+    ASSERT_TRUE(back) << good;
+    EXPECT_EQ(iso8601(*back), good);
+  }
+  EXPECT_EQ(pantheon_stamp(*parse_iso8601("1969-12-31T23:59:59.5Z")), "1969-12-31T23-59-59");
+  for (const char* bad : {"2026-02-31T00:00:00Z", "2025-02-29T00:00:00Z", "2026-11-25T12:34:60Z", " 999-01-01T00:00:00Z",
+                          "+999-01-01T00:00:00Z", "2026-1-25T12:34:56Z", "2026-11-25T1:34:56.0Z"})
     EXPECT_FALSE(parse_iso8601(bad)) << bad;
 }
 
@@ -97,6 +109,61 @@ TEST_F(FsTest, ProcessCapturesOutputAndStatus) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos);
   }
+}
+
+// A source handing out `total` bytes in pieces of `piece`, then throwing when asked.
+class PatternSource final : public ByteSource {
+ public:
+  PatternSource(size_t total, size_t piece, bool fail_at_end) : total_(total), piece_(piece), fail_(fail_at_end) {}
+  size_t read(char* data, size_t size) override {
+    size_t n = std::min({size, piece_, total_ - pos_});
+    if (n == 0 && fail_) throw Error(Exit::integrity, "pattern: broken at the end");
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<char>((pos_ + i) * 131 % 251);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  size_t total_, piece_, pos_ = 0;
+  bool fail_;
+};
+
+TEST(ReadAhead, DeliversTheSameBytesInOrderWhateverTheSizes) {
+  for (size_t piece : {size_t{1}, size_t{1000}, size_t{70000}}) {
+    PatternSource expect(3'000'001, 4096, false), inner(3'000'001, piece, false);
+    ReadAheadSource ahead(inner, 65536, 3);
+    std::string got, want;
+    std::vector<char> buf(9973);
+    for (size_t n; (n = ahead.read(buf.data(), buf.size())) > 0;) got.append(buf.data(), n);
+    for (size_t n; (n = expect.read(buf.data(), buf.size())) > 0;) want.append(buf.data(), n);
+    EXPECT_EQ(got.size(), 3'000'001U);
+    EXPECT_TRUE(got == want) << "piece " << piece;
+    EXPECT_EQ(ahead.read(buf.data(), buf.size()), 0U) << "read after the end";
+  }
+}
+
+TEST(ReadAhead, AnErrorArrivesAfterTheBytesBeforeIt) {
+  PatternSource inner(500'000, 7000, true);
+  ReadAheadSource ahead(inner, 65536, 2);
+  std::vector<char> buf(100000);
+  size_t total = 0;
+  try {
+    for (size_t n; (n = ahead.read(buf.data(), buf.size())) > 0;) total += n;
+    ADD_FAILURE() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::integrity);
+    EXPECT_EQ(std::string(e.what()), "pattern: broken at the end");
+  }
+  EXPECT_EQ(total, 500'000U);
+}
+
+TEST(ReadAhead, StopsWithoutReadingToTheEndWhenDestroyed) {
+  PatternSource inner(size_t{1} << 40, 65536, false);  // far more than will ever be read
+  {
+    ReadAheadSource ahead(inner, 65536, 4);
+    char c;
+    EXPECT_EQ(ahead.read(&c, 1), 1U);
+  }  // must return promptly
 }
 
 }  // namespace
