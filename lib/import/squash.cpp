@@ -235,7 +235,7 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
       if (std::string why = check_symlink_target(parts, re.symlink_target); !why.empty()) refuse(path, shown(key, re), why);
     std::string p = join(parts);
     out.files[p] = re.leaf;
-    if (re.leaf.mode == GIT_FILEMODE_LINK) links[p] = {re.symlink_target, re.name};
+    if (re.leaf.mode == GIT_FILEMODE_LINK) links[p] = {re.symlink_target, shown(key, re)};
     else links.erase(p);
     if (parts.back() == ".gitignore" && re.leaf.mode != GIT_FILEMODE_LINK) gitignores.insert(p);
   }
