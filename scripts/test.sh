@@ -13,7 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-jobs=$(nproc)
+# Most end-to-end tests wait on servers, child processes and deliberate stalls
+# more than they compute: twice as many at once as there are cores.
+jobs=${GP_TEST_JOBS:-$(($(nproc) * 2))}
 scripts/build.sh -DGP_WERROR=ON -DGP_TESTS=ON -DGP_FAULT_INJECTION=ON
 (cd "${GP_BUILD_DIR:-build}" && ctest --output-on-failure -j "$jobs" "$@")
 

@@ -48,7 +48,7 @@ size_t PackWriter::OidHash::operator()(const git_oid& o) const noexcept {
   return h;
 }
 
-PackWriter::PackWriter(git_repository* repo) : repo_(repo), sha_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+PackWriter::PackWriter(git_repository* repo) : sha_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
   if (!sha_) throw InternalError("EVP_MD_CTX_new failed");
   git_odb* o = nullptr;
   git_check(git_repository_odb(&o, repo), "cannot open the object database");

@@ -74,7 +74,6 @@ class PackWriter {
   void compress_whole(const void* data, size_t n);
   void drop_current();  // removes the object being written from the file
 
-  git_repository* repo_;
   GitOdb odb_;
   fs::path dir_;
   fs::path tmp_;

@@ -174,14 +174,7 @@ std::optional<std::string> finish_interrupted_head_move(git_repository* repo) {
   std::error_code ec;
   if (!fs::exists(journal, ec)) return std::nullopt;
   JournalRemover done{journal};
-  std::string text = read_text_file(journal, Exit::internal);
-  std::vector<std::string> lines;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    lines.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
+  std::vector<std::string> lines = read_text_lines(journal, Exit::internal);
   git_oid from{}, to{};
   if (lines.size() < 3 || git_oid_fromstr(&to, lines[2].c_str()) != 0) return std::nullopt;  // torn: never started
   bool unborn = lines[1].empty();

@@ -335,18 +335,11 @@ std::optional<std::string> interrupted_restore(const Store& store, const std::st
   fs::path p = store.root() / ("restore-" + env);
   std::error_code ec;
   if (!fs::exists(p, ec)) return std::nullopt;
-  std::string text;
+  std::vector<std::string> lines;
   try {
-    text = read_text_file(p, Exit::internal);
+    lines = read_text_lines(p, Exit::internal);
   } catch (const Error&) {
     return std::nullopt;
-  }
-  std::vector<std::string> lines;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    lines.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
   }
   std::string from = lines.empty() ? "?" : lines[0];
   std::string safety = lines.size() > 1 ? lines[1] : "";

@@ -89,6 +89,18 @@ std::string read_text_file(const fs::path& path, Exit code) {
   return out;
 }
 
+std::vector<std::string> read_text_lines(const fs::path& path, Exit code) {
+  std::string text = read_text_file(path, code);
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    lines.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return lines;
+}
+
 namespace {
 std::atomic<unsigned> g_tmp_counter{0};
 

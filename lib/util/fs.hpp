@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "util/error.hpp"
 
@@ -61,6 +62,8 @@ void make_dirs(const fs::path& dir, mode_t mode = 0700);
 
 // Reads a whole small file (config, manifest) into a string.
 std::string read_text_file(const fs::path& path, Exit code = Exit::bad_input);
+// The lines of a small text file, without their newlines (journals of our own).
+std::vector<std::string> read_text_lines(const fs::path& path, Exit code = Exit::bad_input);
 
 // A file being written under a temporary name next to its final place. It is
 // removed on destruction unless publish() renamed it into place; publish() fsyncs

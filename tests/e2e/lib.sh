@@ -13,6 +13,43 @@ unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTDATA="$E2E_DIR/../testdata"
 
+
+# manifest TAG EXPR: EXPR (Python, the manifest of backup tag TAG as `d`) printed.
+manifest() {
+  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
+    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
+}
+
+# The aws CLI against the S3 test server ($AWS when set), with no user config.
+awscli() {
+  AWS_CONFIG_FILE="$HOME/.aws-config" AWS_SHARED_CREDENTIALS_FILE="$HOME/.aws-credentials" \
+    "${AWS:-aws}" --endpoint-url "$S3_ENDPOINT" "$@"
+}
+
+# A bucket of this test's own on the S3 test server (named after the test
+# directory), in $BUCKET.
+new_bucket() {
+  BUCKET=gp-$(basename "$PWD" | tr '_' '-' | cut -c1-40)-$RANDOM
+  curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -X PUT "$S3_ENDPOINT/$BUCKET" >/dev/null ||
+    fail "cannot create bucket $BUCKET"
+}
+
+# site_with_remote URL [ENDPOINT]: a demo site (initialised: hooks installed) in
+# ./site, entered, with a bare repository ../remote.git as origin and
+# [storage.origin] = URL.
+site_with_remote() {
+  git init -q --bare remote.git
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
+  cd site
+  git pantheon init -q
+  { printf '\n[storage.origin]\nurl = "%s"\n' "$1"; [ -z "${2:-}" ] || printf 'endpoint = "%s"\n' "$2"; } >>.pantheon.toml
+  git add .pantheon.toml && git commit -q -m "git-pantheon config"
+  git remote add origin ../remote.git
+}
+
+# The backup tags of git repository $1.
+remote_backup_tags() { git ls-remote --tags "$1" 'refs/tags/pantheon/backup/*' | grep -v '\^{}$' || true; }
+
 fail() {
   echo "FAIL: $*" >&2
   exit 1

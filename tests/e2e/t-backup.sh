@@ -11,12 +11,6 @@ demo_site() {
   git add .pantheon.toml && git commit -q -m "git-pantheon config"
 }
 
-# manifest TAG KEY: a [backup] field of a backup tag's manifest (read with git + python).
-manifest() {
-  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
-    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
-}
-
 test_create_makes_three_archives_and_a_tag_last() {
   demo_site
   expect_code 0 git pantheon backup create

@@ -19,11 +19,6 @@ hook_site() {
 
 commit_tags() { git tag -l 'pantheon/backup/dev/*' | sort; }
 
-manifest() {
-  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
-    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
-}
-
 test_commit_on_configured_branch_backs_up_db_and_restores() {
   hook_site $'[hooks.post-commit]\nbranches = ["main", "feature/*"]\nenv = "dev"\nelements = ["db"]\nkeep = 2\n'
   expect_code 0 git pantheon hooks status

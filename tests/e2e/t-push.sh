@@ -9,40 +9,8 @@ export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS
 AWS=/root/.pyenv/shims/aws
 [ -x "$AWS" ] || AWS=aws
 
-awscli() {
-  AWS_CONFIG_FILE="$HOME/.aws-config" AWS_SHARED_CREDENTIALS_FILE="$HOME/.aws-credentials" \
-    "$AWS" --endpoint-url "$S3_ENDPOINT" "$@"
-}
-
-# A bucket of this test's own (named after the test directory).
-new_bucket() {
-  BUCKET=gp-$(basename "$PWD" | tr '_' '-' | cut -c1-40)-$RANDOM
-  curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -X PUT "$S3_ENDPOINT/$BUCKET" >/dev/null ||
-    fail "cannot create bucket $BUCKET"
-}
-
 # A port nothing listens on (bound by the kernel, then closed).
 closed_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-manifest() {
-  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
-    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
-}
-
-# A demo site (initialised: hooks installed) with a bare repository as origin and
-# [storage.origin] = $1 (endpoint $2 if given).
-site_with_remote() {
-  local url=$1 endpoint=${2:-}
-  git init -q --bare remote.git
-  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
-  cd site
-  git pantheon init -q
-  { printf '\n[storage.origin]\nurl = "%s"\n' "$url"; [ -z "$endpoint" ] || printf 'endpoint = "%s"\n' "$endpoint"; } >>.pantheon.toml
-  git add .pantheon.toml && git commit -q -m "git-pantheon config"
-  git remote add origin ../remote.git
-}
-
-remote_backup_tags() { git ls-remote --tags "$1" 'refs/tags/pantheon/backup/*' | grep -v '\^{}$' || true; }
 
 test_follow_tags_through_hook_uploads_every_archive() {
   new_bucket

@@ -15,22 +15,6 @@ AWS=/root/.pyenv/shims/aws
 [ -x "$AWS" ] || AWS=aws
 PROXY_SCRIPT="$E2E_DIR/../servers/fault_proxy.py"
 
-awscli() {
-  AWS_CONFIG_FILE="$HOME/.aws-config" AWS_SHARED_CREDENTIALS_FILE="$HOME/.aws-credentials" \
-    "$AWS" --endpoint-url "$S3_ENDPOINT" "$@"
-}
-
-new_bucket() {
-  BUCKET=gp-$(basename "$PWD" | tr '_' '-' | cut -c1-40)-$RANDOM
-  curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -X PUT "$S3_ENDPOINT/$BUCKET" >/dev/null ||
-    fail "cannot create bucket $BUCKET"
-}
-
-manifest() {
-  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
-    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
-}
-
 # start_proxy ARGS...: a fresh proxy in front of moto; git-pantheon talks to it
 # through AWS_ENDPOINT_URL_S3. Its requests are logged to $PROXY_LOG.
 PROXY_PID=
@@ -95,7 +79,6 @@ one_error_line() {
   [ "$(printf '%s' "$lines" | grep -c .)" -eq 1 ] || fail "not one error line: $ERR"
   assert_contains "$lines" "$1"
 }
-remote_backup_tags() { git ls-remote --tags "$1" 'refs/tags/pantheon/backup/*' | grep -v '\^{}$' || true; }
 
 test_single_put_retries_5xx_and_429_with_retry_after() {
   site

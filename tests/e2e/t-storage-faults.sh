@@ -14,19 +14,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$GP_SERVERS/s3/env"
 export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=us-east-1
-new_bucket() {
-  BUCKET=gp-$(basename "$PWD" | tr '_' '-' | cut -c1-40)-$RANDOM
-  curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -X PUT "$S3_ENDPOINT/$BUCKET" >/dev/null ||
-    fail "cannot create bucket $BUCKET"
-}
 
 s3get() {  # s3get KEY FILE: the object KEY of $BUCKET, or failure when there is none
   curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -o "$2" "$S3_ENDPOINT/$BUCKET/$1"
-}
-
-manifest() {
-  git cat-file tag "$1" | sed '1,/^$/d' | sed '1,/^$/d' |
-    python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2"
 }
 
 # storage_url KIND: a fresh file:// directory or s3:// bucket in URL (and ENDPOINT).
@@ -41,19 +31,6 @@ storage_url() {
     URL="s3://$BUCKET/site"
   fi
 }
-
-# site_with_remote URL [ENDPOINT]: demo site, bare origin, [storage.origin].
-site_with_remote() {
-  git init -q --bare remote.git
-  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
-  cd site
-  git pantheon init -q
-  { printf '\n[storage.origin]\nurl = "%s"\n' "$1"; [ -z "${2:-}" ] || printf 'endpoint = "%s"\n' "$2"; } >>.pantheon.toml
-  git add .pantheon.toml && git commit -q -m "git-pantheon config"
-  git remote add origin ../remote.git
-}
-
-remote_backup_tags() { git ls-remote --tags "$1" 'refs/tags/pantheon/backup/*' | grep -v '\^{}$' || true; }
 
 # Everything in the work tree (but .git): names, types, link targets, contents.
 tree_state() {

@@ -129,14 +129,15 @@ class PatternSource final : public ByteSource {
 };
 
 TEST(ReadAhead, DeliversTheSameBytesInOrderWhateverTheSizes) {
-  for (size_t piece : {size_t{1}, size_t{1000}, size_t{70000}}) {
-    PatternSource expect(3'000'001, 4096, false), inner(3'000'001, piece, false);
+  // (total, piece): every byte a chunk of its own; pieces smaller and larger than a chunk.
+  for (auto [total, piece] : {std::pair<size_t, size_t>{20'011, 1}, {3'000'001, 1000}, {3'000'001, 70000}}) {
+    PatternSource expect(total, 4096, false), inner(total, piece, false);
     ReadAheadSource ahead(inner, 65536, 3);
     std::string got, want;
     std::vector<char> buf(9973);
     for (size_t n; (n = ahead.read(buf.data(), buf.size())) > 0;) got.append(buf.data(), n);
     for (size_t n; (n = expect.read(buf.data(), buf.size())) > 0;) want.append(buf.data(), n);
-    EXPECT_EQ(got.size(), 3'000'001U);
+    EXPECT_EQ(got.size(), total);
     EXPECT_TRUE(got == want) << "piece " << piece;
     EXPECT_EQ(ahead.read(buf.data(), buf.size()), 0U) << "read after the end";
   }
