@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "archive/decompress.hpp"
+#include "archive/reader.hpp"
 #include "archive/tar.hpp"
 #include "db/database.hpp"
 #include "util/fault.hpp"
@@ -30,18 +31,16 @@ fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(
 
 // Guesses the element of an archive from its first entries.
 std::optional<Element> sniff_element(const fs::path& path) {
-  ArchiveReader ar(archive_read_new());
-  archive_read_support_filter_all(ar.get());
-  archive_read_support_format_all(ar.get());
-  if (archive_read_open_filename(ar.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) return std::nullopt;
-  archive_entry* e = nullptr;
-  for (int i = 0; i < 200 && archive_read_next_header(ar.get(), &e) == ARCHIVE_OK; ++i) {
-    const char* name = archive_entry_pathname(e);
-    if (!name) continue;
-    std::string n = name;
-    if (n.rfind("./", 0) == 0) n = n.substr(2);
-    if (n.rfind("files_", 0) == 0 || n.rfind("files/", 0) == 0) return Element::files;
-    if (n.find("/.git/") != std::string::npos || n.rfind(".git/", 0) == 0) return Element::code;
+  try {
+    EntryReader in(path, EntryRules{});
+    for (int i = 0; i < 200; ++i) {
+      const ArchiveEntryInfo* e = in.next();
+      if (!e) break;
+      const std::string& n = e->path;
+      if (n.rfind("files_", 0) == 0 || n == "files" || n.rfind("files/", 0) == 0) return Element::files;
+      if (n.find("/.git/") != std::string::npos || n.rfind(".git/", 0) == 0) return Element::code;
+    }
+  } catch (const Error&) {
   }
   return std::nullopt;
 }
@@ -362,26 +361,14 @@ void exchange_paths(const fs::path& a, const fs::path& b) {
 }
 
 unsigned detect_files_strip(const fs::path& path) {
-  ArchiveReader ar(archive_read_new());
-  archive_read_support_filter_all(ar.get());
-  archive_read_support_format_all(ar.get());
-  archive_check(ar.get(), archive_read_open_filename(ar.get(), path.c_str(), 1 << 16),
-                "cannot open archive '" + path.filename().string() + "'");
+  // Names only: the rules of the reader refuse what extraction would refuse.
+  EntryReader in(path, EntryRules{});
   std::optional<std::string> top;
   bool below = false;
-  archive_entry* e = nullptr;
-  for (;;) {
-    int r = archive_read_next_header(ar.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    archive_check(ar.get(), r, "cannot read archive '" + path.filename().string() + "'", Exit::integrity);
-    const char* name = archive_entry_pathname(e);
-    std::string n = name ? name : "";
-    while (n.rfind("./", 0) == 0) n = n.substr(2);
-    if (n.empty() || n == ".") continue;
-    auto slash = n.find('/');
-    std::string first = n.substr(0, slash);
-    if (slash != std::string::npos && slash + 1 < n.size()) below = true;
-    else if (archive_entry_filetype(e) != AE_IFDIR) return 0;  // a file at the top
+  while (const ArchiveEntryInfo* e = in.next()) {
+    const std::string& first = e->parts[0];
+    if (e->parts.size() > 1) below = true;
+    else if (e->type != EntryType::directory) return 0;  // a file at the top
     if (top && *top != first) return 0;
     top = first;
   }
