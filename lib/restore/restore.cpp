@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "archive/decompress.hpp"
+#include "archive/gzip.hpp"
 #include "archive/tar.hpp"
 #include "db/database.hpp"
 #include "util/fault.hpp"
@@ -71,12 +72,53 @@ fs::path source_path(const Store& store, const RestoreSource& src, Element e) {
   throw InternalError("no source for element " + to_string(e));
 }
 
+// Reads a database dump once, to its end: a backup's archive (`record`) against
+// the manifest's size and sha256, and any dump for the completion trailer of
+// `kind`, the engine that will load it. A dump cut short at a line end is still
+// valid gzip: only its missing trailer shows it, and the load would find that out
+// only after the safety backup.
+void check_dump(const fs::path& path, const ArchiveRecord* record, DbKind kind, Progress& progress) {
+  DumpTrailer trailer(kind);
+  std::vector<char> buf(1 << 20);
+  if (record && record->compression == "gzip") {
+    check_archive_size(path, *record);
+    Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+    FdSource raw(fd.get(), path.string());
+    progress.start(record->file, record->size);
+    std::optional<Error> undecodable;  // reported after the sha256, which says more
+    try {
+      GzipReader gz(raw, record->file);
+      for (size_t n; (n = gz.read(buf.data(), buf.size())) > 0;) {
+        trailer.add(buf.data(), n);
+        progress.update(raw.bytes(), 0);
+      }
+    } catch (const Error& e) {
+      if (e.code() == Exit::interrupted) throw;
+      undecodable = e;
+    }
+    while (raw.read(buf.data(), buf.size()) > 0) {
+    }  // every byte counts for the sha256
+    progress.finish();
+    if (raw.bytes() != record->size || raw.sha256() != record->sha256)
+      fail(Exit::integrity, describe("archive", record->file, "sha256 does not match the manifest (corrupt)"));
+    if (undecodable) throw *undecodable;
+  } else {
+    DecompressSource in(path);
+    for (size_t n; (n = in.read(buf.data(), buf.size())) > 0;) trailer.add(buf.data(), n);
+  }
+  if (!trailer.complete())
+    fail(Exit::integrity, describe("archive", record ? record->file : path.string(),
+                                   "the dump is cut short: it lacks the " + trailer.name() +
+                                       " trailer that ends a complete dump"));
+}
+
 // Checks every archive to be restored before the target changes. The files
 // archive of a backup is only fetched and its size checked here: its sha256 is
 // taken while it is extracted beside the files directory (stage_files), before
-// anything changes, so the largest archive is read once, not twice.
-void check_sources(const Store& store, const RestoreSource& src, const std::vector<Element>& elements, Progress& progress,
-                   const ArchiveFetcher* fetch) {
+// anything changes, so the largest archive is read once, not twice. A dump is
+// hashed and checked for its trailer in one read (check_dump).
+void check_sources(const EnvConfig& env, const Store& store, const RestoreSource& src,
+                   const std::vector<Element>& elements, Progress& progress, const ArchiveFetcher* fetch) {
   for (auto e : elements) {
     check_interrupted();
     if (src.backup) {
@@ -85,20 +127,15 @@ void check_sources(const Store& store, const RestoreSource& src, const std::vect
       // proves the archive is that one; decoding it is left to the extraction and
       // the load, which fail before the swap if anything is wrong. One read, not two.
       if (e == Element::files) check_archive_size(ensure_in_store(store, record, fetch), record);
+      else if (e == Element::database) check_dump(ensure_in_store(store, record, fetch), &record, env.database.kind, progress);
       else check_archive_hash(store, record, progress, fetch);
       continue;
     }
     fs::path p = source_path(store, src, e);
     std::error_code dec;
     if (e == Element::files && fs::is_directory(p, dec)) continue;  // extracted and checked already
-    if (e == Element::database) {
-      DecompressSource in(p);
-      std::vector<char> buf(1 << 20);
-      while (in.read(buf.data(), buf.size()) > 0) {
-      }
-    } else if (e != Element::files) {
-      check_archive(p, progress);  // files: checked by their extraction, before the swap
-    }
+    if (e == Element::database) check_dump(p, nullptr, env.database.kind, progress);
+    else if (e != Element::files) check_archive(p, progress);  // files: checked by their extraction, before the swap
   }
 }
 
@@ -452,7 +489,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   ArchiveFetcher fetch = [&](const ArchiveRecord& r) {
     return ensure_local(store, lock, config, r, req.storage_remote, progress);
   };
-  check_sources(store, source, elements, progress, &fetch);
+  check_sources(env, store, source, elements, progress, &fetch);
   GP_FAULT_POINT("restore.verified");
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.

@@ -137,6 +137,46 @@ test_corrupt_archive_is_refused_with_the_target_unchanged() {
   assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "1" "a safety backup was made for a refused restore"
 }
 
+# cut_dump IN OUT: dump IN's SQL cut short at a line end (its last two thirds
+# dropped), gzipped again: a valid gzip stream of an incomplete dump.
+cut_dump() {
+  gzip -dc "$1" >"$2.sql"
+  head -n $(($(wc -l <"$2.sql") / 3)) "$2.sql" | gzip -c >"$2"
+  rm "$2.sql"
+  gzip -t "$2" || fail "cut dump is not valid gzip"
+}
+
+test_a_dump_cut_short_is_refused_before_the_safety_backup() {
+  demo_site
+  git pantheon backup create -q --element db
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  sqlite3 $DB "DELETE FROM node WHERE nid > 250"
+  db_before=$(sha256sum $DB)
+  f=$(ls .git/pantheon/archives/*_database.sql.gz)
+  cut_dump "$f" ../cut_database.sql.gz
+  # a loose dump
+  expect_code 7 git pantheon restore --from-files ../cut_database.sql.gz --yes
+  assert_one_line_error "archive '$PWD/../cut_database.sql.gz'"
+  assert_contains "$ERR" "cut short"
+  assert_eq "$(printf '%s\n' "$ERR" | grep -c 'error:')" "1" "more than one error line"
+  assert_eq "$(sha256sum $DB)" "$db_before" "database changed"
+  assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "1" "a safety backup was made"
+  # a backup whose manifest matches the cut dump (as when the dump was cut short
+  # while it was written): its size and sha256 are right, its end is not
+  cp ../cut_database.sql.gz "$f"
+  git cat-file tag "$tag" | sed '1,/^$/d' |
+    python3 -c 'import sys,hashlib,re; b=open(sys.argv[1],"rb").read(); t=sys.stdin.read()
+t=re.sub(r"sha256 = .*", "sha256 = %r" % hashlib.sha256(b).hexdigest(), t); t=re.sub(r"size = .*", "size = %d" % len(b), t)
+sys.stdout.write(t)' "$f" >../manifest.txt
+  git tag -f -a --cleanup=verbatim -F ../manifest.txt "$tag" "$tag^{commit}" >/dev/null
+  assert_eq "$(manifest "$tag" 'd["archive"][0]["size"]')" "$(stat -c %s "$f")" "forged manifest"
+  expect_code 7 git pantheon restore "$tag" --yes
+  assert_one_line_error "archive '$(basename "$f")'"
+  assert_contains "$ERR" "cut short"
+  assert_eq "$(sha256sum $DB)" "$db_before" "database changed"
+  assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "1" "a safety backup was made"
+}
+
 test_confirmation_is_required() {
   demo_site
   git pantheon backup create -q --element db
