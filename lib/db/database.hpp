@@ -81,7 +81,9 @@ std::optional<std::string> database_password(const std::string& env, const fs::p
 
 // Opens the environment's database. `repo_root` anchors relative sqlite paths;
 // `scratch_dir` is a private directory (0700, created when missing) for the
-// short-lived 0600 client files holding the password. A password file with loose
+// short-lived 0600 client files holding the password, and for a SQLite load's new
+// file when it is on the database file's file system (else that file is built
+// beside the database). A password file with loose
 // permissions is gp::Error(Exit::config).
 std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
                                         const fs::path& scratch_dir);

@@ -16,7 +16,7 @@ namespace gp::db {
 // that the per-chunk cost vanishes next to the dump tool's own work.
 inline constexpr size_t kChunk = 1 << 20;
 
-std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root);
+std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root, const fs::path& scratch_dir);
 std::unique_ptr<Database> make_mysql(const DbUrl& url, std::optional<std::string> password, const fs::path& scratch_dir);
 std::unique_ptr<Database> make_postgres(const DbUrl& url, std::optional<std::string> password,
                                         const fs::path& scratch_dir);

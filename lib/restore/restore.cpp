@@ -172,6 +172,41 @@ void copy_ownership(const fs::path& tree, const struct stat& like) {
     ::lchown(it->path().c_str(), like.st_uid, like.st_gid);
 }
 
+// What a restore keeps next to its targets while it works (a staged files tree,
+// the old one on its way out, a SQLite file being loaded) is never visible to git.
+// It is kept in the store (tmp/, trash/) when the store is on the target's file
+// system (renames, and renameat2's exchange, work across its directories), else
+// beside the target; there, when that folder is in a git work tree, these names are
+// made ignored first (info/exclude, see ignore_in_work_tree).
+const std::vector<std::string> kScratchPatterns = {".*.gp-new-*", ".*.gp-old-*", "*.gp-restore-*"};
+const std::string kScratchMarker =
+    "# git-pantheon: a restore's temporary files trees and database files (see git-pantheon-restore(1))";
+
+// True when what goes next to `dir`'s entries is kept in the store; else it goes
+// into `dir`, where names like `sample` are now hidden from git.
+bool keep_in_store(const Store& store, const fs::path& dir, const std::string& sample) {
+  make_dirs(store.tmp_dir(), 0700);
+  if (same_file_system(store.tmp_dir(), dir)) return true;
+  ignore_in_work_tree(dir, sample, kScratchPatterns, kScratchMarker);
+  return false;
+}
+
+// Removes `trees` in a process of its own that outlives this one (rm -rf), or here
+// when it cannot be started. Deleting a large tree on disk costs as much as
+// extracting one (journal writes for every inode freed).
+void remove_in_background(const std::vector<fs::path>& trees) {
+  if (trees.empty()) return;
+  try {
+    ProcessSpec spec;
+    spec.argv = {"rm", "-rf", "--one-file-system", "--"};
+    for (auto& t : trees) spec.argv.push_back(t.string());
+    spec.new_session = true;
+    Process(std::move(spec)).disown();
+  } catch (const Error&) {
+    for (auto& t : trees) remove_tree_noexcept(t);
+  }
+}
+
 // Removes what a restore killed before it finished left beside the files
 // directory: its new tree (extracted but never swapped in) or, after the swap, the
 // old one. The caller holds the store lock, so no restore is writing there now.
@@ -198,19 +233,21 @@ void copy_tree(const fs::path& from, const fs::path& to, Progress& progress) {
   }
 }
 
-// A files tree extracted beside the files directory, ready to take its place.
+// A files tree extracted on the files directory's file system, ready to take its place.
 struct StagedFiles {
   fs::path real;           // the files directory, symlinks resolved
   bool had_old = false;    // it exists (else the new tree is simply renamed in)
   struct stat old_st {};
-  std::unique_ptr<TempDir> fresh;
+  std::unique_ptr<TempDir> fresh;  // in the store's tmp/, or beside the files directory
+  fs::path trash;                  // where the old tree goes: the store's trash/, or beside
 };
 
-// Extracts `archive` (or copies an extracted directory) beside the files directory
-// of `env`, on the same filesystem; nothing the site sees changes. When `record` is
-// given, the archive must match its size and sha256 (hashed during the extraction).
-StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::path& archive, unsigned strip,
-                        const ArchiveRecord* record, Progress& caller_progress) {
+// Extracts `archive` (or copies an extracted directory) into a new tree on the
+// file system of the files directory of `env` (see keep_in_store); nothing the
+// site sees changes. When `record` is given, the archive must match its size and
+// sha256 (hashed during the extraction).
+StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
+                        unsigned strip, const ArchiveRecord* record, Progress& caller_progress) {
 #if defined(GP_FAULT_INJECTION)
   FaultPointProgress progress(caller_progress);
 #else
@@ -227,13 +264,29 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   if (!st.had_old) make_dirs(st.real.parent_path(), 0755);
   if (st.had_old && ::stat(st.real.c_str(), &st.old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", st.real.string());
 
-  // What a killed restore left: its new tree, never swapped in (with a warning);
-  // and old trees whose removal (discard_old_tree) was cut short.
+  // What a killed restore left beside the files directory: its new tree, never
+  // swapped in (with a warning), and old trees whose removal (discard_old_tree) was
+  // cut short. In the store, tmp/ was cleared when the lock was taken, and old
+  // trees in trash/ go in the background, as this restore's will.
   const std::string name = st.real.filename().string();
-  remove_stale_trees(st.real.parent_path(), "." + name + ".gp-new-", progress);
-  for (auto it = fs::directory_iterator(st.real.parent_path(), ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+  const fs::path parent = st.real.parent_path();
+  remove_stale_trees(parent, "." + name + ".gp-new-", progress);
+  for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     if (it->path().filename().string().rfind("." + name + ".gp-old-", 0) == 0) remove_tree_noexcept(it->path());
-  st.fresh = std::make_unique<TempDir>(st.real.parent_path(), "." + name + ".gp-new-");
+  {
+    std::vector<fs::path> stale;
+    for (auto it = fs::directory_iterator(store.trash_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+      stale.push_back(it->path());
+    remove_in_background(stale);
+  }
+  if (keep_in_store(store, parent, "." + name + ".gp-new-XXXXXX")) {
+    make_dirs(store.trash_dir(), 0700);
+    st.fresh = std::make_unique<TempDir>(store.tmp_dir(), name + ".gp-new-");
+    st.trash = store.trash_dir();
+  } else {
+    st.fresh = std::make_unique<TempDir>(parent, "." + name + ".gp-new-");
+    st.trash = parent;
+  }
   const fs::path& fresh = st.fresh->path();
   GP_FAULT_POINT("restore.files.extract.before");
   progress.start("files", 0);
@@ -251,28 +304,19 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   return st;
 }
 
-// The old files tree, swapped out: renamed to `.<name>.gp-old-XXXXXX` and removed
-// by a process of its own that outlives this one. Deleting a large tree that is on
-// disk costs as much as extracting one (journal writes for every inode freed), and
-// the site has its new files already. When that process cannot be started, the
-// tree is removed here; a tree left by a remover that was stopped (a reboot) is
-// removed by the next restore (stage_files).
-void discard_old_tree(std::unique_ptr<TempDir> old) {
+// The old files tree, swapped out: renamed to `<trash>/[.]<name>.gp-old-XXXXXX`
+// and removed in the background (remove_in_background): the site has its new
+// files already. A tree left by a remover that was stopped (a reboot) is removed by
+// the next restore (stage_files).
+void discard_old_tree(std::unique_ptr<TempDir> old, const fs::path& trash_dir) {
   fs::path from = old->path();
   std::string name = from.filename().string();
   auto at = name.rfind(".gp-new-");
   if (at == std::string::npos) return;  // ~TempDir removes it
-  fs::path trash = from.parent_path() / (name.substr(0, at) + ".gp-old-" + name.substr(at + 8));
+  fs::path trash = trash_dir / (name.substr(0, at) + ".gp-old-" + name.substr(at + 8));
   if (::rename(from.c_str(), trash.c_str()) != 0) return;
   old->keep();
-  try {
-    ProcessSpec spec;
-    spec.argv = {"rm", "-rf", "--one-file-system", "--", trash.string()};
-    spec.new_session = true;
-    Process(std::move(spec)).disown();
-  } catch (const Error&) {
-    remove_tree_noexcept(trash);
-  }
+  remove_in_background({trash});
 }
 
 // Puts a staged tree in place of the files directory in one rename, then has the
@@ -323,14 +367,18 @@ void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& r
     }
   }
   GP_FAULT_POINT("restore.files.remove-old.before");
-  discard_old_tree(std::move(st.fresh));
+  discard_old_tree(std::move(st.fresh), st.trash);
 }
 
 void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
                       Progress& progress) {
   // A SQLite file is built beside its final place: that folder must exist (in a
   // fresh clone, the files directory that holds Drupal's .ht.sqlite may not yet).
-  if (env.database.kind == DbKind::sqlite) make_dirs(anchored(root, env.database.path).parent_path(), 0755);
+  if (env.database.kind == DbKind::sqlite) {
+    fs::path file = anchored(root, env.database.path);
+    make_dirs(file.parent_path(), 0755);
+    keep_in_store(store, file.parent_path(), file.filename().string() + ".gp-restore-0-x");  // where load() builds
+  }
   auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
   DecompressSource in(archive);
   progress.start("database", 0);
@@ -503,7 +551,8 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   std::optional<StagedFiles> staged;
   if (has_element(elements, Element::files)) {
     const ArchiveRecord* record = source.backup ? source.backup->manifest.archive(Element::files) : nullptr;
-    staged = stage_files(env, root, source_path(store, source, Element::files), source.files_strip, record, progress);
+    staged = stage_files(env, root, store, source_path(store, source, Element::files), source.files_strip, record,
+                         progress);
   }
 
   // 3. The safety backup of what is about to be replaced.
@@ -552,7 +601,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
           swap_in_files(config, env, root, *staged);
         } else {
           const ArchiveRecord* record = from.backup ? from.backup->manifest.archive(e) : nullptr;
-          auto again = stage_files(env, root, archive, from.files_strip, record, progress);
+          auto again = stage_files(env, root, store, archive, from.files_strip, record, progress);
           swap_in_files(config, env, root, again);
         }
         break;

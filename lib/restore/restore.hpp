@@ -5,11 +5,12 @@
 //     in full); decoding errors surface during extraction or load, before the swap;
 //  2. a safety backup of the target's current database and files is made (initiator
 //     "safety") unless the caller opts out;
-//  3. files are extracted securely into a new directory beside the live one (same
-//     file system), the target's regenerable folders are carried over, and the two
-//     are exchanged with one renameat2(RENAME_EXCHANGE): the files directory is at
-//     every instant wholly the old one or wholly the new one. The old one is removed
-//     last.
+//  3. files are extracted securely into a new directory on the live one's file
+//     system (the store's tmp/ when it is there, else beside the live one; never
+//     where git status would show it), the target's regenerable folders are carried
+//     over, and the two are exchanged with one renameat2(RENAME_EXCHANGE): the files
+//     directory is at every instant wholly the old one or wholly the new one. The old
+//     one is removed last, in the background.
 //  4. the database is loaded by the engine's load(), which leaves the old content in
 //     place when it fails (see lib/db);
 //  5. code is restored into a new branch (never by moving a checked-out branch), or

@@ -51,16 +51,17 @@ test_restore_brings_back_db_and_files() {
   assert_eq "$(db_state $DB)" "$before_db" "database not restored exactly"
   # regenerable folders of the target are kept, not wiped
   [ -f $FILES/styles/thumbnail/regenerated.png ] || fail "regenerable folder wiped"
-  # no leftovers beside the files directory
-  assert_eq "$(ls -A sites/default | grep gp-new || true)" "" "temporary directory left"
+  # no leftovers beside the files directory or in the store (staged there: same file system)
+  assert_eq "$(ls -A sites/default .git/pantheon/tmp | grep gp-new || true)" "" "temporary directory left"
   # the old tree is removed by a process of its own, after the command returned
-  for _ in $(seq 50); do ls -A sites/default | grep -q gp-old || break; sleep 0.2; done
-  assert_eq "$(ls -A sites/default | grep gp-old || true)" "" "old files tree not removed"
-  # one left over (its remover stopped) goes with the next restore
-  mkdir -p sites/default/.files.gp-old-Zz9Zz9/deep && echo x >sites/default/.files.gp-old-Zz9Zz9/deep/f
+  for _ in $(seq 50); do ls -A sites/default .git/pantheon/trash | grep -q gp-old || break; sleep 0.2; done
+  assert_eq "$(ls -A sites/default .git/pantheon/trash | grep gp-old || true)" "" "old files tree not removed"
+  # ones left over (their remover stopped; beside: an older version's) go with the next restore
+  mkdir -p sites/default/.files.gp-old-Zz9Zz9/deep .git/pantheon/trash/files.gp-old-Yy8Yy8/deep
+  echo x >sites/default/.files.gp-old-Zz9Zz9/deep/f && echo x >.git/pantheon/trash/files.gp-old-Yy8Yy8/deep/f
   expect_code 0 git pantheon restore dev@latest --yes --element files --no-safety-backup
-  for _ in $(seq 50); do ls -A sites/default | grep -q gp-old || break; sleep 0.2; done
-  assert_eq "$(ls -A sites/default | grep gp-old || true)" "" "left-over old tree not removed"
+  for _ in $(seq 50); do ls -A sites/default .git/pantheon/trash | grep -q gp-old || break; sleep 0.2; done
+  assert_eq "$(ls -A sites/default .git/pantheon/trash | grep gp-old || true)" "" "left-over old tree not removed"
   assert_eq "$(tree_state $FILES)" "$before_files" "files not restored exactly the second time"
   # the safety backup holds the changed state
   assert_eq "$(git pantheon backup list --format=json | json_get '[b["initiator"] for b in d]')" "['safety', 'manual']"
@@ -204,6 +205,93 @@ test_code_is_restored_into_a_branch() {
   assert_eq "$(git rev-parse "restore/${tag#pantheon/backup/}")" "$(git rev-parse "$tag^{commit}")"
   assert_eq "$(git rev-parse HEAD)" "$head_before" "the checked-out branch moved"
   assert_eq "$(git symbolic-ref --short HEAD)" "main"
+}
+
+# git's view of the work tree: what status shows, then what `git add -A` would
+# stage (in a throw-away index, so the real one is not touched).
+git_view() {
+  git status --porcelain --ignored=no
+  cp "$(git rev-parse --git-path index)" ../view-index
+  GIT_INDEX_FILE=../view-index git add -A
+  GIT_INDEX_FILE=../view-index git diff --cached --name-status
+  rm -f ../view-index
+}
+
+test_git_never_sees_what_a_restore_keeps_beside_the_files() {
+  demo_site
+  # dev's database in a tracked folder, as many sites have it (db/ tracked, *.sqlite ignored)
+  mkdir db && touch db/.gitkeep && printf '*.sqlite\n' >db/.gitignore
+  sed -i 's|^database = "sqlite:sites/default/files/.ht.sqlite"|database = "sqlite:db/dev.sqlite"|' .pantheon.toml
+  grep -q '^database = "sqlite:db/dev.sqlite"' .pantheon.toml || fail "config not changed"
+  cp $DB db/dev.sqlite
+  commit_all "database in db/"
+  head -c 3000000 /dev/urandom >$FILES/big.bin
+  git pantheon backup create -q --element db --element files
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  echo later >$FILES/later.txt
+  clean=$(git_view)
+  assert_eq "$clean" "" "the site is not clean to begin with"
+  # killed while the new tree is extracted, and while the database file is loaded
+  for point in restore.files.entry:2 db.sqlite.loaded:1; do
+    GP_FAULT_FILTER=${point%:*} GP_FAULT_KILL_AT=${point#*:} git pantheon restore "$tag" --yes --no-safety-backup -q >/dev/null 2>&1 &&
+      fail "the restore was not killed at $point"
+    assert_eq "$(git_view)" "" "git sees what a restore killed at $point left"
+  done
+  # right after a restore whose remover of the old tree has not run yet
+  mkdir ../stopped-rm && printf '#!/bin/sh\nexit 0\n' >../stopped-rm/rm && chmod +x ../stopped-rm/rm
+  PATH="$PWD/../stopped-rm:$PATH" expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  [ ! -e $FILES/later.txt ] || fail "files not restored"
+  assert_eq "$(git_view)" "" "git sees what a restore left beside the files"
+  # the next restore removes what was left
+  expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  for _ in $(seq 50); do [ -z "$(ls -A .git/pantheon/trash 2>/dev/null)" ] && break; sleep 0.2; done
+  assert_eq "$(ls -A .git/pantheon/trash .git/pantheon/tmp sites/default db | grep gp- || true)" "" "left behind"
+  assert_eq "$(git_view)" "" "git sees something after the last restore"
+}
+
+# A directory on a file system other than the test directory's (/dev/shm), in $SHM,
+# removed when the test ends; the test is skipped without one.
+other_fs_dir() {
+  [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ] || { echo "skipped: no second file system"; return 1; }
+  SHM=$(mktemp -d /dev/shm/gp-e2e.XXXXXX)
+  trap 'rm -rf "$SHM"' EXIT
+}
+
+test_staging_on_another_file_system_than_the_store() {
+  other_fs_dir || return 0
+  # The work tree here, its git directory (and so the store) on the other file
+  # system: the files directory cannot be staged in the store.
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
+  mv site/.git "$SHM/site.git" && echo "gitdir: $SHM/site.git" >site/.git
+  git -C site config core.worktree "$PWD/site"
+  cd site
+  [ -f .git ] && [ "$(stat -c %d "$(git rev-parse --git-common-dir)")" != "$(stat -c %d .)" ] || fail "git dir not moved"
+  git pantheon init -q
+  # test: files and database outside the work tree, on the other file system
+  printf '\n[env.test]\ndatabase = "sqlite:%s/test.sqlite"\nfiles = "%s/test-files"\n' "$SHM" "$SHM" >>.pantheon.toml
+  commit_all "git-pantheon config"
+  head -c 2000000 /dev/urandom >$FILES/big.bin
+  mkdir "$SHM/test-files" && echo old >"$SHM/test-files/old.txt"
+  git pantheon backup create -q --element db --element files
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  echo later >$FILES/later.txt
+  assert_eq "$(git_view)" "" "the site is not clean to begin with"
+  GP_FAULT_FILTER=restore.files.entry GP_FAULT_KILL_AT=2 git pantheon restore "$tag" --yes --no-safety-backup -q \
+    >/dev/null 2>&1 && fail "the restore was not killed"
+  assert_eq "$(git_view)" "" "git sees what a killed restore left in the work tree"
+  grep -q "git-pantheon" "$SHM/site.git/info/exclude" || fail "the work tree was not told to ignore the staged tree"
+  mkdir ../stopped-rm && printf '#!/bin/sh\nexit 0\n' >../stopped-rm/rm && chmod +x ../stopped-rm/rm
+  PATH="$PWD/../stopped-rm:$PATH" expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  [ ! -e $FILES/later.txt ] && [ -f $FILES/big.bin ] || fail "dev's files not restored"
+  assert_eq "$(git_view)" "" "git sees what a restore left beside the files"
+  # into test: beside its files directory (outside any work tree, on its own file system)
+  expect_code 0 git pantheon restore "$tag" --to-env test --yes --no-safety-backup
+  [ -f "$SHM/test-files/big.bin" ] && [ ! -e "$SHM/test-files/old.txt" ] || fail "test's files not restored"
+  # the next restore of dev removes the old tree the stopped remover left
+  expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  assert_eq "$(git_view)" "" "git sees something after the last restore"
+  for _ in $(seq 50); do { ls -A "$SHM"; ls -A sites/default; } | grep -q gp- || break; sleep 0.2; done
+  assert_eq "$({ ls -A "$SHM"; ls -A sites/default; } | grep gp- || true)" "" "left behind"
 }
 
 test_kill_during_files_restore_leaves_old_or_new() {
