@@ -8,13 +8,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <regex>
 
 #include "archive/decompress.hpp"
 #include "archive/gzip.hpp"
 #include "archive/tar.hpp"
 #include "db/database.hpp"
+#include "import/merge_history.hpp"  // extract_git_dir: the one reader of an archive's .git
 #include "util/fault.hpp"
 #include "util/process.hpp"
 #include "util/signals.hpp"
@@ -388,30 +392,101 @@ void restore_database(const EnvConfig& env, const fs::path& root, const Store& s
   progress.finish();
 }
 
-std::string restore_code(Repo& repo, const RestoreSource& src, const RestoreRequest& req) {
-  if (!src.backup)
-    fail(Exit::bad_input, "restoring code from a loose archive is not supported",
-         "import it with 'git pantheon import code <archive>', or restore --element db --element files");
-  git_oid commit;
-  if (git_oid_fromstr(&commit, src.backup->manifest.commit.c_str()) != 0)
-    fail(Exit::integrity, describe("backup", src.backup->tag, "names an invalid commit"));
-  std::string branch = req.branch.empty() ? "restore/" + src.label : req.branch;
-  git_object* obj = nullptr;
-  if (git_object_lookup(&obj, repo.get(), &commit, GIT_OBJECT_COMMIT) != 0)
-    fail(Exit::bad_input, describe("commit", src.backup->manifest.commit.substr(0, 12), "of the backup is not in this repository"),
-         "fetch it with 'git fetch --tags'");
-  GitObject c(obj);
-  git_reference* ref = nullptr;
-  int rc = git_branch_create(&ref, repo.get(), branch.c_str(), reinterpret_cast<git_commit*>(c.get()), 0);
-  if (rc == GIT_EEXISTS) {
-    auto existing = repo.resolve_commit("refs/heads/" + branch);
-    if (existing && git_oid_equal(&*existing, &commit)) return branch;  // already there
-    fail(Exit::bad_input, describe("branch", branch, "already exists at another commit"), "name another with --branch");
+// The code to restore, settled before anything changes: the commit (its objects
+// in this repository by then) and the new branch.
+struct CodeTarget {
+  git_oid commit{};
+  std::string branch;
+  bool branch_exists = false;  // already at `commit`: nothing to do
+};
+
+// Brings the objects of the repository at `git_dir` that `commit` needs into
+// `repo` (a fetch without refs: negotiated, downloaded and indexed; nothing else
+// of `repo` changes). `what` names the archive in messages.
+void fetch_objects(Repo& repo, const fs::path& git_dir, const git_oid& commit, const std::string& what) {
+  git_remote* raw = nullptr;
+  git_check(git_remote_create_anonymous(&raw, repo.get(), git_dir.c_str()), "cannot read archive '" + what + "'",
+            Exit::integrity);
+  GitRemote remote(raw);
+  // Every branch and tag, and HEAD (detached in a test or live archive): the wants.
+  const char* specs[] = {"+HEAD:refs/pantheon-restore/head", "+refs/heads/*:refs/pantheon-restore/heads/*",
+                         "+refs/tags/*:refs/pantheon-restore/tags/*"};
+  git_strarray refspecs{const_cast<char**>(specs), 3};
+  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+  fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  git_check(git_remote_download(remote.get(), &refspecs, &fo), "cannot read the history in archive '" + what + "'",
+            Exit::integrity);
+  git_remote_disconnect(remote.get());
+  git_commit* c = nullptr;
+  git_tree* t = nullptr;
+  if (git_commit_lookup(&c, repo.get(), &commit) != 0 || git_commit_tree(&t, c) != 0) {
+    git_commit_free(c);
+    fail(Exit::integrity, describe("archive", what, "its HEAD commit " + oid_hex(commit).substr(0, 12) + " is missing"));
   }
-  if (rc == GIT_EINVALIDSPEC) fail(Exit::bad_input, describe("invalid branch name", branch));
-  git_check(rc, "cannot create branch '" + branch + "'");
+  git_tree_free(t);
+  git_commit_free(c);
+}
+
+// Checks the code element before anything changes, and makes its commit
+// available: a backup's commit is in this repository (else it comes from its
+// code archive); a loose code archive must hold a whole repository (a .git, not
+// shallow) whose HEAD commit is there, and its objects are brought in. The branch
+// (restore/<label>, or --branch) must be a valid name and not exist at another
+// commit. `scratch` receives the extracted .git (removed with it).
+CodeTarget check_code(Repo& repo, const Store& store, const RestoreSource& src, const RestoreRequest& req,
+                      std::optional<TempDir>& scratch, Progress& progress) {
+  CodeTarget t;
+  t.branch = req.branch.empty() ? "restore/" + src.label : req.branch;
+  int valid = 0;
+  if (git_reference_name_is_valid(&valid, ("refs/heads/" + t.branch).c_str()) < 0 || !valid)
+    fail(Exit::bad_input, describe("invalid branch name", t.branch), "name another with --branch");
+  fs::path archive = source_path(store, src, Element::code);
+  const std::string what = src.backup ? src.backup->manifest.archive(Element::code)->file : archive.string();
+  bool have = false;
+  if (src.backup) {
+    if (git_oid_fromstr(&t.commit, src.backup->manifest.commit.c_str()) != 0)
+      fail(Exit::integrity, describe("backup", src.backup->tag, "names an invalid commit"));
+    git_odb* odb = nullptr;
+    git_check(git_repository_odb(&odb, repo.get()), "cannot open the object database");
+    have = git_odb_exists(odb, &t.commit) == 1;
+    git_odb_free(odb);
+  }
+  if (!have) {
+    scratch.emplace(store.tmp_dir(), "restore-code-");
+    fs::path git_dir = scratch->path() / "git";
+    if (!extract_git_dir(archive, git_dir, progress))
+      fail(Exit::bad_input, describe("archive", what, "holds no repository (no .git directory): it is not a code archive"),
+           "import plain code with 'git pantheon import code <archive> --squash'");
+    git_repository* raw = nullptr;
+    if (git_repository_open_ext(&raw, git_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+      fail(Exit::integrity, describe("archive", what, "its .git is not a usable repository: " + git_last_error()));
+    GitRepository archived(raw);
+    if (git_repository_is_shallow(archived.get()) == 1)
+      fail(Exit::bad_input, describe("archive", what, "its repository is a shallow clone (its history is incomplete)"),
+           "make the archive from a whole clone ('git fetch --unshallow' there)");
+    if (!src.backup && git_reference_name_to_id(&t.commit, archived.get(), "HEAD") != 0)
+      fail(Exit::integrity, describe("archive", what, "its repository's HEAD names no commit"));
+    fetch_objects(repo, git_dir, t.commit, what);
+  }
+  if (auto existing = repo.resolve_commit("refs/heads/" + t.branch)) {
+    if (!git_oid_equal(&*existing, &t.commit))
+      fail(Exit::bad_input, describe("branch", t.branch, "already exists at another commit"), "name another with --branch");
+    t.branch_exists = true;
+  }
+  return t;
+}
+
+// Creates the branch (never moving one, checked out or not).
+std::string restore_code(Repo& repo, const CodeTarget& t) {
+  if (t.branch_exists) return t.branch;
+  git_commit* c = nullptr;
+  git_check(git_commit_lookup(&c, repo.get(), &t.commit), "cannot read commit " + oid_hex(t.commit), Exit::integrity);
+  GitCommit commit(c);
+  git_reference* ref = nullptr;
+  git_check(git_branch_create(&ref, repo.get(), t.branch.c_str(), commit.get(), 0),
+            "cannot create branch '" + t.branch + "'");
   GitReference r(ref);
-  return branch;
+  return t.branch;
 }
 
 // The message about a restore into `env` that was killed while replacing
@@ -474,9 +549,39 @@ unsigned detect_files_strip(const fs::path& path) {
   return (*top == "files" || top->rfind("files_", 0) == 0) ? 1 : 0;
 }
 
+namespace {
+
+// The label of loose archives (messages, the code's branch restore/<label>):
+// "<env>/<stamp>" from a name in Pantheon's scheme
+// (<site>_<env>_<YYYY-MM-DDTHH-MM-SS>_UTC_<element>...), else the code archive's
+// name without its extension (characters a branch name cannot have as '-'), else
+// "files".
+std::string loose_label(const std::vector<std::pair<Element, fs::path>>& files) {
+  static const std::regex pantheon(R"(^.+_([A-Za-z0-9-]+)_([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2})_UTC_(code|database|files)\..*$)");
+  for (auto& [e, p] : files) {
+    std::smatch m;
+    std::string name = p.filename().string();
+    if (std::regex_match(name, m, pantheon)) return m[1].str() + "/" + m[2].str();
+  }
+  for (auto& [e, p] : files) {
+    if (e != Element::code) continue;
+    std::string stem = p.filename().string();
+    for (const char* ext : {".tar.gz", ".tgz", ".tar.zst", ".tar.bz2", ".tar.xz", ".tar", ".zip"})
+      if (ends_with(stem, ext)) {
+        stem.resize(stem.size() - std::strlen(ext));
+        break;
+      }
+    std::string out;
+    for (char c : stem) out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '-';
+    if (!out.empty() && out.front() != '-') return out;
+  }
+  return "files";
+}
+
+}  // namespace
+
 RestoreSource source_from_files(const std::vector<fs::path>& files) {
   RestoreSource src;
-  src.label = "files";
   for (auto& f : files) {
     std::error_code ec;
     if (!fs::is_regular_file(f, ec)) fail(Exit::bad_input, describe("cannot read archive", f.string(), "no such file"));
@@ -497,6 +602,7 @@ RestoreSource source_from_files(const std::vector<fs::path>& files) {
     if (*e == Element::files) src.files_strip = detect_files_strip(f);
   }
   if (src.files.empty()) fail(Exit::usage, "no archive files given");
+  src.label = loose_label(src.files);
   return src;
 }
 
@@ -510,7 +616,11 @@ std::vector<std::string> describe_restore(const Config& config, const fs::path& 
     switch (e) {
       case Element::database: out.push_back("database " + env.database.display() + " is replaced" + size); break;
       case Element::files: out.push_back("files directory " + anchored(root, env.files).string() + " is replaced" + size); break;
-      case Element::code: out.push_back("code is restored into a new branch (nothing checked out changes)"); break;
+      case Element::code:
+        out.push_back("code is restored into the new branch " +
+                      (request.branch.empty() ? "restore/" + source.label : request.branch) +
+                      " (nothing checked out changes)");
+        break;
     }
   }
   return out;
@@ -538,6 +648,9 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
     return ensure_local(store, lock, config, r, req.storage_remote, progress);
   };
   check_sources(env, store, source, elements, progress, &fetch);
+  std::optional<TempDir> code_scratch;  // a code archive's extracted .git, while needed
+  std::optional<CodeTarget> code;
+  if (has_element(elements, Element::code)) code = check_code(repo, store, source, req, code_scratch, progress);
   GP_FAULT_POINT("restore.verified");
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
@@ -606,7 +719,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
         }
         break;
       case Element::database: restore_database(env, root, store, archive, progress); break;
-      case Element::code: result.branch = restore_code(repo, from, req); break;
+      case Element::code: result.branch = restore_code(repo, *code); break;
     }
   };
   try {

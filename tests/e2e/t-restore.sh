@@ -294,6 +294,81 @@ test_staging_on_another_file_system_than_the_store() {
   assert_eq "$({ ls -A "$SHM"; ls -A sites/default; } | grep gp- || true)" "" "left behind"
 }
 
+# Everything a restore into dev may change, and what it must not.
+site_state() {
+  { sha256sum $DB; tree_state $FILES; git for-each-ref; git status --porcelain; git rev-parse HEAD;
+    git pantheon backup list --format=json | json_get 'len(d)'; ls -A .git/pantheon/tmp; } | sha256sum
+}
+
+test_loose_code_archive_is_restored_into_a_branch_and_checked_first() {
+  # another site's code archive: a whole repository with history this one lacks
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" other >/dev/null
+  (cd other && git pantheon init -q && git add -A && git commit -q -m "other's config" && git tag -a -m r1 release-1 &&
+    echo "// other" >>index.php && git commit -q -am "other's work" && git pantheon backup create -q --element code &&
+    git pantheon backup get dev@latest --element code --to .. >/dev/null)
+  code=$(ls "$PWD"/other_*_code.tar.gz)
+  stamp=$(basename "$code" | sed 's/^other_dev_\(.*\)_UTC_code.tar.gz$/\1/')
+  other_head=$(git -C other rev-parse HEAD)
+  demo_site
+  git pantheon backup create -q --element db --element files
+  git pantheon backup get dev@latest --element db --to ../db.sql.gz >/dev/null
+  git pantheon backup get dev@latest --element files --to ../files.tar.gz >/dev/null
+  sqlite3 $DB "DELETE FROM node WHERE nid > 100"
+  echo later >$FILES/later.txt
+  tags=$(git tag -l | grep -v '^pantheon/backup/' || true)
+  # refusals first: each changes nothing and makes no safety backup
+  before=$(site_state)
+  mkdir -p ../nogit/code_dev && echo x >../nogit/code_dev/index.php
+  tar -C ../nogit -czf ../nogit_dev_2026-01-01T00-00-00_UTC_code.tar.gz code_dev
+  expect_code 5 git pantheon restore --from-files ../nogit_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz ../files.tar.gz --yes
+  assert_one_line_error "nogit_dev_2026-01-01T00-00-00_UTC_code.tar.gz"
+  assert_eq "$(site_state)" "$before" "a code archive without .git changed something"
+  head -c $(($(stat -c %s "$code") / 2)) "$code" >../cut_dev_2026-01-01T00-00-00_UTC_code.tar.gz
+  expect_code 7 git pantheon restore --from-files ../cut_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz ../files.tar.gz --yes
+  assert_one_line_error "cut_dev_2026-01-01T00-00-00_UTC_code.tar.gz"
+  assert_eq "$(site_state)" "$before" "a truncated code archive changed something"
+  fixture_shallow_clone ../shallow-src ../shallow_dev_2026-01-01T00-00-00_UTC_code >/dev/null 2>&1
+  tar -C .. -czf ../shallow_dev_2026-01-01T00-00-00_UTC_code.tar.gz shallow_dev_2026-01-01T00-00-00_UTC_code
+  expect_code 5 git pantheon restore --from-files ../shallow_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz --yes
+  assert_one_line_error "shallow"
+  assert_eq "$(site_state)" "$before" "a shallow code archive changed something"
+  mkdir ../broken && tar -C ../broken -xzf "$code" && rm -f ../broken/code_dev/.git/objects/pack/*
+  tar -C ../broken -czf ../broken_dev_2026-01-01T00-00-00_UTC_code.tar.gz code_dev
+  expect_code 7 git pantheon restore --from-files ../broken_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz --yes
+  assert_one_line_error "broken_dev_2026-01-01T00-00-00_UTC_code.tar.gz"
+  assert_eq "$(site_state)" "$before" "a code archive without objects changed something"
+  git branch "restore/dev/$stamp" HEAD
+  before=$(site_state)
+  expect_code 5 git pantheon restore --from-files "$code" ../db.sql.gz ../files.tar.gz --yes
+  assert_one_line_error "restore/dev/$stamp"
+  assert_eq "$(site_state)" "$before" "a branch in the way changed something"
+  git branch -D -q "restore/dev/$stamp"
+  # the three parts: db and files replaced, the code on a new branch
+  expect_code 0 git pantheon restore --from-files "$code" ../db.sql.gz ../files.tar.gz --to-env dev --yes
+  assert_contains "$OUT" "code is on branch restore/dev/$stamp"
+  assert_eq "$(git rev-parse "restore/dev/$stamp")" "$other_head" "branch not at the archive's HEAD"
+  assert_eq "$(git symbolic-ref --short HEAD)" "main" "HEAD moved"
+  [ ! -e $FILES/later.txt ] || fail "files not restored"
+  assert_eq "$(sqlite3 $DB 'SELECT count(*) FROM node')" "500" "database not restored"
+  assert_eq "$(git tag -l | grep -v '^pantheon/backup/' || true)" "$tags" "the archive's tags were imported"
+  assert_eq "$(git for-each-ref refs/pantheon-restore)" "" "temporary refs left"
+  assert_eq "$(ls -A .git/pantheon/tmp)" "" "scratch left in the store"
+  assert_eq "$(git status --porcelain)" "" "work tree changed"
+  git fsck --full --strict >/dev/null 2>&1 || fail "git fsck failed"
+  assert_eq "$(git log --format=%s -1 "restore/dev/$stamp")" "other's work"
+}
+
+test_a_bad_branch_name_is_refused_before_anything_changes() {
+  demo_site
+  git pantheon backup create -q
+  sqlite3 $DB "DELETE FROM node WHERE nid > 100"
+  echo later >$FILES/later.txt
+  before=$(site_state)
+  expect_code 5 git pantheon restore dev@latest --yes --branch 'no..good'
+  assert_one_line_error "no..good"
+  assert_eq "$(site_state)" "$before" "a refused restore changed something"
+}
+
 test_kill_during_files_restore_leaves_old_or_new() {
   demo_site
   head -c 80000000 /dev/urandom >$FILES/big-old.bin
