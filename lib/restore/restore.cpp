@@ -432,10 +432,12 @@ void fetch_objects(Repo& repo, const fs::path& git_dir, const git_oid& commit, c
 // code archive); a loose code archive must hold a whole repository (a .git, not
 // shallow) whose HEAD commit is there, and its objects are brought in. The branch
 // (restore/<label>, or --branch) must be a valid name and not exist at another
-// commit. `scratch` receives the extracted .git (removed with it).
+// commit. The archive's .git is extracted into the store's tmp/ for as long as
+// this takes.
 CodeTarget check_code(Repo& repo, const Store& store, const RestoreSource& src, const RestoreRequest& req,
-                      std::optional<TempDir>& scratch, Progress& progress) {
+                      Progress& progress) {
   CodeTarget t;
+  std::optional<TempDir> scratch;
   t.branch = req.branch.empty() ? "restore/" + src.label : req.branch;
   int valid = 0;
   if (git_reference_name_is_valid(&valid, ("refs/heads/" + t.branch).c_str()) < 0 || !valid)
@@ -648,9 +650,8 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
     return ensure_local(store, lock, config, r, req.storage_remote, progress);
   };
   check_sources(env, store, source, elements, progress, &fetch);
-  std::optional<TempDir> code_scratch;  // a code archive's extracted .git, while needed
   std::optional<CodeTarget> code;
-  if (has_element(elements, Element::code)) code = check_code(repo, store, source, req, code_scratch, progress);
+  if (has_element(elements, Element::code)) code = check_code(repo, store, source, req, progress);
   GP_FAULT_POINT("restore.verified");
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
