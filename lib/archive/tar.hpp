@@ -34,7 +34,8 @@ TarStats write_files_tar(const fs::path& dir, const std::string& prefix, const s
 // Writes a Pantheon-style code archive: the tree of `commit` (from the object
 // database, not the work tree) under `prefix/`, plus `prefix/.git/`, a repository
 // holding every branch and tag of `repo` with HEAD at `commit` on a branch named
-// `branch` and an index matching the tree, so that unpacking it gives a clean clone.
+// `branch` (detached when `branch` is empty) and an index matching the tree, so
+// that unpacking it gives a clean clone.
 TarStats write_code_tar(const Repo& repo, const git_oid& commit, const std::string& branch, const std::string& prefix,
                         const fs::path& scratch_dir, ByteSink& out, Progress& progress);
 

@@ -146,6 +146,16 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
                 describe("cannot import", opts.source, "not a usable git repository: " + git_last_error()),
                 scratch ? "" : "history comes from a git repository or a code archive with its .git directory");
   GitRepository src(src_raw);
+  // A shallow clone lacks the parents of its oldest commits: libgit2 cannot fetch
+  // from it ("object not found"), and a merge would join half a history.
+  if (git_repository_is_shallow(src.get()) == 1)
+    throw Error(Exit::bad_input,
+                describe("cannot import", opts.source,
+                         std::string(scratch ? "the archive's repository" : "it") +
+                             " is a shallow clone (its history is incomplete)"),
+                scratch ? "make the archive from a whole clone ('git fetch --unshallow' there), or import its files "
+                          "as one commit with --squash"
+                        : "run 'git fetch --unshallow' in it first, or import its files as one commit with --squash");
   git_oid src_head;
   if (git_reference_name_to_id(&src_head, src.get(), "HEAD") != 0)
     throw Error(Exit::bad_input, describe("cannot import", opts.source, "its HEAD has no commit"));

@@ -328,6 +328,36 @@ test_merge_history_refuses_plain_tar_and_dirty_tree() {
   assert_eq "$(git tag)" "" "tags fetched despite the refusal"
 }
 
+# A repository's state, to show a refused import changed nothing.
+repo_state() {
+  { git for-each-ref; git status --porcelain; git rev-parse HEAD; ls -A .git/pantheon/tmp 2>/dev/null || true; } | sha256sum
+}
+
+test_merge_history_from_a_shallow_clone_says_so() {
+  fixture_shallow_clone src shallow
+  [ -f shallow/.git/shallow ] || fail "the fixture's clone is not shallow"
+  tar -czf shallow.tar.gz shallow
+  repo_with_history
+  local before
+  before=$(repo_state)
+  expect_code 5 git pantheon import code ../shallow --merge-history
+  assert_one_line_error "shallow"
+  assert_contains "$ERR" "git fetch --unshallow"
+  assert_contains "$ERR" "--squash"
+  assert_not_contains "$ERR" "object not found"
+  assert_eq "$(repo_state)" "$before" "a refused import changed the repository"
+  expect_code 5 git pantheon import code ../shallow.tar.gz --merge-history
+  assert_one_line_error "shallow"
+  assert_contains "$ERR" "--squash"
+  assert_not_contains "$ERR" "object not found"
+  assert_eq "$(repo_state)" "$before" "a refused import of an archive changed the repository"
+  git fsck --full --strict >/dev/null 2>&1 || fail "git fsck failed"
+  # The whole clone imports.
+  git -C ../shallow fetch -q --unshallow
+  expect_code 0 git pantheon import code ../shallow --merge-history
+  assert_eq "$(git rev-list --parents -1 HEAD | cut -d' ' -f3)" "$(git -C ../src rev-parse HEAD)"
+}
+
 # Peak memory does not grow with the largest file: a 200 MB file (random, so it
 # does not compress) is imported under GNU time; the limit is issue #7's 128 MiB
 # (before the pack writer and staged work tree it was about 2x the file, ~400 MB).
