@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 
+#include "archive/decompress.hpp"
 #include "archive/entry_name.hpp"
 #include "archive/gzip.hpp"
+#include "archive/tar_names.hpp"
 #include "archive/tar_writer.hpp"
 #include "util/signals.hpp"
 #include "util/stream.hpp"
@@ -27,39 +30,46 @@ constexpr size_t kMaxPath = PATH_MAX - 1;
 }  // namespace
 
 // The archive file, read from its first byte to its last and hashed as it is read
-// (so that a caller can check it against a manifest in the same pass). gzip input
-// is decompressed by GzipReader rather than by libarchive, whose gzip filter does
-// not verify the CRC-32 of members: ours does. It runs on a thread of its own,
-// ahead of the consumer, as `gunzip | tar` would. Other input is read by libarchive
-// from the file descriptor, seekable (zip's central directory holds the modes).
+// (so that a caller can check it against a manifest in the same pass). It is
+// decompressed by us, on a thread of its own ahead of the consumer as `gunzip |
+// tar` would: gzip by GzipReader (libarchive's gzip filter does not verify the
+// CRC-32 of members; ours does), anything else by libarchive's filters; the
+// format reader gets the uncompressed stream, which TarNameTracker follows too.
+// Formats that need to seek (zip's central directory holds the modes, 7z, rar)
+// are read by libarchive from the file descriptor.
 struct EntryReader::Input {
   archive_detail::Utf8Locale utf8;  // names are bytes under C.UTF-8 while this lives
   fs::path path;
   Fd fd;
   FdSource file;
-  bool gzip = false;
-  std::unique_ptr<GzipReader> gz;
-  std::unique_ptr<ReadAheadSource> ahead;  // after gz: stopped before it goes
+  CountingSource counted;
+  bool seekable = false;
+  Decoder decoder;
+  std::unique_ptr<ReadAheadSource> ahead;  // after the decoder: stopped before it goes
   std::vector<char> buf;
   std::exception_ptr pending;
+  archive_detail::TarNameTracker names;
   ArchiveReader a;  // declared last, freed first: it may still call back while closing
 
   Input(const fs::path& p, bool raw)
-      : path(p), fd(open_file(p, O_RDONLY)), file(fd.get(), p.string()), a(archive_read_new()) {
+      : path(p), fd(open_file(p, O_RDONLY)), file(fd.get(), p.string()), counted(file), a(archive_read_new()) {
     if (!a) throw InternalError("archive_read_new failed");
-    archive_read_support_filter_all(a.get());
+    unsigned char magic[6] = {0, 0, 0, 0, 0, 0};
+    ssize_t got = ::pread(fd.get(), magic, sizeof magic, 0);
+    bool gzip = got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    seekable = got >= 4 && ((magic[0] == 'P' && magic[1] == 'K') || std::memcmp(magic, "7z\xbc\xaf", 4) == 0 ||
+                            std::memcmp(magic, "Rar!", 4) == 0);
     archive_read_support_format_all(a.get());
     if (raw) archive_read_support_format_raw(a.get());
-    unsigned char magic[2] = {0, 0};
-    gzip = ::pread(fd.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     int rc;
-    if (gzip) {
-      gz = std::make_unique<GzipReader>(file, "archive '" + p.filename().string() + "' is corrupt");
-      ahead = std::make_unique<ReadAheadSource>(*gz);
+    if (seekable) {
+      archive_read_support_filter_all(a.get());
+      rc = archive_read_open_fd(a.get(), fd.get(), 64 * 1024);
+    } else {
+      decoder = open_decoder(counted, p, gzip, "archive '" + p.filename().string() + "' is corrupt");
+      ahead = std::make_unique<ReadAheadSource>(*decoder.source);
       buf.resize(256 * 1024);
       rc = archive_read_open(a.get(), this, nullptr, &Input::read_cb, nullptr);
-    } else {
-      rc = archive_read_open_fd(a.get(), fd.get(), 64 * 1024);
     }
     if (rc != ARCHIVE_OK) {
       rethrow_pending();
@@ -69,14 +79,14 @@ struct EntryReader::Input {
   }
 
   uint64_t compressed_bytes() const {
-    return gzip ? gz->compressed_bytes()
-                : static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a.get(), -1), 0));
+    return seekable ? static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a.get(), -1), 0))
+                    : counted.bytes();
   }
-  bool decompressed() const { return gzip || archive_filter_count(a.get()) > 1; }
+  bool decompressed() const { return seekable ? archive_filter_count(a.get()) > 1 : decoder.compressed; }
 
   std::pair<uint64_t, std::string> finish() {
     rethrow_pending();
-    if (gzip) {
+    if (!seekable) {
       while (ahead->read(buf.data(), buf.size()) > 0) {
       }
       return {file.bytes(), file.sha256()};
@@ -107,7 +117,9 @@ struct EntryReader::Input {
     auto* in = static_cast<Input*>(self);
     try {
       *out = in->buf.data();
-      return static_cast<la_ssize_t>(in->ahead->read(in->buf.data(), in->buf.size()));
+      size_t n = in->ahead->read(in->buf.data(), in->buf.size());
+      in->names.feed(in->buf.data(), n);
+      return static_cast<la_ssize_t>(n);
     } catch (...) {
       in->pending = std::current_exception();
       return -1;
@@ -191,6 +203,14 @@ const ArchiveEntryInfo* EntryReader::next() {
       read_pos_ = 0;
       return &cur_;
     }
+    const char* hardlink = archive_entry_hardlink(e);
+    if (!hardlink) hardlink = archive_entry_hardlink_utf8(e);
+    const char* raw_link = archive_entry_symlink(e);
+    if (!raw_link) raw_link = archive_entry_symlink_utf8(e);
+    if (!raw_link) raw_link = hardlink;
+    std::string link = raw_link ? raw_link : "";
+    raw_names(e, hardlink != nullptr, info.name, link);
+    cur_.name = info.name;
     if (std::string why = split_entry_name(info.name, info.parts, NameCheck::bytes); !why.empty()) refuse(why);
     for (auto& part : info.parts)
       if (part.size() > kMaxComponent)
@@ -205,9 +225,8 @@ const ArchiveEntryInfo* EntryReader::next() {
              std::to_string(kMaxPath) + ")");
 
     auto type = archive_entry_filetype(e);
-    const char* hardlink = archive_entry_hardlink(e);
-    if (!hardlink) hardlink = archive_entry_hardlink_utf8(e);
     if (hardlink) {
+      hardlink = link.c_str();
       info.type = EntryType::hardlink;
       std::vector<std::string> t;
       if (std::string why = split_entry_name(hardlink, t, NameCheck::bytes); !why.empty())
@@ -224,9 +243,7 @@ const ArchiveEntryInfo* EntryReader::next() {
       info.type = EntryType::directory;
     } else if (type == AE_IFLNK) {
       info.type = EntryType::symlink;
-      const char* t = archive_entry_symlink(e);
-      if (!t) t = archive_entry_symlink_utf8(e);
-      info.target = t ? t : "";
+      info.target = link;
       if (info.target.empty()) refuse("is a symlink with an empty target");
       if (info.target.size() > kMaxPath)
         refuse("is a symlink whose target has " + std::to_string(info.target.size()) + " bytes (the limit is " +
@@ -243,6 +260,13 @@ const ArchiveEntryInfo* EntryReader::next() {
     if (info.has_mtime) {
       info.mtime_sec = archive_entry_mtime(e);
       info.mtime_nsec = archive_entry_mtime_nsec(e);
+      // A pax time before 1970 with a fraction, "-S.N", is -(S + N) (POSIX, GNU
+      // tar, Python); libarchive reads it as -S + N.
+      if (info.mtime_sec < 0 && info.mtime_nsec > 0 &&
+          (archive_format(in_->a.get()) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR) {
+        info.mtime_sec -= 1;
+        info.mtime_nsec = 1'000'000'000 - info.mtime_nsec;
+      }
     }
     if (info.type == EntryType::file && archive_entry_size_is_set(e)) {
       if (archive_entry_size(e) < 0) refuse("has a negative size");
@@ -267,6 +291,36 @@ const ArchiveEntryInfo* EntryReader::next() {
     read_pos_ = 0;
     return &cur_;
   }
+}
+
+void EntryReader::raw_names(archive_entry* e, bool hardlink, std::string& name, std::string& link) {
+  auto& t = in_->names;
+  if (in_->seekable || !t.on()) return;
+  if ((archive_format(in_->a.get()) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_TAR) {
+    t.off();
+    return;
+  }
+  auto n = t.pop();
+  auto ascii = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  };
+  // The same entry as libarchive's? Its type agrees, and a name that is ASCII
+  // (which no conversion changes) is the same bytes.
+  auto type = archive_entry_filetype(e);
+  bool agrees = n.has_value();
+  if (agrees) {
+    char c = n->type;
+    agrees = c == '5' ? type == AE_IFDIR : c == '2' ? type == AE_IFLNK : c == '1' ? hardlink
+             : (c == '3' || c == '4' || c == '6') ? true : (type == AE_IFREG && !hardlink);
+  }
+  bool with_link = hardlink || type == AE_IFLNK;
+  if (!agrees || ascii(n->path) != ascii(name) || (ascii(name) && n->path != name) ||
+      (with_link && (ascii(n->link) != ascii(link) || (ascii(link) && n->link != link)))) {
+    t.off();
+    return;
+  }
+  name = std::move(n->path);
+  if (with_link) link = std::move(n->link);
 }
 
 void EntryReader::end_of_data() {

@@ -35,6 +35,7 @@
 
 #include "archive/tar.hpp"
 #include "util/fs.hpp"
+#include "util/handles.hpp"
 
 namespace gp {
 
@@ -105,6 +106,9 @@ class EntryReader {
  private:
   struct Input;
   void check_tree(ArchiveEntryInfo& e);
+  // The entry's name and link target as the archive holds them (TarNameTracker),
+  // where libarchive's conversion may have changed them.
+  void raw_names(archive_entry* e, bool hardlink, std::string& name, std::string& link);
   void end_of_data();
 
   fs::path path_;

@@ -1,5 +1,5 @@
 #pragma once
-// Tar archives: written with libarchive (pax-restricted format) into a ByteSink
+// Tar archives: written with libarchive (pax format) into a ByteSink
 // (usually a GzipWriter), read back and extracted securely.
 #include <functional>
 #include <string>
