@@ -15,6 +15,8 @@ packages=(
   pigz zstd bzip2 xz-utils zip mandoc man-db curl ca-certificates python3
   # tests: the secrets sweep logs every execve of a command's process tree
   strace
+  # tests: a real WordPress tree to import (Debian's wordpress package: 2,803 entries, 24 links)
+  wordpress
 )
 missing=()
 for p in "${packages[@]}"; do

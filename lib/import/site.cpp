@@ -54,8 +54,8 @@ TarballInfo sniff_tarball(const fs::path& path) {
   bool archive = false;
   try {
     EntryReader in(path, EntryRules{});
+    archive = true;
     while (const ArchiveEntryInfo* e = in.next()) {
-      archive = true;
       if (e->path == "MANIFEST.yml") info.yml = true;
       if (e->path == "MANIFEST.ini" && e->type == EntryType::file) {
         info.ini = true;

@@ -36,8 +36,10 @@ fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(
 
 // Guesses the element of an archive from its first entries.
 std::optional<Element> sniff_element(const fs::path& path) {
+  bool archive = false;
   try {
     EntryReader in(path, EntryRules{});
+    archive = true;
     for (int i = 0; i < 200; ++i) {
       const ArchiveEntryInfo* e = in.next();
       if (!e) break;
@@ -46,6 +48,9 @@ std::optional<Element> sniff_element(const fs::path& path) {
       if (n.find("/.git/") != std::string::npos || n.rfind(".git/", 0) == 0) return Element::code;
     }
   } catch (const Error&) {
+    // Not an archive: the caller says it cannot tell what it is. An archive whose
+    // entries are refused or damaged: that is the answer.
+    if (archive) throw;
   }
   return std::nullopt;
 }

@@ -177,6 +177,23 @@ fixture_shallow_clone() {
   git clone -q --depth 1 "file://$PWD/$1" "$2"
 }
 
+# fixture_links_out DIR: a files directory as real hosts have them: links whose
+# targets are absolute (private-files -> /var/private), climb out of it (shared
+# -> ../../../shared-uploads) or dangle (gone -> ../outside-target), beside an
+# inside link, a hard link, a read-only folder and a name with a newline.
+fixture_links_out() {
+  mkdir -p "$1/inline-images" "$1/ro"
+  echo logo >"$1/inline-images/logo.png"
+  ln -s /var/private "$1/private-files"
+  ln -s ../../../shared-uploads "$1/shared"
+  ln -s ../outside-target "$1/gone"
+  ln -s inline-images/logo.png "$1/logo-link.png"
+  ln "$1/inline-images/logo.png" "$1/logo-hard.png"
+  echo report >"$1/ro/report.pdf"
+  printf 'two\nlines' >"$1/$(printf 'new\nline.txt')"
+  chmod 555 "$1/ro"
+}
+
 # ---------------------------------------------------------------------------- end of fixtures
 
 # A small Drupal tree (code + files) in the current repository.
