@@ -67,7 +67,9 @@ class FilterSource final : public ByteSource {
 Decoder open_decoder(ByteSource& in, const fs::path& path, bool gzip, const std::string& what) {
   Decoder d;
   if (gzip) {
-    d.source = std::make_unique<GzipReader>(in, what);
+    auto gz = std::make_unique<GzipReader>(in, what);
+    d.gzip = gz.get();
+    d.source = std::move(gz);
     d.compressed = true;
   } else {
     auto f = std::make_unique<FilterSource>(in, path);

@@ -17,6 +17,9 @@ namespace gp {
 struct Decoder {
   std::unique_ptr<ByteSource> source;
   bool compressed = false;
+  // gzip: the compressed bytes decoded so far (what a bomb check compares
+  // against), which may be read from another thread; null for other input.
+  const class GzipReader* gzip = nullptr;
 };
 Decoder open_decoder(ByteSource& in, const fs::path& path, bool gzip, const std::string& what);
 

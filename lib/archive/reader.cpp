@@ -79,8 +79,8 @@ struct EntryReader::Input {
   }
 
   uint64_t compressed_bytes() const {
-    return seekable ? static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a.get(), -1), 0))
-                    : counted.bytes();
+    if (seekable) return static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a.get(), -1), 0));
+    return decoder.gzip ? decoder.gzip->compressed_bytes() : counted.bytes();
   }
   bool decompressed() const { return seekable ? archive_filter_count(a.get()) > 1 : decoder.compressed; }
 
