@@ -475,6 +475,17 @@ CodeTarget check_code(Repo& repo, const Store& store, const RestoreSource& src, 
            "make the archive from a whole clone ('git fetch --unshallow' there)");
     if (!src.backup && git_reference_name_to_id(&t.commit, archived.get(), "HEAD") != 0)
       fail(Exit::integrity, describe("archive", what, "its repository's HEAD names no commit"));
+    // The commit and its tree must be there before the fetch (whose failure
+    // paths in libgit2 1.5 also leak).
+    {
+      git_commit* c = nullptr;
+      git_tree* tree = nullptr;
+      bool ok = git_commit_lookup(&c, archived.get(), &t.commit) == 0 && git_commit_tree(&tree, c) == 0;
+      git_tree_free(tree);
+      git_commit_free(c);
+      if (!ok)
+        fail(Exit::integrity, describe("archive", what, "its HEAD commit " + oid_hex(t.commit).substr(0, 12) + " is missing"));
+    }
     fetch_objects(repo, git_dir, t.commit, what);
   }
   if (auto existing = repo.resolve_commit("refs/heads/" + t.branch)) {
