@@ -13,10 +13,17 @@
 
 namespace gp {
 
-// Initialises libgit2 for the lifetime of the object.
+// Initialises libgit2 for the lifetime of the object. Its object cache is held to
+// 1 MiB of object data (libgit2's default allows 256 MiB, and what it counts is
+// the raw size: a parsed tree takes about six times that). A walk over a Drupal
+// tree of 47,000 files otherwise kept ~15 MB of trees it never read again.
 class GitLibrary {
  public:
-  GitLibrary() { git_libgit2_init(); }
+  GitLibrary() {
+    git_libgit2_init();
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(1) << 20);
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, static_cast<size_t>(0));
+  }
   ~GitLibrary() { git_libgit2_shutdown(); }
   GitLibrary(const GitLibrary&) = delete;
   GitLibrary& operator=(const GitLibrary&) = delete;

@@ -1,6 +1,9 @@
 #include "import/squash.hpp"
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -20,12 +23,23 @@ constexpr size_t kChunk = 64 * 1024;
 
 // Kept for every entry until the whole archive was read: its path is the key of
 // the map holding it (split again when needed), so memory per entry stays small.
+// One entry of the archive while it is read: 32 bytes for a plain file (there
+// is one per file, ~50,000 in a Drupal tree); what few entries need besides lives
+// apart.
 struct RawEntry {
-  std::string name;  // as written in the archive when it differs from the key, for messages
+  struct Extra {
+    std::string name;                 // as written in the archive when it differs from the key, for messages
+    std::string symlink_target;       // for symlinks
+    std::optional<std::string> link;  // hard link: the target's joined raw path
+    std::string link_name;
+  };
   TreeLeaf leaf;
-  std::string symlink_target;       // for symlinks
-  std::optional<std::string> link;  // hard link: the target's joined raw path
-  std::string link_name;
+  std::unique_ptr<Extra> extra;
+  Extra& more() {
+    if (!extra) extra = std::make_unique<Extra>();
+    return *extra;
+  }
+  bool is_hardlink() const { return extra && extra->link; }
 };
 
 std::string join(const std::vector<std::string>& parts, size_t from = 0) {
@@ -126,7 +140,7 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
       continue;  // data is skipped by the next entry
     }
     RawEntry re;
-    if (e->name != join(parts)) re.name = e->name;
+    if (e->name != join(parts)) re.more().name = e->name;
     switch (e->type) {
       case EntryType::directory:
         continue;  // directories exist through their files
@@ -134,8 +148,8 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
         std::vector<std::string> tparts;
         split_entry_name(e->target, tparts, NameCheck::bytes);
         if (!select(tparts)) in.refuse("is a hard link to '" + e->target + "', outside what is imported");
-        re.link = join(tparts);
-        re.link_name = e->target;
+        re.more().link = join(tparts);
+        re.more().link_name = e->target;
         raw[join(parts)] = std::move(re);
         continue;
       }
@@ -147,8 +161,8 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
       case EntryType::symlink:
         // Links are data, as in git: any target is kept (those leading out of the
         // tree are listed once the tree is known).
-        re.symlink_target = e->target;
-        re.leaf.oid = pack.add(GIT_OBJECT_BLOB, re.symlink_target.data(), re.symlink_target.size());
+        re.more().symlink_target = e->target;
+        re.leaf.oid = pack.add(GIT_OBJECT_BLOB, e->target.data(), e->target.size());
         re.leaf.mode = GIT_FILEMODE_LINK;
         break;
       case EntryType::special:
@@ -174,19 +188,23 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
     out.stripped = *strip;
   }
   auto shown = [](const std::string& key, const RawEntry& re) -> const std::string& {
-    return re.name.empty() ? key : re.name;
+    return re.extra && !re.extra->name.empty() ? re.extra->name : key;
   };
   // Hard links become copies of their target's blob.
   for (auto& [key, re] : raw) {
-    if (!re.link) continue;
-    auto it = raw.find(*re.link);
-    if (it == raw.end() || it->second.link || it->second.leaf.mode == GIT_FILEMODE_LINK)
-      refuse(path, shown(key, re), "is a hard link to '" + re.link_name + "', which is not a file in the archive");
+    if (!re.is_hardlink()) continue;
+    auto it = raw.find(*re.extra->link);
+    if (it == raw.end() || it->second.is_hardlink() || it->second.leaf.mode == GIT_FILEMODE_LINK)
+      refuse(path, shown(key, re),
+             "is a hard link to '" + re.extra->link_name + "', which is not a file in the archive");
     re.leaf = it->second.leaf;
   }
   std::set<std::string> gitignores;
   std::map<std::string, std::pair<std::string, std::string>> links;  // path -> (target, name in the archive)
-  for (auto& [key, re] : raw) {
+  // Each entry is dropped once it is in out.files: the two maps are not held whole at once.
+  for (auto node = raw.begin(); node != raw.end(); node = raw.erase(node)) {
+    const std::string& key = node->first;
+    RawEntry& re = node->second;
     std::vector<std::string> parts;
     for (size_t i = 0, j; i <= key.size(); i = j + 1) {
       j = key.find('/', i);
@@ -200,7 +218,7 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
       refuse(path, shown(key, re), "would have a path of " + std::to_string(base_length + 1 + p.size()) +
                                        " bytes in the work tree (the limit is " + std::to_string(PATH_MAX - 1) + ")");
     out.files[p] = re.leaf;
-    if (re.leaf.mode == GIT_FILEMODE_LINK) links[p] = {re.symlink_target, shown(key, re)};
+    if (re.leaf.mode == GIT_FILEMODE_LINK) links[p] = {re.extra->symlink_target, shown(key, re)};
     else links.erase(p);
     if (parts.back() == ".gitignore" && re.leaf.mode != GIT_FILEMODE_LINK) gitignores.insert(p);
   }

@@ -23,17 +23,31 @@ StagedBlobs::StagedBlobs(const fs::path& parent)
 fs::path StagedBlobs::next_path() { return dir_.path() / std::to_string(next_++); }
 
 void StagedBlobs::add(const git_oid& oid, const fs::path& file) {
-  auto [it, inserted] = files_.emplace(key(oid), file);
-  if (!inserted && it->second != file) ::unlink(file.c_str());
+  // Staged files are named by their number (next_path): keep the number only.
+  uint64_t n = std::strtoull(file.filename().c_str(), nullptr, 10);
+  auto [it, inserted] = files_.emplace(key(oid), Entry{n, 0, false});
+  if (!inserted && it->second.n != n) ::unlink(file.c_str());
 }
 
 std::optional<fs::path> StagedBlobs::find(const git_oid& oid) const {
   auto it = files_.find(key(oid));
-  if (it == files_.end()) return std::nullopt;
-  return it->second;
+  if (it == files_.end() || it->second.taken) return std::nullopt;
+  return dir_.path() / std::to_string(it->second.n);
 }
 
-void StagedBlobs::moved(const git_oid& oid, const fs::path& where) { files_[key(oid)] = where; }
+void StagedBlobs::will_use(const git_oid& oid) {
+  if (auto it = files_.find(key(oid)); it != files_.end()) ++it->second.uses;
+}
+
+std::optional<StagedBlobs::Use> StagedBlobs::use(const git_oid& oid) {
+  auto it = files_.find(key(oid));
+  if (it == files_.end() || it->second.taken) return std::nullopt;
+  Entry& e = it->second;
+  bool last = e.uses <= 1;
+  if (last) e.taken = true;
+  else --e.uses;
+  return Use{dir_.path() / std::to_string(e.n), last};
+}
 
 std::optional<std::string> StagedBlobs::read_prefix(const git_oid& oid, size_t max) const {
   auto p = find(oid);
@@ -52,8 +66,6 @@ std::optional<std::string> StagedBlobs::read_prefix(const git_oid& oid, size_t m
 
 namespace {
 
-using GitDiff = Handle<git_diff, git_diff_free>;
-
 [[noreturn]] void sys_fail(const std::string& what, const fs::path& p) {
   throw Error(Exit::bad_input, describe(what, p.string(), std::strerror(errno)) + " (the branch was not moved)",
               "if files were partly updated, 'git checkout -f HEAD' puts the work tree back");
@@ -68,13 +80,79 @@ GitTree tree_of(git_repository* repo, const git_oid& commit) {
   return GitTree(t);
 }
 
-struct Write {
-  std::string path;
-  git_oid oid;
-  git_filemode_t mode;
-};
-
 bool exists(const fs::path& p, struct stat& st) { return ::lstat(p.c_str(), &st) == 0; }
+
+// tree_changes(): a merge walk of two trees in git's order.
+class TreeDiff {
+ public:
+  TreeDiff(git_repository* repo, std::vector<std::string>& removals, std::vector<TreeWrite>& writes)
+      : repo_(repo), removals_(removals), writes_(writes) {}
+
+  bool run(const git_tree* old_tree, const git_tree* new_tree) { return walk(old_tree, new_tree, ""); }
+
+ private:
+  GitTree lookup(const git_tree_entry* e) {
+    git_tree* t = nullptr;
+    git_check(git_tree_lookup(&t, repo_, git_tree_entry_id(e)), "cannot read a tree");
+    return GitTree(t);
+  }
+  static std::string join(const std::string& dir, const git_tree_entry* e) {
+    return dir.empty() ? std::string(git_tree_entry_name(e)) : dir + "/" + git_tree_entry_name(e);
+  }
+  // Everything under (or at) `e` on one side only.
+  bool side(const git_tree_entry* e, const std::string& path, bool is_new, bool replaces = false) {
+    git_filemode_t mode = git_tree_entry_filemode(e);
+    if (mode == GIT_FILEMODE_COMMIT) return false;
+    if (mode == GIT_FILEMODE_TREE) {
+      GitTree t = lookup(e);
+      return is_new ? walk(nullptr, t.get(), path) : walk(t.get(), nullptr, path);
+    }
+    if (is_new) writes_.push_back(TreeWrite{path, *git_tree_entry_id(e), mode, replaces});
+    else removals_.push_back(path);
+    return true;
+  }
+  bool walk(const git_tree* a, const git_tree* b, const std::string& dir) {
+    size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0, i = 0, j = 0;
+    while (i < na || j < nb) {
+      const git_tree_entry* ea = i < na ? git_tree_entry_byindex(a, i) : nullptr;
+      const git_tree_entry* eb = j < nb ? git_tree_entry_byindex(b, j) : nullptr;
+      // Both lists are in git's order (a tree sorts as if its name ended in '/'),
+      // so a file and a directory of the same name do not meet: the file is
+      // removed and the directory's files written, as git's diff has it.
+      int c = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
+      if (c < 0) {
+        if (!side(ea, join(dir, ea), false)) return false;
+        ++i;
+      } else if (c > 0) {
+        // A file where the old tree had a directory of that name (elsewhere in
+        // the order) replaces a tracked path.
+        bool replaces = a && git_tree_entry_byname(a, git_tree_entry_name(eb)) != nullptr;
+        if (!side(eb, join(dir, eb), true, replaces)) return false;
+        ++j;
+      } else {
+        git_filemode_t ma = git_tree_entry_filemode(ea), mb = git_tree_entry_filemode(eb);
+        std::string path = join(dir, ea);
+        if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) && ma == mb) {
+          // unchanged (a submodule too: nothing to do for it)
+        } else if (ma == GIT_FILEMODE_COMMIT || mb == GIT_FILEMODE_COMMIT) {
+          return false;
+        } else if (ma == GIT_FILEMODE_TREE && mb == GIT_FILEMODE_TREE) {
+          GitTree ta = lookup(ea), tb = lookup(eb);
+          if (!walk(ta.get(), tb.get(), path)) return false;
+        } else {  // a file or link changed (entries of equal order have the same kind)
+          writes_.push_back(TreeWrite{path, *git_tree_entry_id(eb), mb, true});
+        }
+        ++i;
+        ++j;
+      }
+    }
+    return true;
+  }
+
+  git_repository* repo_;
+  std::vector<std::string>& removals_;
+  std::vector<TreeWrite>& writes_;
+};
 
 // Copies `from` into a new file `to` (streamed), with `mode`.
 void copy_file(const fs::path& from, const fs::path& to, mode_t mode) {
@@ -148,6 +226,11 @@ bool filters_possible(git_repository* repo, const git_tree* tree) {
 
 }  // namespace
 
+bool tree_changes(git_repository* repo, const git_tree* old_tree, const git_tree* new_tree,
+                  std::vector<std::string>& removals, std::vector<TreeWrite>& writes) {
+  return TreeDiff(repo, removals, writes).run(old_tree, new_tree);
+}
+
 void advance_head_staged(git_repository* repo, const HeadState& head, const git_oid& commit, bool force,
                          const std::string& reflog_message, StagedBlobs& staged) {
   // --force over local changes: libgit2's FORCE checkout also resets tracked files
@@ -163,56 +246,29 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
   GitTree old_tree;
   if (head.commit) old_tree = tree_of(repo, *head.commit);
   GitTree new_tree = tree_of(repo, commit);
-  git_diff* d = nullptr;
-  git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
-  git_check(git_diff_tree_to_tree(&d, repo, old_tree.get(), new_tree.get(), &dopts), "cannot compare trees");
-  GitDiff diff(d);
-
   std::vector<std::string> removals;
-  std::vector<Write> writes;
+  std::vector<TreeWrite> writes;
+  if (!tree_changes(repo, old_tree.get(), new_tree.get(), removals, writes))
+    return advance_head(repo, head, commit, force, reflog_message);  // submodules: libgit2's checkout
   const bool check_filters = filters_possible(repo, new_tree.get());
-  git_filter_options fo = GIT_FILTER_OPTIONS_INIT;
-  fo.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT;
-  fo.attr_commit_id = commit;
-  size_t n = git_diff_num_deltas(diff.get());
-  for (size_t i = 0; i < n; ++i) {
-    const git_diff_delta* dd = git_diff_get_delta(diff.get(), i);
-    if (dd->old_file.mode == GIT_FILEMODE_COMMIT || dd->new_file.mode == GIT_FILEMODE_COMMIT)
-      return advance_head(repo, head, commit, force, reflog_message);
-    switch (dd->status) {
-      case GIT_DELTA_DELETED:
-        removals.emplace_back(dd->old_file.path);
-        break;
-      case GIT_DELTA_ADDED:
-      case GIT_DELTA_MODIFIED:
-      case GIT_DELTA_TYPECHANGE: {
-        Write w{dd->new_file.path, dd->new_file.id, static_cast<git_filemode_t>(dd->new_file.mode)};
-        if (check_filters && w.mode != GIT_FILEMODE_LINK) {
-          git_filter_list* fl = nullptr;
-          git_check(git_filter_list_load_ext(&fl, repo, nullptr, w.path.c_str(), GIT_FILTER_TO_WORKTREE, &fo),
-                    "cannot read the attributes of '" + w.path + "'");
-          if (fl) {  // eol conversion, ident, a filter driver: libgit2 knows them all
-            git_filter_list_free(fl);
-            return advance_head(repo, head, commit, force, reflog_message);
-          }
-        }
-        writes.push_back(std::move(w));
-        break;
+  if (check_filters) {
+    git_filter_options fo = GIT_FILTER_OPTIONS_INIT;
+    fo.flags = GIT_FILTER_ATTRIBUTES_FROM_COMMIT;
+    fo.attr_commit_id = commit;
+    for (auto& w : writes) {
+      if (w.mode == GIT_FILEMODE_LINK) continue;
+      git_filter_list* fl = nullptr;
+      git_check(git_filter_list_load_ext(&fl, repo, nullptr, w.path.c_str(), GIT_FILTER_TO_WORKTREE, &fo),
+                "cannot read the attributes of '" + w.path + "'");
+      if (fl) {  // eol conversion, ident, a filter driver: libgit2 knows them all
+        git_filter_list_free(fl);
+        return advance_head(repo, head, commit, force, reflog_message);
       }
-      default:
-        throw InternalError("unexpected tree difference for '" + std::string(dd->new_file.path) + "'");
     }
   }
 
   const fs::path root = git_repository_workdir(repo);
   std::set<std::string> removed(removals.begin(), removals.end());
-  auto tracked = [&](const std::string& p) {
-    if (!old_tree) return false;
-    git_tree_entry* te = nullptr;
-    if (git_tree_entry_bypath(&te, old_tree.get(), p.c_str()) != 0) return false;
-    git_tree_entry_free(te);
-    return true;
-  };
   // 1. Refuse before any change when an untracked file or directory is in the way
   // (ignored files are replaced, as git checkout does); --force replaces them.
   if (!force) {
@@ -228,7 +284,7 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
                       "cannot update the work tree: untracked file '" + dir + "' is in the way (the branch was not moved)",
                       "move it away, or add --force to replace it");
       }
-      if (!exists(root / w.path, st) || tracked(w.path)) continue;
+      if (!exists(root / w.path, st) || w.tracked) continue;
       int ignored = 0;
       git_ignore_path_is_ignored(&ignored, repo, w.path.c_str());
       if (ignored && !S_ISDIR(st.st_mode)) continue;
@@ -257,6 +313,8 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
   mode_t mask = ::umask(0);
   ::umask(mask);
   std::set<std::string> made;
+  for (auto& w : writes)
+    if (w.mode != GIT_FILEMODE_LINK) staged.will_use(w.oid);
   for (auto& w : writes) {
     check_interrupted();
     fs::path dest = root / w.path;
@@ -287,21 +345,18 @@ void advance_head_staged(git_repository* repo, const HeadState& head, const git_
       continue;
     }
     mode_t mode = (w.mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0777 : 0666) & ~mask;
-    auto from = staged.find(w.oid);
-    if (from && from->parent_path() == staged.dir()) {
-      // The staged file itself: moved in (no data is copied).
-      if (::chmod(from->c_str(), mode) != 0) sys_fail("cannot write", dest);
+    auto from = staged.use(w.oid);
+    if (from && from->last) {
+      // The staged file's last path: moved in (no data is copied).
+      if (::chmod(from->file.c_str(), mode) != 0) sys_fail("cannot write", dest);
       struct stat st;
       if (exists(dest, st) && S_ISDIR(st.st_mode)) remove_tree_noexcept(dest);
-      if (::rename(from->c_str(), dest.c_str()) == 0) {
-        staged.moved(w.oid, dest);
-        continue;
-      }
+      if (::rename(from->file.c_str(), dest.c_str()) == 0) continue;
       if (errno != EXDEV) sys_fail("cannot write", dest);
     }
     if (from) {
-      // Already moved to another path (same content twice), or another file system.
-      copy_file(*from, tmp, mode);
+      // The same content at another path still to come, or another file system.
+      copy_file(from->file, tmp, mode);
     } else {
       // Not from the archive (a file HEAD had): from the object database.
       git_blob* b = nullptr;
