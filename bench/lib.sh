@@ -17,3 +17,8 @@ measure() {
 }
 # ratio A B: A's time divided by B's
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]), 1e-9):.2f}')" "$1" "$2"; }
+
+# Every benchmark prints the load average when it starts and when it ends: figures
+# are read only from runs on an idle machine (nothing else building or testing).
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores), commit $(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+trap_load_average() { echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"; }
