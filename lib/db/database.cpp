@@ -63,11 +63,25 @@ std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& re
 
 namespace db {
 
+namespace {
+// A character that continues a word: ASCII letters and digits, and every byte of a
+// non-ASCII (UTF-8) character.
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80; }
+}  // namespace
+
 std::string scrub(std::string text, const std::optional<std::string>& secret) {
   if (!secret || secret->empty()) return text;
-  for (size_t pos = 0; (pos = text.find(*secret, pos)) != std::string::npos;) {
-    text.replace(pos, secret->size(), "***");
-    pos += 3;
+  const std::string& s = *secret;
+  for (size_t pos = 0; (pos = text.find(s, pos)) != std::string::npos;) {
+    size_t end = pos + s.size();
+    bool starts = pos == 0 || !word_char(text[pos - 1]) || !word_char(s.front());
+    bool ends = end == text.size() || !word_char(text[end]) || !word_char(s.back());
+    if (starts && ends) {
+      text.replace(pos, s.size(), "***");
+      pos += 3;
+    } else {
+      ++pos;
+    }
   }
   return text;
 }

@@ -21,8 +21,10 @@ std::unique_ptr<Database> make_mysql(const DbUrl& url, std::optional<std::string
 std::unique_ptr<Database> make_postgres(const DbUrl& url, std::optional<std::string> password,
                                         const fs::path& scratch_dir);
 
-// `text` with every occurrence of `secret` replaced by "***" (belt and braces: the
-// clients do not echo passwords, but an error message must never carry one).
+// `text` with every whole-token occurrence of `secret` replaced by "***": one not
+// glued to a word (a letter or digit, or any non-ASCII byte, right before or after
+// it), so that the password "e" leaves "error" alone. Belt and braces: passwords
+// reach the clients only through 0600 files, and the clients never print them.
 std::string scrub(std::string text, const std::optional<std::string>& secret);
 
 // The child's own last stderr line, or "'name' exited with status N" when it said nothing.
