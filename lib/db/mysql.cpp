@@ -226,10 +226,15 @@ class MysqlDatabase final : public Database {
     std::string c = "[client]\n";
     if (!url_.user.empty()) c += "user=" + option_value(url_.user) + "\n";
     if (password_) c += "password=" + option_value(*password_) + "\n";
-    if (!url_.host.empty()) c += "host=" + option_value(url_.host) + "\n";
-    else if (!url_.socket.empty()) c += "host=localhost\n";
-    if (url_.port) c += "port=" + std::to_string(url_.port) + "\n";
-    if (!url_.socket.empty()) c += "socket=" + option_value(url_.socket) + "\n";
+    // What the URL says (config/dburl.hpp): the clients take host "localhost" for
+    // their default socket and ignore the port unless the protocol is TCP.
+    if (!url_.socket.empty()) {
+      c += "host=localhost\nsocket=" + option_value(url_.socket) + "\nprotocol=SOCKET\n";
+    } else {
+      c += "host=" + option_value(url_.host) + "\n";
+      if (url_.port) c += "port=" + std::to_string(url_.port) + "\n";
+      if (url_.tcp()) c += "protocol=TCP\n";
+    }
     return SecretFile(scratch_dir_, "my-", c);
   }
 
