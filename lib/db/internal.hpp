@@ -2,6 +2,7 @@
 // Private to lib/db: the engines' constructors and what they share (streaming a
 // child's stdout into a sink, feeding a source into a child's stdin, secret-free
 // error texts, private 0600 client files).
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,28 @@ namespace gp::db {
 // Chunk size for reading a child's stdout and feeding its stdin: large enough
 // that the per-chunk cost vanishes next to the dump tool's own work.
 inline constexpr size_t kChunk = 1 << 20;
+
+// Time limits of the client runs, from GIT_PANTHEON_DB_CONNECT_TIMEOUT,
+// GIT_PANTHEON_DB_TIMEOUT and GIT_PANTHEON_DB_LOCK_WAIT (seconds; see
+// git-pantheon(1)); a malformed value is gp::Error(Exit::config).
+struct Limits {
+  std::chrono::seconds connect{10};    // connecting: the clients' own connect timeouts
+  std::chrono::seconds progress{120};  // a client that makes no progress (util/process.hpp)
+  std::chrono::seconds lock_wait{5};   // a load waiting for a lock a site's session holds
+};
+Limits limits_from_env();
+
+// How a client run meets an interrupt: `normal` is stopped at once; `cleanup`
+// (dropping a scratch database) and `critical` (the few statements of a swap, which
+// must not stop half-way) run to their end, cleanup for 15 s at most.
+enum class Run { normal, cleanup, critical };
+
+// Bounds a client run of operation `what` ("cannot dump database") on the database
+// `subject`: a process group of its own, and the progress timeout, whose error reads
+// "<what> '<subject>': the server stopped answering ('mysqldump' made no progress
+// for 120 s)".
+void bound(ProcessSpec& spec, const Limits& limits, const std::string& what, const std::string& subject,
+           Run run = Run::normal);
 
 std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root);
 std::unique_ptr<Database> make_mysql(const DbUrl& url, std::optional<std::string> password, const fs::path& scratch_dir);
@@ -80,17 +103,12 @@ struct StreamResult {
 };
 StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter);
 
-// Writes `data` to the child's stdin; false when the child has gone away (EPIPE),
-// in which case the caller waits for it and reports its stderr. SIGPIPE must be
-// blocked (see SigpipeBlock).
-bool feed(int fd, const char* data, size_t size);
-
 // Asks for a 1 MiB pipe buffer (Linux F_SETPIPE_SZ; ignored when refused) so the
 // child and we exchange big chunks with few context switches.
 void widen_pipe(int fd) noexcept;
 
 // Blocks SIGPIPE in this thread while alive, so that a child that dies while we feed
-// it turns into EPIPE; a pending SIGPIPE is consumed on destruction.
+// it (Process::write) turns into EPIPE; a pending SIGPIPE is consumed on destruction.
 class SigpipeBlock {
  public:
   SigpipeBlock();
