@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "util/utf8.hpp"
+
 namespace gp::cli {
 
 Args::Args(std::vector<std::string> args, std::string usage) : args_(std::move(args)), usage_(std::move(usage)) {}
@@ -146,12 +148,12 @@ class TerminalProgress final : public Progress {
   }
   void warn(const std::string& message) override {
     clear_line();
-    std::fprintf(stderr, "git-pantheon: warning: %s\n", message.c_str());
+    std::fprintf(stderr, "git-pantheon: warning: %s\n", printable(message).c_str());
   }
   void info(const std::string& message) override {
     if (quiet_) return;
     clear_line();
-    std::fprintf(stderr, "%s\n", message.c_str());
+    std::fprintf(stderr, "%s\n", printable(message).c_str());
   }
 
  private:
@@ -164,7 +166,7 @@ class TerminalProgress final : public Progress {
     if (!force && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - began_).count();
-    std::string line = label_ + ": " + human_size(bytes);
+    std::string line = printable(label_) + ": " + human_size(bytes);
     if (total_) line += " / " + human_size(total_) + " (" + std::to_string(bytes * 100 / total_) + "%)";
     if (items) line += ", " + std::to_string(items) + " files";
     if (secs > 0.5) line += ", " + human_size(static_cast<uint64_t>(static_cast<double>(bytes) / secs)) + "/s";

@@ -35,7 +35,8 @@ const Command kCommands[] = {
     {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
      "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
     {"import", "import a site, its code, database or files from archives, directories or URLs",
-     "import code <archive|URL> --squash [--message MSG] [--strip-components N | --auto-strip] [--subdir PATH] [--force]\n"
+     "import code <archive|URL> --squash [--message MSG] [--strip-components N | --auto-strip] [--subdir PATH]\n"
+     "          [--refuse-outside-links] [--force]\n"
      "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
      "                                 [--message MSG] [--force]\n"
      "   or: git pantheon import site <archive|URL|dir>... [--env E] [--dry-run] [--yes] [--no-safety-backup] [--force]\n"

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "util/signals.hpp"
+#include "util/utf8.hpp"
 
 using namespace gp;
 using namespace gp::cli;
@@ -21,8 +22,15 @@ const char* kUsage =
 
 void print_error(const std::string& message, const std::string& hint) {
   std::fflush(stdout);
-  std::fprintf(stderr, "git-pantheon: error: %s\n", message.c_str());
-  if (!hint.empty()) std::fprintf(stderr, "hint: %s\n", hint.c_str());
+  // Names inside messages come from archives, file systems and servers: made printable.
+  std::fprintf(stderr, "git-pantheon: error: %s\n", printable(message).c_str());
+  // A hint may span lines (a usage text); each line is made printable on its own.
+  for (size_t pos = 0; pos < hint.size();) {
+    size_t nl = hint.find('\n', pos);
+    if (nl == std::string::npos) nl = hint.size();
+    std::fprintf(stderr, "%s%s\n", pos == 0 ? "hint: " : "", printable(hint.substr(pos, nl - pos)).c_str());
+    pos = nl + 1;
+  }
 }
 
 // Points libgit2's system config search path at nothing when git would skip it,

@@ -32,13 +32,20 @@ int run_hooks(Context& ctx, Args& args) {
       JsonWriter j;
       j.begin_array();
       for (auto& s : st)
-        j.begin_object().field("hook", s.name).field("path", s.path.string()).field("state", s.state).field("chained", s.chained).end_object();
+        j.begin_object()
+            .field("hook", s.name)
+            .field("path", s.path.string())
+            .field("state", s.state)
+            .field("chained", s.chained)
+            .field("in_work_tree", s.in_work_tree)
+            .end_object();
       j.end_array();
       ctx.out() << j.str() << "\n";
       return 0;
     }
     for (auto& s : st)
-      ctx.out() << s.name << "\t" << s.state << (s.chained ? " (chained foreign hook runs first)" : "") << "\t" << s.path.string() << "\n";
+      ctx.out() << s.name << "\t" << s.state << (s.chained ? " (chained foreign hook runs first)" : "")
+                << (s.in_work_tree ? " (the work tree's hooks folder)" : "") << "\t" << s.path.string() << "\n";
     return 0;
   }
   args.usage_error("unknown subcommand 'hooks " + *sub + "'");

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "archive/tar.hpp"
 #include "import/merge_history.hpp"
 #include "import/site.hpp"
 #include "import/squash.hpp"
@@ -75,7 +76,7 @@ int import_element(Context& ctx, Args& args, Element element) {
       source.files_strip = detect_files_strip(file);
     }
     // A hostile archive is refused before the safety backup: nothing changes at all.
-    check_files_archive_names(file, source.files_strip);
+    check_files_archive(file, source.files_strip, ctx.progress(), true);
   }
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
@@ -143,6 +144,7 @@ int import_code(Context& ctx, Args& args) {
   auto subdir = args.value("subdir");
   bool force = args.flag("force", 'f');
   bool allow_conflicts = args.flag("allow-conflicts");
+  bool refuse_links = args.flag("refuse-outside-links");
   auto tag_prefix = args.value("tag-prefix");
   auto ops = args.operands(1, 1);
   if (squash == merge) args.usage_error("choose one of --squash and --merge-history");
@@ -171,6 +173,7 @@ int import_code(Context& ctx, Args& args) {
     }
     o.subdir = subdir.value_or("");
     o.force = force;
+    o.refuse_outside_links = refuse_links;
     o.lock_held = lock.has_value();
     if (!fs::is_regular_file(source))
       throw Error(Exit::bad_input, describe("cannot open archive", redact_url(ops[0]), "not a file"));
@@ -185,7 +188,8 @@ int import_code(Context& ctx, Args& args) {
     return 0;
   }
 
-  if (strip || auto_strip || subdir) args.usage_error("--strip-components, --auto-strip and --subdir go with --squash");
+  if (strip || auto_strip || subdir || refuse_links)
+    args.usage_error("--strip-components, --auto-strip, --subdir and --refuse-outside-links go with --squash");
   MergeHistoryOptions o;
   o.source = source.string();
   if (tag_prefix) o.tag_prefix = *tag_prefix;

@@ -67,6 +67,7 @@ int run_init(Context& ctx, Args& args) {
     hook_lines = install_hooks(ctx.repo(), false);
   } catch (const Error& e) {
     ctx.progress().warn(std::string("hooks not installed: ") + e.what());
+    if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
   }
 
   if (!ctx.quiet()) {

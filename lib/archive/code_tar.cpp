@@ -124,12 +124,13 @@ git_oid add_ref_target(git_repository* repo, git_packbuilder* pb, git_revwalk* w
   }
 }
 
-// Builds `<scratch>/.git`: one pack with everything reachable from the refs,
-// packed-refs, HEAD on `branch`, a config and an index matching `tree`.
+// Builds `<scratch>/.git`: one pack with everything reachable from the refs and
+// `commit`, packed-refs, HEAD on `branch` at `commit` (detached at `commit` when
+// `branch` is empty), a config and an index matching `tree`.
 fs::path build_git_dir(const Repo& repo, const git_oid& commit, const std::string& branch, const git_tree* tree,
                        const fs::path& scratch_dir) {
-  const std::string head_ref = "refs/heads/" + branch;
-  if (!git_reference_is_valid_name(head_ref.c_str()))
+  const std::string head_ref = branch.empty() ? "" : "refs/heads/" + branch;
+  if (!branch.empty() && !git_reference_is_valid_name(head_ref.c_str()))
     throw Error(Exit::bad_input, "invalid branch name '" + branch + "'");
 
   // Branches and tags only: remote-tracking refs, notes, stash and anything of
@@ -152,7 +153,7 @@ fs::path build_git_dir(const Repo& repo, const git_oid& commit, const std::strin
     }
     if (rc != GIT_ITEROVER) git_check(rc, "cannot list references");
   }
-  refs[head_ref] = commit;
+  if (!head_ref.empty()) refs[head_ref] = commit;
 
   fs::path git_dir = scratch_dir / ".git";
   for (auto sub : {"objects/pack", "objects/info", "refs/heads", "refs/tags", "info"}) make_dirs(git_dir / sub, 0755);
@@ -171,6 +172,7 @@ fs::path build_git_dir(const Repo& repo, const git_oid& commit, const std::strin
     if (!git_oid_equal(&peeled, &oid)) info.peeled = peeled;
     infos[name] = info;
   }
+  git_check(git_revwalk_push(walk.get(), &commit), "cannot walk history");  // a detached HEAD's commit too
   git_check(git_packbuilder_insert_walk(pb.get(), walk.get()), "cannot pack history");
   git_check(git_packbuilder_write(pb.get(), (git_dir / "objects/pack").c_str(), 0444, nullptr, nullptr),
             "cannot write pack");
@@ -181,7 +183,7 @@ fs::path build_git_dir(const Repo& repo, const git_oid& commit, const std::strin
     if (info.peeled) packed += "^" + oid_hex(*info.peeled) + "\n";
   }
   write_file_atomic(git_dir / "packed-refs", packed, 0644);
-  write_file_atomic(git_dir / "HEAD", "ref: " + head_ref + "\n", 0644);
+  write_file_atomic(git_dir / "HEAD", head_ref.empty() ? oid_hex(commit) + "\n" : "ref: " + head_ref + "\n", 0644);
   write_file_atomic(git_dir / "config",
                     "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
                     "\tlogallrefupdates = true\n",

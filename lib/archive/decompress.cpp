@@ -29,6 +29,7 @@ class FilterSource final : public ByteSource {
     }
     archive_check(ar_.get(), rc, "cannot read '" + path.string() + "'", Exit::integrity);
   }
+  bool compressed() const { return archive_filter_count(ar_.get()) > 1; }
   size_t read(char* data, size_t size) override {
     if (eof_) return 0;
     la_ssize_t n = archive_read_data(ar_.get(), data, size);
@@ -63,6 +64,21 @@ class FilterSource final : public ByteSource {
 
 }  // namespace
 
+Decoder open_decoder(ByteSource& in, const fs::path& path, bool gzip, const std::string& what) {
+  Decoder d;
+  if (gzip) {
+    auto gz = std::make_unique<GzipReader>(in, what);
+    d.gzip = gz.get();
+    d.source = std::move(gz);
+    d.compressed = true;
+  } else {
+    auto f = std::make_unique<FilterSource>(in, path);
+    d.compressed = f->compressed();
+    d.source = std::move(f);
+  }
+  return d;
+}
+
 struct DecompressSource::Impl {
   Fd fd;
   FdSource file;
@@ -73,10 +89,8 @@ struct DecompressSource::Impl {
   explicit Impl(const fs::path& path)
       : fd(open_file(path, O_RDONLY, 0, Exit::bad_input)), file(fd.get(), path.string()), counted(file) {
     unsigned char magic[2] = {0, 0};
-    if (::pread(fd.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-      decoder = std::make_unique<GzipReader>(counted, "'" + path.string() + "'");
-    else
-      decoder = std::make_unique<FilterSource>(counted, path);
+    bool gzip = ::pread(fd.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    decoder = open_decoder(counted, path, gzip, "'" + path.string() + "'").source;
     ahead = std::make_unique<ReadAheadSource>(*decoder, 1 << 20, 4);
   }
 };

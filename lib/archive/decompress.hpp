@@ -11,6 +11,18 @@
 
 namespace gp {
 
+// A decoder over `in`: GzipReader when `gzip` (the caller has seen its magic),
+// else libarchive's filters (any compression they recognise, or none).
+// `compressed` says whether a compression was found.
+struct Decoder {
+  std::unique_ptr<ByteSource> source;
+  bool compressed = false;
+  // gzip: the compressed bytes decoded so far (what a bomb check compares
+  // against), which may be read from another thread; null for other input.
+  const class GzipReader* gzip = nullptr;
+};
+Decoder open_decoder(ByteSource& in, const fs::path& path, bool gzip, const std::string& what);
+
 class DecompressSource final : public ByteSource {
  public:
   // Opens `path`; gp::Error(bad_input) when it cannot be read.

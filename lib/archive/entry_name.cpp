@@ -22,13 +22,15 @@ void for_each_component(std::string_view s, F&& f) {
 
 }  // namespace
 
-std::string split_entry_name(std::string_view name, std::vector<std::string>& parts, ControlChars control) {
+std::string split_entry_name(std::string_view name, std::vector<std::string>& parts, NameCheck check) {
   parts.clear();
   if (name.empty()) return "has an empty name";
-  if (!valid_utf8(name)) return "is not valid UTF-8";
-  if (control == ControlChars::refuse)
+  if (name.find('\0') != std::string_view::npos) return "has a NUL byte in its name";
+  if (check == NameCheck::text) {
+    if (!valid_utf8(name)) return "is not valid UTF-8";
     for (unsigned char c : name)
       if (c < 0x20 || c == 0x7f) return "has a control character in its name";
+  }
   if (name.front() == '/') return "has an absolute path";
   bool dotdot = false;
   for_each_component(name, [&](std::string_view part) {
@@ -44,7 +46,6 @@ std::string split_entry_name(std::string_view name, std::vector<std::string>& pa
 
 std::string check_symlink_target(const std::vector<std::string>& link, std::string_view target) {
   if (target.empty()) return "is a symlink with an empty target";
-  if (!valid_utf8(target)) return "is a symlink whose target is not valid UTF-8";
   if (target.front() == '/') return "is a symlink with an absolute target";
   // Resolved lexically from the link's directory; going above the root escapes.
   // A link with no components (the root itself) has no directory inside the root.

@@ -10,29 +10,33 @@
 
 namespace gp {
 
-// Whether control characters (U+0000-U+001F, U+007F) make a name hostile.
-// Import refuses them (they become git paths); extraction of a backup keeps them
-// (a site's files directory may hold such names, and a backup must restore).
-enum class ControlChars { refuse, allow };
+// What a name may hold besides its '/'-separated components.
+//  - bytes: anything but NUL. Names in archives: a site's files directory may hold
+//    names with newlines or bytes that are not UTF-8, and git stores such paths too;
+//    a backup must restore them and an import must keep them.
+//  - text: valid UTF-8 without control characters (U+0000-U+001F, U+007F). Paths a
+//    person types or a manifest names (--subdir, a drush MANIFEST's docroot).
+enum class NameCheck { bytes, text };
 
 // Splits an archive entry name into its components, dropping empty and "."
 // components ("./a//b/" -> {"a","b"}). Returns why the name is hostile ("has an
-// empty name", "is not valid UTF-8", "has a control character in its name", "has
-// an absolute path", "has a '..' component"), or an empty string when it is
-// acceptable. ".." inside a component ("a..b") is a plain name.
+// empty name", "has an absolute path", "has a '..' component"; with
+// NameCheck::text also "is not valid UTF-8", "has a control character in its
+// name"), or an empty string when it is acceptable. ".." inside a component
+// ("a..b") is a plain name.
 std::string split_entry_name(std::string_view name, std::vector<std::string>& parts,
-                             ControlChars control = ControlChars::refuse);
+                             NameCheck check = NameCheck::text);
 
-// Why a symbolic link at `link` (its components, relative to the destination
-// root) pointing at `target` is hostile, or an empty string when it is
-// acceptable. A relative target is accepted when, resolved lexically against the
-// link's own directory, it never climbs above the root ("../drush/drush/drush"
-// from vendor/bin/ is fine, and so is "a/../b"); refused are absolute targets
-// ("is a symlink with an absolute target"), targets climbing out ("is a symlink
-// pointing outside the archive"), empty targets and targets that are not valid
-// UTF-8. The check is lexical: it cannot see other links the path goes through,
-// which is why extraction never writes through a link and re-checks, on disk,
-// links whose target has ".." after a normal component.
+// Whether a symbolic link at `link` (its components, relative to the root of the
+// tree) pointing at `target` leads outside the tree: why ("is a symlink with an
+// absolute target", "is a symlink pointing outside the archive", "is a symlink
+// with an empty target"), or an empty string when it stays inside. Links are
+// data: extraction recreates every link as archived and import keeps it, as git
+// does; this says which ones to name in a warning (or refuse, when asked). A
+// relative target stays inside when, resolved lexically against the link's own
+// directory, it never climbs above the root ("../drush/drush/drush" from
+// vendor/bin/, "a/../b"). Lexical: it cannot see other links the path goes
+// through (check_symlink_chain does).
 std::string check_symlink_target(const std::vector<std::string>& link, std::string_view target);
 
 // The check a lexical one cannot make: resolves the link at `link` to `target`

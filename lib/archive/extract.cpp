@@ -1,20 +1,28 @@
-// Secure extraction and integrity checking of archives in any format libarchive
-// reads. Extraction refuses anything that could write outside the destination;
-// libarchive's own guards (ARCHIVE_EXTRACT_SECURE_*) sit under our checks.
+// Secure extraction and checking of archives, on the one reader (archive/reader).
+//
+// Nothing is ever written through a symbolic link: every file, directory and link
+// is created relative to a directory opened with openat2(RESOLVE_BENEATH |
+// RESOLVE_NO_SYMLINKS) from the destination (Linux 5.6+; a component-by-component
+// O_NOFOLLOW walk where openat2 is missing), files with O_CREAT | O_EXCL |
+// O_NOFOLLOW. Links are data: each is recreated exactly as archived, whatever its
+// target, and all of them last, after every other entry (as GNU tar's delayed
+// links), so no entry of the archive can be written through one even when the
+// file system would let it.
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <exception>
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <map>
-#include <memory>
-#include <set>
-#include <vector>
+#include <optional>
 
-#include "archive/entry_name.hpp"
-#include "archive/gzip.hpp"
+#include "archive/reader.hpp"
 #include "archive/tar.hpp"
-#include "archive/tar_writer.hpp"
 #include "util/fs.hpp"
 #include "util/signals.hpp"
 
@@ -22,335 +30,331 @@ namespace gp {
 
 namespace {
 
-using archive_detail::valid_utf8;
+// Opens directories beneath a root without following any link on the way.
+class Beneath {
+ public:
+  explicit Beneath(const fs::path& root) : root_path_(root), root_(open_file(root, O_PATH | O_DIRECTORY)) {}
 
-// Past this many bytes written, the ratio of written to compressed bytes read is
-// checked (smaller archives may legitimately compress very well).
-constexpr uint64_t kRatioCheckAfter = 64ULL << 20;
+  // The directory `rel` ('/'-separated, relative to the root; "" is the root),
+  // created (mode 0700) with its missing parents when `create`. A component that
+  // is a link or not a directory is an error, never followed.
+  int dir(const std::string& rel, bool create) {
+    if (rel.empty()) return root_.get();
+    if (rel == cached_) return cached_fd_.get();
+    Fd fd = open_dir(rel);
+    if (!fd && errno == ENOENT && create) fd = make_dir(rel);
+    if (!fd) fail_errno(Exit::bad_input, "cannot open directory", (root_path_ / rel).string());
+    cached_ = rel;
+    cached_fd_ = std::move(fd);
+    return cached_fd_.get();
+  }
+  // An fd of directory `rel` that can be read and changed (fchmod, futimens).
+  Fd open_for_change(const std::string& rel) {
+    if (rel.empty()) return open_file(root_path_, O_RDONLY | O_DIRECTORY);
+    Fd fd = open_beneath(root_.get(), rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (!fd) fail_errno(Exit::bad_input, "cannot open directory", (root_path_ / rel).string());
+    return fd;
+  }
+  // Forgets the cached directory (it is about to be replaced or removed).
+  void forget() {
+    cached_.clear();
+    cached_fd_.reset();
+  }
+  const fs::path& path() const { return root_path_; }
 
-struct Refusal {
-  std::string why;
+ private:
+  static Fd open_beneath(int base, const std::string& rel, int flags) {
+    static std::atomic<bool> no_openat2{false};
+    if (!no_openat2.load(std::memory_order_relaxed)) {
+      struct open_how how = {};
+      how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+      how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+      long fd = ::syscall(SYS_openat2, base, rel.c_str(), &how, sizeof how);
+      if (fd >= 0) return Fd(static_cast<int>(fd));
+      if (errno != ENOSYS && errno != EPERM) return Fd();  // EPERM: a seccomp filter that refuses it
+      no_openat2.store(true, std::memory_order_relaxed);
+    }
+    // One component at a time, none of them followed when it is a link.
+    Fd cur;
+    int at = base;
+    size_t pos = 0;
+    for (;;) {
+      size_t slash = rel.find('/', pos);
+      std::string part = rel.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+      bool last = slash == std::string::npos;
+      int f = ::openat(at, part.c_str(), (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+      if (f < 0) return Fd();
+      cur.reset(f);
+      at = f;
+      if (last) return cur;
+      pos = slash + 1;
+    }
+  }
+  Fd open_dir(const std::string& rel) { return open_beneath(root_.get(), rel, O_PATH | O_DIRECTORY); }
+  Fd make_dir(const std::string& rel) {
+    size_t pos = 0;
+    for (;;) {
+      size_t slash = rel.find('/', pos);
+      std::string prefix = rel.substr(0, slash);
+      auto parent_end = prefix.rfind('/');
+      Fd parent = parent_end == std::string::npos ? Fd() : open_dir(prefix.substr(0, parent_end));
+      int at = parent_end == std::string::npos ? root_.get() : parent.get();
+      if (at < 0) return Fd();
+      const char* leaf = prefix.c_str() + (parent_end == std::string::npos ? 0 : parent_end + 1);
+      if (::mkdirat(at, leaf, 0700) != 0 && errno != EEXIST) return Fd();
+      if (slash == std::string::npos) return open_dir(rel);
+      pos = slash + 1;
+    }
+  }
+
+  fs::path root_path_;
+  Fd root_;
+  std::string cached_;
+  Fd cached_fd_;
 };
 
-const char* entry_name(archive_entry* e) { return archive_entry_pathname(e); }
-
-// An entry name fit for a one-line message: control characters and bytes of
-// invalid UTF-8 become \xNN.
-std::string printable(const char* name) {
-  if (!name) return "?";
-  std::string in = name, out;
-  if (valid_utf8(in)) {
-    for (char c : in) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-        out += buf;
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  }
-  for (char c : in) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+struct Leaf {
+  std::string parent, name;
+};
+Leaf split_leaf(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {"", path};
+  return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
-// An open archive, read from its first byte to its last, hashing what is read
-// (so a caller can check a gzip file against a manifest in the same pass).
-// gzip input is decompressed by GzipReader rather than by libarchive, whose gzip
-// filter does not verify the CRC-32 of members (a flipped byte in the deflate
-// data went unnoticed): ours does, so corruption is an error. It runs on a thread
-// of its own, ahead of the extraction, as `gunzip | tar` would.
-class Reader {
+struct timespec entry_time(const ArchiveEntryInfo& e) {
+  struct timespec t = {};
+  if (e.has_mtime) {
+    t.tv_sec = static_cast<time_t>(e.mtime_sec);
+    t.tv_nsec = e.mtime_nsec;
+  } else {
+    t.tv_nsec = UTIME_OMIT;
+  }
+  return t;
+}
+
+// Writes what the reader delivers under `root`. Without a root (check mode) it
+// reads everything and writes nothing: what extraction would refuse, checking refuses.
+class Extractor {
  public:
-  Reader(const fs::path& path, bool raw_fallback)
-      : path_(path), fd_(open_file(path, O_RDONLY)), file_(fd_.get(), path.string()), a_(archive_read_new()) {
-    if (!a_) throw InternalError("archive_read_new failed");
-    archive_read_support_filter_all(a_.get());
-    archive_read_support_format_all(a_.get());
-    if (raw_fallback) archive_read_support_format_raw(a_.get());
-    unsigned char magic[2] = {0, 0};
-    gzip_ = ::pread(fd_.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    int rc;
-    if (gzip_) {
-      gz_ = std::make_unique<GzipReader>(file_, "archive '" + path.filename().string() + "' is corrupt");
-      ahead_ = std::make_unique<ReadAheadSource>(*gz_);
-      buf_.resize(256 * 1024);
-      rc = archive_read_open(a_.get(), this, nullptr, &Reader::read_cb, nullptr);
-    } else {
-      // Seekable, for zip's central directory (which holds the modes).
-      rc = archive_read_open_fd(a_.get(), fd_.get(), 64 * 1024);
-    }
-    if (rc != ARCHIVE_OK) {
-      rethrow_pending();
-      const char* msg = archive_error_string(a_.get());
-      throw Error(Exit::bad_input, "cannot open archive '" + path.string() + "': " + (msg ? msg : "unknown error"));
-    }
+  Extractor(EntryReader& in, std::optional<Beneath> root, Progress& progress)
+      : in_(in), root_(std::move(root)), progress_(progress) {
+    ::umask(mask_ = ::umask(0));
   }
-  Reader(const Reader&) = delete;
-  Reader& operator=(const Reader&) = delete;
-  archive* get() const noexcept { return a_.get(); }
-  // Bytes of the file decoded so far (compressed).
-  uint64_t compressed_bytes() const {
-    return gzip_ ? gz_->compressed_bytes()
-                 : static_cast<uint64_t>(std::max<la_int64_t>(archive_filter_bytes(a_.get(), -1), 0));
-  }
-  // True when some decompression happened (by us or by a libarchive filter).
-  bool decompressed() const { return gzip_ || archive_filter_count(a_.get()) > 1; }
 
-  // Reads what libarchive left after the end of the archive (tar stops at its
-  // end-of-archive blocks), so that the gzip trailer and CRC are checked too and
-  // the whole file is hashed. Returns the file's size and sha256.
-  std::pair<uint64_t, std::string> finish() {
-    rethrow_pending();
-    if (gzip_) {
-      while (ahead_->read(buf_.data(), buf_.size()) > 0) {
+  void entry(const ArchiveEntryInfo& e) {
+    switch (e.type) {
+      case EntryType::special: in_.refuse(std::string("is a ") + e.special_kind);
+      case EntryType::directory: directory(e); break;
+      case EntryType::file: file(e); break;
+      case EntryType::hardlink: hardlink(e); break;
+      case EntryType::symlink: symlink(e); break;
+    }
+  }
+
+  // Links, then the modes and times of directories (deepest first, so that a
+  // read-only directory is made so after everything inside it).
+  void finish() {
+    if (!root_) return;
+    for (auto& [path, link] : links_) {
+      check_interrupted();
+      Leaf l = split_leaf(path);
+      int at = root_->dir(l.parent, true);
+      if (::symlinkat(link.target.c_str(), at, l.name.c_str()) != 0)
+        fail_errno(Exit::bad_input, "cannot create symbolic link", (root_->path() / path).string());
+      struct timespec times[2] = {{0, UTIME_OMIT}, link.mtime};
+      if (link.mtime.tv_nsec != UTIME_OMIT) ::utimensat(at, l.name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
+    root_->forget();
+    std::vector<std::pair<std::string, DirMeta>> dirs(dirs_.begin(), dirs_.end());
+    std::stable_sort(dirs.begin(), dirs.end(), [](auto& a, auto& b) {
+      return std::count(a.first.begin(), a.first.end(), '/') > std::count(b.first.begin(), b.first.end(), '/');
+    });
+    for (auto& [path, meta] : dirs) {
+      Fd fd = root_->open_for_change(path);
+      mode_t mode = meta.explicit_mode ? (meta.mode & 01777) : (0777 & ~mask_);
+      if (::fchmod(fd.get(), mode) != 0) fail_errno(Exit::bad_input, "cannot set the mode of", (root_->path() / path).string());
+      if (meta.mtime.tv_nsec != UTIME_OMIT) {
+        struct timespec times[2] = {{0, UTIME_OMIT}, meta.mtime};
+        ::futimens(fd.get(), times);
       }
-      return {file_.bytes(), file_.sha256()};
     }
-    // libarchive read this one itself, seeking: hash it in a pass of its own.
-    if (::lseek(fd_.get(), 0, SEEK_SET) != 0) fail_errno(Exit::bad_input, "cannot read", path_.string());
-    std::vector<char> buf(1 << 20);
-    while (file_.read(buf.data(), buf.size()) > 0) {
-    }
-    return {file_.bytes(), file_.sha256()};
-  }
-
-  // A read failure: the decompressor's own error when it has one, else libarchive's.
-  [[noreturn]] void corrupt() {
-    rethrow_pending();
-    const char* msg = archive_error_string(a_.get());
-    throw Error(Exit::integrity,
-                "archive '" + path_.filename().string() + "' is corrupt: " + (msg ? msg : "read error"));
   }
 
  private:
-  static la_ssize_t read_cb(archive*, void* self, const void** buf) {
-    auto* r = static_cast<Reader*>(self);
-    try {
-      *buf = r->buf_.data();
-      return static_cast<la_ssize_t>(r->ahead_->read(r->buf_.data(), r->buf_.size()));
-    } catch (...) {
-      r->pending_ = std::current_exception();
-      return -1;
+  struct DirMeta {
+    bool explicit_mode = false;
+    unsigned mode = 0;
+    struct timespec mtime = {0, UTIME_OMIT};
+  };
+  struct Link {
+    std::string target;
+    struct timespec mtime;
+  };
+
+  // The parent directory of `path`, with every missing ancestor recorded as an
+  // implicit directory (tar's default mode).
+  int parent_of(const std::string& path, Leaf& l) {
+    l = split_leaf(path);
+    for (size_t pos = 0; !l.parent.empty();) {
+      size_t slash = l.parent.find('/', pos);
+      dirs_.try_emplace(l.parent.substr(0, slash));
+      if (slash == std::string::npos) break;
+      pos = slash + 1;
     }
-  }
-  void rethrow_pending() {
-    if (pending_) {
-      auto e = pending_;
-      pending_ = nullptr;
-      std::rethrow_exception(e);
-    }
+    return root_->dir(l.parent, true);
   }
 
-  fs::path path_;
-  Fd fd_;
-  FdSource file_;
-  bool gzip_ = false;
-  std::unique_ptr<GzipReader> gz_;
-  std::unique_ptr<ReadAheadSource> ahead_;  // after gz_: stopped before it goes
-  std::vector<char> buf_;
-  std::exception_ptr pending_;
-  ArchiveReader a_;  // declared last, freed first: it may still call back while closing
+  // A file or link that came before at this path makes way (the later one wins).
+  void make_way(const ArchiveEntryInfo& e, int at, const Leaf& l) {
+    if (!e.replaces) return;
+    if (links_.erase(e.path)) return;  // a link not created yet
+    if (::unlinkat(at, l.name.c_str(), 0) != 0 && errno != ENOENT)
+      fail_errno(Exit::bad_input, "cannot replace", (root_->path() / e.path).string());
+  }
+
+  void directory(const ArchiveEntryInfo& e) {
+    if (!root_) return;
+    Leaf l;
+    int at = parent_of(e.path, l);
+    if (::mkdirat(at, l.name.c_str(), 0700) != 0 && errno != EEXIST)
+      fail_errno(Exit::bad_input, "cannot create directory", (root_->path() / e.path).string());
+    DirMeta& m = dirs_[e.path];
+    m.explicit_mode = true;
+    m.mode = e.mode;
+    m.mtime = entry_time(e);
+  }
+
+  void file(const ArchiveEntryInfo& e) {
+    if (!root_) {
+      const char* data;
+      size_t size;
+      uint64_t offset;
+      while (in_.read_block(data, size, offset)) progress_.update(in_.data_bytes(), in_.entries());
+      return;
+    }
+    Leaf l;
+    int at = parent_of(e.path, l);
+    make_way(e, at, l);
+    int fdn = ::openat(at, l.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fdn < 0) fail_errno(Exit::bad_input, "cannot create file", (root_->path() / e.path).string());
+    Fd fd(fdn);
+    const std::string shown = (root_->path() / e.path).string();
+    const char* data;
+    size_t size;
+    uint64_t offset, end = 0;
+    while (in_.read_block(data, size, offset)) {
+      for (size_t done = 0; done < size;) {
+        ssize_t n = ::pwrite(fd.get(), data + done, size - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          fail_errno(Exit::bad_input, "cannot write", shown);
+        }
+        done += static_cast<size_t>(n);
+      }
+      end = std::max(end, offset + size);
+      progress_.update(in_.data_bytes(), in_.entries());
+    }
+    if (e.has_size && end < e.size && ::ftruncate(fd.get(), static_cast<off_t>(e.size)) != 0)
+      fail_errno(Exit::bad_input, "cannot write", shown);
+    // Permissions, never set-id bits; ownership is never restored.
+    if (::fchmod(fd.get(), e.mode & 01777 & ~(S_ISUID | S_ISGID)) != 0) fail_errno(Exit::bad_input, "cannot set the mode of", shown);
+    struct timespec times[2] = {{0, UTIME_OMIT}, entry_time(e)};
+    if (times[1].tv_nsec != UTIME_OMIT && ::futimens(fd.get(), times) != 0)
+      fail_errno(Exit::bad_input, "cannot set the time of", shown);
+  }
+
+  void hardlink(const ArchiveEntryInfo& e) {
+    if (!root_) return;
+    Leaf l;
+    int at = parent_of(e.path, l);
+    make_way(e, at, l);
+    // Both directories are held open: the cache keeps only one.
+    Leaf t = split_leaf(e.target);
+    Fd to_dir = root_->open_for_change(l.parent);
+    int from_at = root_->dir(t.parent, false);
+    if (::linkat(from_at, t.name.c_str(), to_dir.get(), l.name.c_str(), 0) != 0)
+      fail_errno(Exit::bad_input, "cannot create hard link", (root_->path() / e.path).string());
+  }
+
+  void symlink(const ArchiveEntryInfo& e) {
+    if (!root_) return;
+    Leaf l;
+    int at = parent_of(e.path, l);
+    make_way(e, at, l);
+    links_[e.path] = Link{e.target, entry_time(e)};
+  }
+
+  EntryReader& in_;
+  std::optional<Beneath> root_;
+  Progress& progress_;
+  mode_t mask_ = 022;
+  std::map<std::string, DirMeta> dirs_;  // every directory created, explicit or implicit
+  std::map<std::string, Link> links_;    // created last, in path order
 };
 
-}  // namespace
-
-TarStats extract_archive(const fs::path& archive_path, const fs::path& dest_in, unsigned strip,
-                         const ExtractLimits& limits, Progress& progress) {
-  make_dirs(dest_in, 0755);
-  const fs::path dest = fs::canonical(dest_in);
-  const std::string file = archive_path.filename().string();
-  archive_detail::Utf8Locale utf8;
-  auto refuse = [&](const std::string& name, const std::string& why) -> void {
-    throw Error(Exit::bad_input, "refusing archive '" + file + "': entry '" + name + "' " + why);
-  };
-
-  Reader in(archive_path, false);
-  ArchiveWriter disk(archive_write_disk_new());
-  if (!disk) throw InternalError("archive_write_disk_new failed");
-  // Paths handed to the writer are absolute (dest + a checked relative name), so
-  // NOABSOLUTEPATHS cannot be set; absolute entry names are refused above it.
-  archive_write_disk_set_options(disk.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-                                                 ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-
+TarStats walk(const fs::path& archive_path, EntryRules rules, const fs::path* dest, Progress& progress,
+             bool names_only = false) {
+  std::optional<Beneath> root;
+  if (dest) {
+    make_dirs(*dest, 0755);
+    struct statvfs vfs;
+    if (::statvfs(dest->c_str(), &vfs) == 0 && !rules.free_bytes)
+      rules.free_bytes = std::max<uint64_t>(static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize, 1);
+    root.emplace(*dest);
+  }
+  EntryReader in(archive_path, rules);
+  Extractor out(in, std::move(root), progress);
+  progress.start(dest ? "extract" : "check", 0);
+  while (const ArchiveEntryInfo* e = in.next()) {
+    if (names_only && e->type == EntryType::file) continue;
+    out.entry(*e);
+    progress.update(in.data_bytes(), in.entries());
+  }
   TarStats stats;
-  uint64_t total = 0;
-  std::set<std::string> files, dirs, links;
-  std::map<std::string, std::string> link_targets;            // rel -> target, of every link extracted
-  std::vector<std::pair<std::string, std::string>> recheck;  // links to resolve through others: rel, shown
-  progress.start("extract", 0);
-  for (;;) {
-    check_interrupted();
-    archive_entry* e = nullptr;
-    int rc = archive_read_next_header(in.get(), &e);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) in.corrupt();
-
-    const char* raw_name = entry_name(e);
-    const std::string shown = printable(raw_name);
-    if (!raw_name || !valid_utf8(raw_name)) refuse(shown, "has a name that is not valid UTF-8");
-    if (++stats.entries > limits.max_entries)
-      refuse(shown, "goes beyond the limit of " + std::to_string(limits.max_entries) + " entries");
-    // Control characters are kept: a site's own files may have such names.
-    std::vector<std::string> parts;
-    if (std::string why = split_entry_name(raw_name, parts, ControlChars::allow); !why.empty()) refuse(shown, why);
-    if (parts.size() <= strip) continue;  // stripped away entirely (e.g. the top directory)
-    parts.erase(parts.begin(), parts.begin() + strip);
-    const std::string rel = join_entry_name(parts);
-
-    // Nothing may be extracted under a symlink of the archive, nor replace a
-    // directory or a symlink already extracted.
-    for (size_t i = 1; i < parts.size(); ++i) {
-      std::string prefix = join_entry_name(parts, i);
-      if (links.count(prefix)) refuse(shown, "lies under the symbolic link '" + prefix + "'");
-    }
-    const auto type = archive_entry_filetype(e);
-    const char* hardlink = archive_entry_hardlink(e);
-    if (links.count(rel)) refuse(shown, "replaces a symbolic link");
-    if (dirs.count(rel) && (type != AE_IFDIR || hardlink)) refuse(shown, "replaces a directory");
-
-    if (hardlink) {
-      std::vector<std::string> target;
-      if (std::string hwhy = split_entry_name(hardlink, target, ControlChars::allow); !hwhy.empty())
-        refuse(shown, "is a hard link whose target " + hwhy);
-      if (target.size() <= strip) refuse(shown, "is a hard link to a stripped entry");
-      target.erase(target.begin(), target.begin() + strip);
-      std::string trel = join_entry_name(target);
-      if (!files.count(trel)) refuse(shown, "is a hard link to '" + std::string(hardlink) + "', not a file extracted before");
-      archive_entry_copy_hardlink(e, (dest / trel).c_str());
-    } else if (type == AE_IFLNK) {
-      const char* t = archive_entry_symlink(e);
-      if (!t) refuse(shown, "is a symlink whose target is not valid UTF-8");
-      if (std::string bad = check_symlink_target(parts, t); !bad.empty()) refuse(shown, bad);
-      // "a/../b" stays inside lexically, but on disk it climbs from wherever "a"
-      // leads when "a" is a link: such links are resolved again at the end.
-      if (target_climbs_after_descending(t)) recheck.emplace_back(rel, shown);
-      link_targets[rel] = t;
-      archive_entry_copy_symlink(e, t);
-    } else if (type == AE_IFCHR || type == AE_IFBLK) {
-      refuse(shown, "is a device");
-    } else if (type == AE_IFIFO) {
-      refuse(shown, "is a named pipe");
-    } else if (type == AE_IFSOCK) {
-      refuse(shown, "is a socket");
-    } else if (type != AE_IFREG && type != AE_IFDIR) {
-      refuse(shown, "has an unsupported type");
-    }
-    if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
-        static_cast<uint64_t>(archive_entry_size(e)) > limits.max_total_bytes - std::min(total, limits.max_total_bytes))
-      refuse(shown, "claims " + human_size(static_cast<uint64_t>(archive_entry_size(e))) +
-                        ", beyond the limit of " + human_size(limits.max_total_bytes));
-
-    archive_entry_copy_pathname(e, (dest / rel).c_str());
-    // Permissions, never set-id bits; ownership is never restored (no _OWNER flag).
-    archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
-    archive_entry_acl_clear(e);
-    archive_entry_xattr_clear(e);
-    archive_entry_set_fflags(e, 0, 0);
-
-    if (archive_write_header(disk.get(), e) < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(disk.get());
-      refuse(shown, std::string("cannot be extracted: ") + (msg ? msg : "unknown error"));
-    }
-    if (!hardlink && type == AE_IFREG) {
-      const void* buf = nullptr;
-      size_t size = 0;
-      la_int64_t offset = 0;
-      for (;;) {
-        int r = archive_read_data_block(in.get(), &buf, &size, &offset);
-        if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) in.corrupt();
-        total += size;
-        stats.data_bytes += size;
-        if (total > limits.max_total_bytes)
-          refuse(shown, "goes beyond the limit of " + human_size(limits.max_total_bytes) + " in all");
-        if (total > kRatioCheckAfter) {
-          uint64_t compressed = std::max<uint64_t>(in.compressed_bytes(), 1);
-          if (total / compressed > limits.max_ratio)
-            refuse(shown, "expands beyond " + std::to_string(limits.max_ratio) +
-                              " times the compressed size (an archive bomb?)");
-        }
-        if (size > 0 && archive_write_data_block(disk.get(), buf, size, offset) < ARCHIVE_WARN) {
-          const char* msg = archive_error_string(disk.get());
-          throw Error(Exit::bad_input, "cannot extract archive '" + file + "': entry '" + shown + "': " +
-                                           (msg ? msg : "write error"));
-        }
-        check_interrupted();
-        progress.update(stats.data_bytes, stats.entries);
-      }
-    }
-    if (archive_write_finish_entry(disk.get()) < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(disk.get());
-      throw Error(Exit::bad_input,
-                  "cannot extract archive '" + file + "': entry '" + shown + "': " + (msg ? msg : "write error"));
-    }
-    if (hardlink || type == AE_IFREG) {
-      files.insert(rel);
-    } else {
-      files.erase(rel);
-      (type == AE_IFDIR ? dirs : links).insert(rel);
-    }
-    progress.update(stats.data_bytes, stats.entries);
-  }
   std::tie(stats.archive_bytes, stats.archive_sha256) = in.finish();
-  // Every link whose target has ".." after a normal component is resolved through
-  // the links of the archive, now that all of them are known: it must stay inside.
-  auto lookup = [&](const std::string& p) -> const std::string* {
-    auto it = link_targets.find(p);
-    return it == link_targets.end() ? nullptr : &it->second;
-  };
-  for (auto& [rel, shown] : recheck) {
-    std::vector<std::string> parts;
-    split_entry_name(rel, parts, ControlChars::allow);
-    if (std::string why = check_symlink_chain(parts, link_targets.at(rel), lookup); !why.empty()) refuse(shown, why);
-  }
-  // Applies the deferred directory modes and times.
-  if (archive_write_close(disk.get()) != ARCHIVE_OK) {
-    const char* msg = archive_error_string(disk.get());
-    throw Error(Exit::bad_input, "cannot extract archive '" + file + "': " + (msg ? msg : "write error"));
-  }
+  out.finish();
+  stats.entries = in.entries();
+  stats.data_bytes = in.data_bytes();
   progress.finish();
   return stats;
 }
 
+}  // namespace
+
+TarStats extract_archive(const fs::path& archive_path, const fs::path& dest, unsigned strip, const ExtractLimits& limits,
+                         Progress& progress) {
+  EntryRules rules;
+  rules.strip = strip;
+  rules.limits = limits;
+  rules.base_length = limits.base_length;
+  return walk(archive_path, rules, &dest, progress);
+}
+
+TarStats check_files_archive(const fs::path& archive_path, unsigned strip, Progress& progress, bool names_only) {
+  EntryRules rules;
+  rules.strip = strip;
+  return walk(archive_path, rules, nullptr, progress, names_only);
+}
+
 TarStats check_archive(const fs::path& archive_path, Progress& progress) {
-  archive_detail::Utf8Locale utf8;
-  Reader in(archive_path, true);
+  EntryRules rules;
+  rules.raw_file = true;
+  EntryReader in(archive_path, rules);
   TarStats stats;
   progress.start("check", 0);
   std::vector<char> buf(256 * 1024);
-  for (;;) {
-    check_interrupted();
-    archive_entry* e = nullptr;
-    int rc = archive_read_next_header(in.get(), &e);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) in.corrupt();
+  while (const ArchiveEntryInfo* e = in.next()) {
     // A raw "archive" without any decompression filter is just a file of bytes:
     // there is nothing to check, and a damaged compressed header looks like that.
-    if (archive_format(in.get()) == ARCHIVE_FORMAT_RAW && !in.decompressed())
-      throw Error(Exit::integrity,
-                  "archive '" + archive_path.filename().string() + "' is corrupt: not a compressed file or archive");
-    ++stats.entries;
-    for (;;) {
-      la_ssize_t n = archive_read_data(in.get(), buf.data(), buf.size());
-      if (n == 0) break;
-      if (n < 0) in.corrupt();
-      stats.data_bytes += static_cast<uint64_t>(n);
-      check_interrupted();
-      progress.update(stats.data_bytes, stats.entries);
-    }
+    if (in.plain_bytes())
+      throw Error(Exit::integrity, "archive '" + in.file_name() + "' is corrupt: not a compressed file or archive");
+    if (e->type == EntryType::file)
+      while (in.read(buf.data(), buf.size()) > 0) progress.update(in.data_bytes(), in.entries());
   }
   std::tie(stats.archive_bytes, stats.archive_sha256) = in.finish();
+  stats.entries = in.entries();
+  stats.data_bytes = in.data_bytes();
   progress.finish();
   return stats;
 }

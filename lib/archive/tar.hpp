@@ -1,5 +1,5 @@
 #pragma once
-// Tar archives: written with libarchive (pax-restricted format) into a ByteSink
+// Tar archives: written with libarchive (pax format) into a ByteSink
 // (usually a GzipWriter), read back and extracted securely.
 #include <functional>
 #include <string>
@@ -34,7 +34,8 @@ TarStats write_files_tar(const fs::path& dir, const std::string& prefix, const s
 // Writes a Pantheon-style code archive: the tree of `commit` (from the object
 // database, not the work tree) under `prefix/`, plus `prefix/.git/`, a repository
 // holding every branch and tag of `repo` with HEAD at `commit` on a branch named
-// `branch` and an index matching the tree, so that unpacking it gives a clean clone.
+// `branch` (detached when `branch` is empty) and an index matching the tree, so
+// that unpacking it gives a clean clone.
 TarStats write_code_tar(const Repo& repo, const git_oid& commit, const std::string& branch, const std::string& prefix,
                         const fs::path& scratch_dir, ByteSink& out, Progress& progress);
 
@@ -47,35 +48,38 @@ struct ExtractLimits {
   uint64_t max_total_bytes = 1ULL << 40;  // 1 TiB
   uint64_t max_entries = 10'000'000;
   uint64_t max_ratio = 200;               // uncompressed/compressed, checked past 64 MiB
+  // Bytes of the path of the directory where the tree will live (for a restore,
+  // the files directory, not the staging one): entries whose path there would
+  // pass PATH_MAX are refused. 0: only the entry's own path is checked.
+  size_t base_length = 0;
 };
 
 // Extracts the archive at `archive_path` (any format/compression libarchive reads)
-// into the empty directory `dest` (created when missing), dropping `strip` leading
-// path components ("." components do not count; entries left empty are skipped). Refuses, with
-// gp::Error(Exit::bad_input, "refusing archive '<file>': entry '<name>' <why>"),
-// entries with '..' or absolute paths; symbolic links that are absolute or climb
-// out of `dest` (the rules of archive/entry_name.hpp, shared with import: a
-// relative target resolved lexically from the link's directory must stay inside,
-// so vendor/bin/drush -> ../drush/drush/drush is kept), and links whose target has
-// '..' after a normal component that, resolved on disk once everything is
-// extracted, leave `dest` through another link; anything under a symlink of the
-// archive (nothing is ever written through a link), or replacing a directory
-// or symlink already extracted; hard links to anything but a file extracted before;
-// devices, FIFOs, sockets; names that are not valid UTF-8; archives beyond
-// `limits`. Modes are kept without set-id bits (directories stay owner-writable
-// until the end; read-only files and directories remain removable by
-// remove_tree_noexcept), mtimes are kept, ownership never. Nothing is written
-// outside `dest`; on failure `dest` holds a partial tree that the caller removes.
-// A truncated or corrupt archive throws gp::Error(Exit::integrity).
+// into the directory `dest` (created when missing), dropping `strip` leading
+// path components. The rules of archive/reader.hpp decide what is refused (names
+// with '..' or absolute, entries under a link or a file of the archive, type
+// changes, hard links to no earlier file, sizes beyond limits or the free space
+// of `dest`), with gp::Error(Exit::bad_input, "refusing archive '<file>': entry
+// '<name>' <why>"); devices, FIFOs and sockets are refused too. Links are
+// recreated as archived, whatever their target, after every other entry; nothing
+// is ever written through a link (openat2 RESOLVE_NO_SYMLINKS). Modes are kept
+// without set-id bits (directories get theirs at the end, deepest first), mtimes
+// are kept, ownership never. On failure `dest` holds a partial tree that the
+// caller removes. A truncated or corrupt archive throws gp::Error(Exit::integrity).
 TarStats extract_archive(const fs::path& archive_path, const fs::path& dest, unsigned strip, const ExtractLimits& limits,
                          Progress& progress);
 
+// Everything extract_archive would refuse, refused without writing anything: the
+// archive is read to its end (its data too, unless `names_only`), CRCs checked.
+// What backup verify and the pre-checks of import run on a files archive.
+TarStats check_files_archive(const fs::path& archive_path, unsigned strip, Progress& progress, bool names_only = false);
+
 // Reads the whole archive, decompressing and listing every entry and all of its
 // data, without writing anything; gp::Error(Exit::integrity, "archive '<name>' is
-// corrupt: <libarchive's message>") when it is truncated or corrupt. Besides tar,
-// zip and the other archive formats it accepts a compressed single file (a
-// database .sql.gz: one entry), through libarchive's raw format; an uncompressed
-// file that is no archive is reported as corrupt.
+// corrupt: <cause>") when it is truncated or corrupt. Besides tar, zip and the
+// other archive formats it accepts a compressed single file (a database .sql.gz:
+// one entry), through libarchive's raw format; an uncompressed file that is no
+// archive is reported as corrupt.
 TarStats check_archive(const fs::path& archive_path, Progress& progress);
 
 }  // namespace gp

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cerrno>
 #include <vector>
 
@@ -29,7 +30,10 @@ struct Callbacks {
 
 TarWriter::TarWriter(ByteSink& out, std::string what) : out_(out), what_(std::move(what)), a_(archive_write_new()) {
   if (!a_) throw InternalError("archive_write_new failed");
-  archive_check(a_.get(), archive_write_set_format_pax_restricted(a_.get()), "cannot write archive '" + what_ + "'",
+  // pax, not pax_restricted: the restricted form writes an extended header only
+  // when a field does not fit ustar, so sub-second mtimes were dropped for plain
+  // names. GNU tar, bsdtar and Python's tarfile read pax.
+  archive_check(a_.get(), archive_write_set_format_pax(a_.get()), "cannot write archive '" + what_ + "'",
                 Exit::internal);
   // Large blocks mean fewer calls into the sink; the last one is not padded, so
   // the archive ends right after tar's two zero blocks.
@@ -61,7 +65,21 @@ ArchiveEntry new_entry(const std::string& name, mode_t type_and_mode, const stru
   if (!e) throw InternalError("archive_entry_new failed");
   set_entry_path(e.get(), name);
   archive_entry_set_mode(e.get(), type_and_mode);
-  archive_entry_set_mtime(e.get(), mtime.tv_sec, mtime.tv_nsec);
+  // libarchive's pax writer prints a time as "<sec>.<nsec>", which for a time
+  // before 1970 with a fraction is read back (as pax says) as sec - nsec: a time
+  // of -2000000000 s + 0.25 s must be written as "-1999999999.75". Between -1 and
+  // 0 s the sign cannot be written at all: the fraction is dropped there.
+  time_t sec = mtime.tv_sec;
+  long nsec = mtime.tv_nsec;
+  if (sec < 0 && nsec > 0) {
+    if (sec == -1) {
+      nsec = 0;
+    } else {
+      sec += 1;
+      nsec = 1'000'000'000 - nsec;
+    }
+  }
+  archive_entry_set_mtime(e.get(), sec, nsec);
   return e;
 }
 }  // namespace
@@ -74,6 +92,14 @@ void TarWriter::add_directory(const std::string& name, mode_t mode, const struct
 void TarWriter::add_symlink(const std::string& name, const std::string& target, const struct timespec& mtime) {
   auto e = new_entry(name, AE_IFLNK | 0777, mtime);
   archive_entry_copy_symlink(e.get(), target.c_str());
+  header(e.get());
+}
+
+void TarWriter::add_hardlink(const std::string& name, const std::string& target, mode_t mode,
+                             const struct timespec& mtime) {
+  auto e = new_entry(name, AE_IFREG | (mode & 07777), mtime);
+  archive_entry_copy_hardlink(e.get(), target.c_str());
+  archive_entry_set_size(e.get(), 0);
   header(e.get());
 }
 
@@ -119,6 +145,7 @@ struct Walker {
   const std::function<bool(const std::string&, const struct stat&)>& skip;
   Progress& progress;
   std::vector<char> buf = std::vector<char>(1 << 20);
+  std::map<std::pair<dev_t, ino_t>, std::string> linked;  // files with several names: the name written first
 
   void report() { progress.update(w.stats.data_bytes, w.stats.entries); }
 
@@ -191,6 +218,14 @@ struct Walker {
       std::sort(names.begin(), names.end());
       for (auto& n : names) add(path / n, top ? n : rel + "/" + n, name + "/" + n, false);
     } else if (S_ISREG(st.st_mode)) {
+      if (st.st_nlink > 1) {
+        auto [it, first] = linked.try_emplace({st.st_dev, st.st_ino}, name);
+        if (!first) {
+          w.add_hardlink(name, it->second, st.st_mode, st.st_mtim);
+          report();
+          return;
+        }
+      }
       add_file(path, name, st);
     } else if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<size_t>(st.st_size) + 1, '\0');

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to lib/archive: a pax-restricted tar written with libarchive into a
+// Internal to lib/archive: a pax tar written with libarchive into a
 // ByteSink, and a deterministic walk of a directory tree into it. Used by the
 // files writer (files_tar.cpp) and by the code writer for the .git directory.
 #include <locale.h>
@@ -41,6 +41,8 @@ class TarWriter {
 
   void add_directory(const std::string& name, mode_t mode, const struct timespec& mtime);
   void add_symlink(const std::string& name, const std::string& target, const struct timespec& mtime);
+  // A hard link to `target`, a file written before (tar's typeflag '1', no data).
+  void add_hardlink(const std::string& name, const std::string& target, mode_t mode, const struct timespec& mtime);
   // Starts a regular file of `size` bytes; its content follows through data().
   void begin_file(const std::string& name, mode_t mode, uint64_t size, const struct timespec& mtime);
   void data(const char* bytes, size_t size);
@@ -68,7 +70,8 @@ void set_entry_path(archive_entry* e, const std::string& name);
 using gp::valid_utf8;
 
 // Walks `dir` (lstat, never following symlinks, names sorted bytewise) and adds
-// every entry under `prefix/`: `dir` itself as `prefix/`. `skip(rel, st)` may leave
+// every entry under `prefix/`: `dir` itself as `prefix/`. A file with several
+// names in the tree is written once, its other names as hard links to it. `skip(rel, st)` may leave
 // entries (and whole subtrees) out. Vanished files, sockets, FIFOs and devices give
 // a warning through `progress`. Updates progress with bytes and entries.
 void add_tree(TarWriter& w, const fs::path& dir, const std::string& prefix,

@@ -79,10 +79,12 @@ class FaultPointSink final : public ByteSink {
 
 fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : root / p; }
 
-// The branch name to give HEAD in a code archive: the dev branch when it points at
-// `commit`, else empty (a detached HEAD at the deployed commit, as Pantheon's
-// test/live code archives have).
+// The branch name to give HEAD in a code archive, empty for a detached HEAD. As in
+// Pantheon's archives: an environment with deploy tags (test, live) runs its
+// latest deploy's commit, so HEAD is detached there, even when a branch is at the
+// same commit; dev (no deploy tags) is on its branch when the branch is at `commit`.
 std::string code_archive_branch(const Repo& repo, const EnvConfig& env, const git_oid& commit) {
+  if (latest_deploy_tag(repo, env.name)) return "";
   std::string branch = env.branch.empty() ? repo.head_branch().value_or("") : env.branch;
   if (branch.empty()) return "";
   auto tip = repo.resolve_commit("refs/heads/" + branch);
@@ -394,7 +396,9 @@ void verify_archive(const Store& store, const ArchiveRecord& record, Progress& p
     while (gz.read(buf.data(), buf.size()) > 0) {
     }
   } else {
-    auto stats = check_archive(path, progress);
+    // A files archive gets every check its restore would make (archive/reader.hpp's
+    // rules), so that what verifies also restores.
+    auto stats = record.element == Element::files ? check_files_archive(path, 1, progress) : check_archive(path, progress);
     if (record.entries && stats.entries != record.entries)
       fail(Exit::integrity, describe("archive", record.file,
                                      "holds " + std::to_string(stats.entries) + " entries, the manifest says " +

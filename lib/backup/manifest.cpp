@@ -166,7 +166,8 @@ Manifest parse_manifest(const std::string& message, const std::string& tag) {
       a.sha256 = need<std::string>(*t, "sha256", tag);
       if (!is_hex(a.sha256, 64)) bad(tag, "bad sha256 for '" + a.file + "'");
       a.compression = (*t)["compression"].value_or(std::string("gzip"));
-      int64_t entries = (*t)["entries"].value_or(int64_t{0});
+      // value_exact, as need() does: value_or<int64_t> converts an out-of-range float (UB).
+      int64_t entries = (*t)["entries"].value_exact<int64_t>().value_or(0);
       a.entries = entries < 0 ? 0 : static_cast<uint64_t>(entries);
       if (m.archive(a.element)) bad(tag, "two archives for element " + to_string(a.element));
       m.archives.push_back(std::move(a));

@@ -309,8 +309,8 @@ Config parse_config(const std::string& text, const fs::path& origin) {
         if (!pcc.database && !pcc.files) p.error_at(*el, "'elements' in " + where + " is empty: choose \"db\" and/or \"files\"");
       }
       if (const toml::node* k = t->get("keep")) {
-        auto v = k->value<int64_t>();
-        if (!v || !k->is_integer() || *v < 1 || *v > 100) p.error_at(*k, "'keep' in " + where + " must be an integer from 1 to 100");
+        auto v = k->value_exact<int64_t>();  // no conversion: a huge float is UB in value<int64_t>()
+        if (!v || *v < 1 || *v > 100) p.error_at(*k, "'keep' in " + where + " must be an integer from 1 to 100");
         pcc.keep = static_cast<int>(*v);
       }
       c.post_commit = std::move(pcc);

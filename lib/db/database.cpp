@@ -51,10 +51,49 @@ std::optional<std::string> database_password(const std::string& env, const fs::p
   return pw;
 }
 
+namespace {
+constexpr std::string_view kMysqlTrailer = "-- Dump completed";
+constexpr std::string_view kPostgresTrailer = "-- PostgreSQL database dump complete";
+constexpr std::string_view kSqliteTrailer = "COMMIT;";
+}  // namespace
+
+void DumpTrailer::add(const char* data, size_t size) {
+  if (size >= kKeep) {
+    tail_.assign(data + size - kKeep, kKeep);
+    return;
+  }
+  tail_.append(data, size);
+  if (tail_.size() > kKeep) tail_.erase(0, tail_.size() - kKeep);
+}
+
+bool DumpTrailer::complete() const {
+  switch (kind_) {
+    case DbKind::mysql: return tail_.find(kMysqlTrailer) != std::string::npos;
+    case DbKind::postgres: return tail_.find(kPostgresTrailer) != std::string::npos;
+    case DbKind::sqlite: {
+      // The last statement, on a line of its own: "COMMIT;" then only white space.
+      size_t end = tail_.find_last_not_of(" \t\r\n");
+      if (end == std::string::npos || end + 1 < kSqliteTrailer.size()) return false;
+      size_t at = end + 1 - kSqliteTrailer.size();
+      return tail_.compare(at, kSqliteTrailer.size(), kSqliteTrailer) == 0 && (at == 0 || tail_[at - 1] == '\n');
+    }
+  }
+  return false;
+}
+
+std::string DumpTrailer::name() const {
+  switch (kind_) {
+    case DbKind::mysql: return "'" + std::string(kMysqlTrailer) + "'";
+    case DbKind::postgres: return "'" + std::string(kPostgresTrailer) + "'";
+    case DbKind::sqlite: return "closing '" + std::string(kSqliteTrailer) + "'";
+  }
+  return "";
+}
+
 std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
                                         const fs::path& scratch_dir) {
   switch (env.database.kind) {
-    case DbKind::sqlite: return db::make_sqlite(env.database, repo_root);
+    case DbKind::sqlite: return db::make_sqlite(env.database, repo_root, scratch_dir);
     case DbKind::mysql: return db::make_mysql(env.database, database_password(env.name, secrets_dir), scratch_dir);
     case DbKind::postgres:
       return db::make_postgres(env.database, database_password(env.name, secrets_dir), scratch_dir);
@@ -132,14 +171,6 @@ SecretFile::~SecretFile() {
   if (!path_.empty()) ::unlink(path_.c_str());
 }
 
-void Tail::add(const char* data, size_t size) {
-  if (size >= kKeep) {
-    buf_.assign(data + size - kKeep, kKeep);
-    return;
-  }
-  buf_.append(data, size);
-  if (buf_.size() > kKeep) buf_.erase(0, buf_.size() - kKeep);
-}
 
 MarkerCounter::MarkerCounter(std::vector<std::string_view> markers) : markers_(std::move(markers)) {
   for (auto m : markers_) keep_ = std::max(keep_, m.size() - 1);
@@ -171,7 +202,7 @@ void widen_pipe(int fd) noexcept {
   if (fd >= 0) (void)::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(kChunk));
 }
 
-StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter) {
+StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, DumpTrailer& trailer, MarkerCounter& counter) {
   widen_pipe(p.stdout_fd());
   std::unique_ptr<char[]> buf(new char[kChunk]);
   StreamResult r;
@@ -180,7 +211,7 @@ StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& 
     size_t n = p.read(buf.get(), kChunk);
     if (n == 0) break;
     out.write(buf.get(), n);
-    tail.add(buf.get(), n);
+    trailer.add(buf.get(), n);
     counter.add(buf.get(), n);
     r.bytes += n;
     progress.update(r.bytes, counter.count());

@@ -51,6 +51,28 @@ class Database {
   virtual void load(ByteSource& in, Progress& progress) = 0;
 };
 
+// How a complete dump of each engine ends, kept in this one place: the dump
+// tool's completion trailer ("-- Dump completed" from mysqldump/mariadb-dump,
+// "-- PostgreSQL database dump complete" from pg_dump) or, for SQLite, the closing
+// "COMMIT;" of our dumper (and of the sqlite3 shell's .dump). Fed a dump's bytes
+// in order, in chunks of any size; complete() tells whether what it saw ends with
+// that trailer. The engines' dump() and load() use it, and restore checks a dump
+// with it before anything changes (a dump cut short at a line end is still valid
+// gzip).
+class DumpTrailer {
+ public:
+  explicit DumpTrailer(DbKind kind) noexcept : kind_(kind) {}
+  void add(const char* data, size_t size);
+  bool complete() const;
+  // The trailer as messages name it: "'-- Dump completed'".
+  std::string name() const;
+
+ private:
+  static constexpr size_t kKeep = 1024;
+  DbKind kind_;
+  std::string tail_;
+};
+
 // Where secrets are looked up for an environment, in order:
 // GIT_PANTHEON_DB_PASSWORD_<ENV> (upper case, '-' as '_'), GIT_PANTHEON_DB_PASSWORD,
 // <secrets_dir>/<env>.password (must be 0600 and owned by us, else gp::Error(config)).
@@ -59,7 +81,9 @@ std::optional<std::string> database_password(const std::string& env, const fs::p
 
 // Opens the environment's database. `repo_root` anchors relative sqlite paths;
 // `scratch_dir` is a private directory (0700, created when missing) for the
-// short-lived 0600 client files holding the password. A password file with loose
+// short-lived 0600 client files holding the password, and for a SQLite load's new
+// file when it is on the database file's file system (else that file is built
+// beside the database). A password file with loose
 // permissions is gp::Error(Exit::config).
 std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
                                         const fs::path& scratch_dir);

@@ -39,7 +39,7 @@ enum class Run { normal, cleanup, critical };
 void bound(ProcessSpec& spec, const Limits& limits, const std::string& what, const std::string& subject,
            Run run = Run::normal);
 
-std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root);
+std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root, const fs::path& scratch_dir);
 std::unique_ptr<Database> make_mysql(const DbUrl& url, std::optional<std::string> password, const fs::path& scratch_dir);
 std::unique_ptr<Database> make_postgres(const DbUrl& url, std::optional<std::string> password,
                                         const fs::path& scratch_dir);
@@ -67,17 +67,6 @@ class SecretFile {
   fs::path path_;
 };
 
-// The last bytes of a stream, kept to look for a dump tool's "complete" trailer.
-class Tail {
- public:
-  void add(const char* data, size_t size);
-  bool contains(std::string_view marker) const { return buf_.find(marker) != std::string::npos; }
-
- private:
-  static constexpr size_t kKeep = 1024;
-  std::string buf_;
-};
-
 // Counts occurrences of a few short markers (e.g. "\nCREATE TABLE ") in a stream
 // seen chunk by chunk, matches across chunk ends included. memmem per chunk: no
 // per-byte work of ours in the dump path.
@@ -95,13 +84,13 @@ class MarkerCounter {
 };
 
 // Reads the child's stdout in kChunk pieces straight into `out`, then waits for it.
-// Returns the bytes streamed and the child's exit status; `tail` and `counter` see
-// every byte.
+// Returns the bytes streamed and the child's exit status; `trailer` and `counter`
+// see every byte.
 struct StreamResult {
   uint64_t bytes = 0;
   int status = 0;
 };
-StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, Tail& tail, MarkerCounter& counter);
+StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, DumpTrailer& trailer, MarkerCounter& counter);
 
 // Asks for a 1 MiB pipe buffer (Linux F_SETPIPE_SZ; ignored when refused) so the
 // child and we exchange big chunks with few context switches.

@@ -108,8 +108,6 @@ std::vector<std::vector<std::string>> parse_rows(const std::string& out) {
   return rows;
 }
 
-constexpr std::string_view kTrailer = "-- Dump completed";
-
 class MysqlDatabase final : public Database {
  public:
   MysqlDatabase(const DbUrl& url, std::optional<std::string> password, fs::path scratch_dir)
@@ -140,15 +138,15 @@ class MysqlDatabase final : public Database {
     bound(spec, limits_, what, url_.display());
     progress.start("database", 0);
     Process p(std::move(spec));
-    Tail tail;
+    DumpTrailer trailer(DbKind::mysql);
     // Tables as mysqldump writes them; views end as "/*!50001 VIEW `v` AS ...".
     MarkerCounter tables({"\nCREATE TABLE `", "\n/*!50001 VIEW `"});
-    auto r = stream_stdout(p, out, progress, tail, tables);
+    auto r = stream_stdout(p, out, progress, trailer, tables);
     stats.bytes = r.bytes;
     stats.tables = tables.count();
     if (r.status != 0) fail_remote(what, child_cause(p, r.status));
-    if (!tail.contains(kTrailer))
-      fail_remote(what, "'" + dumper_ + "' ended without its '-- Dump completed' trailer (dump cut short)");
+    if (!trailer.complete())
+      fail_remote(what, "'" + dumper_ + "' ended without its " + trailer.name() + " trailer (dump cut short)");
     progress.finish();
     return stats;
   }
@@ -306,7 +304,7 @@ class MysqlDatabase final : public Database {
     Process p(std::move(spec));
     widen_pipe(p.stdin_fd());
     std::unique_ptr<char[]> buf(new char[kChunk]);
-    Tail tail;
+    DumpTrailer trailer(DbKind::mysql);
     std::string carry = "\n";  // the bytes before this chunk, to find statements across chunk ends
     DefinerStripper definers;   // the loading account becomes the definer (see definer.hpp)
     std::string filtered;
@@ -324,7 +322,7 @@ class MysqlDatabase final : public Database {
                                 "'): only single-database dumps can be restored");
       }
       carry.assign(buf.get() + (n > 32 ? n - 32 : 0), buf.get() + n);
-      tail.add(buf.get(), n);
+      trailer.add(buf.get(), n);
       total += n;
       filtered.clear();
       definers.feed(buf.get(), n, filtered);
@@ -340,8 +338,8 @@ class MysqlDatabase final : public Database {
     int status = p.wait();
     if (status != 0) fail_remote(what, child_cause(p, status));
     if (!alive) fail_remote(what, "'" + client_ + "' stopped reading the dump");
-    if (!tail.contains(kTrailer))
-      fail_remote(what, "the dump has no '-- Dump completed' trailer (truncated?); nothing was changed");
+    if (!trailer.complete())
+      fail_remote(what, "the dump has no " + trailer.name() + " trailer (truncated?); nothing was changed");
   }
 
   void swap(const SecretFile& opts, const std::string& target, const std::string& scratch, const std::string& old,

@@ -27,7 +27,6 @@
 namespace gp::db {
 namespace {
 
-constexpr std::string_view kTrailer = "-- PostgreSQL database dump complete";
 
 std::string passfile_field(const std::string& s) {
   std::string out;
@@ -59,13 +58,13 @@ class PostgresDatabase final : public Database {
     spec.pipe_stdout = true;
     progress.start("database", 0);
     Process p(std::move(spec));
-    Tail tail;
+    DumpTrailer trailer(DbKind::postgres);
     MarkerCounter tables({"\nCREATE TABLE ", "\nCREATE VIEW ", "\nCREATE MATERIALIZED VIEW ", "\nCREATE FOREIGN TABLE "});
-    auto r = stream_stdout(p, out, progress, tail, tables);
+    auto r = stream_stdout(p, out, progress, trailer, tables);
     stats.bytes = r.bytes;
     stats.tables = tables.count();
     if (r.status != 0) fail_remote(what, child_cause(p, r.status));
-    if (!tail.contains(kTrailer)) fail_remote(what, "'pg_dump' ended without its completion trailer (dump cut short)");
+    if (!trailer.complete()) fail_remote(what, "'pg_dump' ended without its completion trailer (dump cut short)");
     progress.finish();
     return stats;
   }
@@ -95,19 +94,19 @@ class PostgresDatabase final : public Database {
         "COMMENT ON SCHEMA public IS 'standard public schema';\n";
     bool alive = p.write(prelude.data(), prelude.size());
     std::unique_ptr<char[]> buf(new char[kChunk]);
-    Tail tail;
+    DumpTrailer trailer(DbKind::postgres);
     uint64_t total = 0;
     while (alive) {
       check_interrupted();
       size_t n = in.read(buf.get(), kChunk);
       if (n == 0) break;
-      tail.add(buf.get(), n);
+      trailer.add(buf.get(), n);
       total += n;
       alive = p.write(buf.get(), n);
       GP_FAULT_POINT("db.postgres.chunk");
       progress.update(total, 0);
     }
-    bool complete = alive && tail.contains(kTrailer);
+    bool complete = alive && trailer.complete();
     // pg_dump ends with "\unrestrict KEY": back in normal mode, COMMIT is read as SQL.
     static const std::string commit = "\nCOMMIT;\n";
     GP_FAULT_POINT("db.postgres.commit.before");
@@ -119,7 +118,7 @@ class PostgresDatabase final : public Database {
     if (status != 0) fail_remote(what, child_cause(p, status) + "; nothing was changed");
     if (!alive) fail_remote(what, "'psql' stopped reading the dump; nothing was changed");
     if (!complete)
-      fail_remote(what, "the dump has no '" + std::string(kTrailer) + "' trailer (truncated?); nothing was changed");
+      fail_remote(what, "the dump has no " + trailer.name() + " trailer (truncated?); nothing was changed");
     progress.finish();
   }
 

@@ -8,7 +8,8 @@
 //   REALs are written in their shortest round-trip form, BLOBs as X'..', TEXT holding
 //   NUL bytes as CAST(X'..' AS TEXT), carriage returns as char(13).
 // load(): executes the SQL statement by statement (boundaries from sqlite3_complete)
-//   into a new file beside the old one, refuses a dump that leaves a transaction open
+//   into a new file in the scratch directory (the store's tmp/, so that no work
+//   tree shows it) when that is on the database's file system, else beside the old one, refuses a dump that leaves a transaction open
 //   (a truncated dump), fsyncs it, then renames it over the old file. Before the rename
 //   the old database is switched out of WAL mode and locked exclusively: that fails
 //   ("database is locked") while another process has it open in WAL mode, because its
@@ -120,9 +121,10 @@ int load_authorizer(void*, int action, const char*, const char*, const char*, co
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(const DbUrl& url, const fs::path& repo_root)
+  SqliteDatabase(const DbUrl& url, const fs::path& repo_root, fs::path scratch_dir)
       : display_(url.display()),
-        path_((fs::path(url.path).is_absolute() ? fs::path(url.path) : repo_root / url.path).lexically_normal()) {}
+        path_((fs::path(url.path).is_absolute() ? fs::path(url.path) : repo_root / url.path).lexically_normal()),
+        scratch_dir_(std::move(scratch_dir)) {}
 
   std::string describe() const override { return display_; }
 
@@ -213,7 +215,11 @@ class SqliteDatabase final : public Database {
     bool old_wal = have_old && is_wal(path_);
 
     remove_stale_loads(dir);
-    fs::path tmp = dir / (path_.filename().string() + ".gp-restore-" + std::to_string(::getpid()) + "-" + random_suffix());
+    // The new file is renamed over the old one: it is built on the same file system.
+    if (!scratch_dir_.empty()) make_dirs(scratch_dir_, 0700);
+    fs::path build_dir = !scratch_dir_.empty() && same_file_system(scratch_dir_, dir) ? scratch_dir_ : dir;
+    fs::path tmp =
+        build_dir / (path_.filename().string() + ".gp-restore-" + std::to_string(::getpid()) + "-" + random_suffix());
     struct Cleanup {
       fs::path p;
       ~Cleanup() {
@@ -442,13 +448,14 @@ class SqliteDatabase final : public Database {
 
   std::string display_;
   fs::path path_;
+  fs::path scratch_dir_;
   mutable uint64_t statements_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root) {
-  return std::make_unique<SqliteDatabase>(url, repo_root);
+std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root, const fs::path& scratch_dir) {
+  return std::make_unique<SqliteDatabase>(url, repo_root, scratch_dir);
 }
 
 }  // namespace gp::db

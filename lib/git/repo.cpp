@@ -167,4 +167,28 @@ bool Repo::delete_tag(const std::string& name) {
   return true;
 }
 
+bool ignore_in_work_tree(const fs::path& dir, const std::string& sample, const std::vector<std::string>& patterns,
+                         const std::string& marker) {
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, dir.c_str(), 0, nullptr) != 0) return false;
+  GitRepository r(raw);
+  const char* wd = git_repository_workdir(r.get());
+  if (!wd || !path_within(fs::path(wd), dir)) return false;  // bare, or inside the git directory
+  fs::path rel = (dir / sample).lexically_normal().lexically_relative(fs::path(wd).lexically_normal());
+  int ignored = 0;
+  if (git_ignore_path_is_ignored(&ignored, r.get(), rel.c_str()) == 0 && ignored) return true;
+  fs::path common(git_repository_commondir(r.get()));
+  fs::path exclude = common / "info" / "exclude";
+  std::string text;
+  std::error_code ec;
+  if (fs::exists(exclude, ec)) text = read_text_file(exclude, Exit::internal);
+  if (text.find(marker) != std::string::npos) return true;
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  text += marker + "\n";
+  for (auto& p : patterns) text += p + "\n";
+  make_dirs(exclude.parent_path(), 0755);
+  write_file_atomic(exclude, text, 0644);
+  return true;
+}
+
 }  // namespace gp

@@ -76,4 +76,13 @@ class Repo {
   GitRepository repo_;
 };
 
+// When `dir` lies in a git work tree (of whatever repository git would find from
+// `dir`), makes sure that the entry `sample` of `dir` is ignored there: when it is
+// not, `patterns` are appended to that repository's info/exclude under the comment
+// line `marker` (once). So that what a program keeps there for a while never shows
+// in `git status` nor is taken by `git add -A`. Returns true when `dir` is in a
+// work tree.
+bool ignore_in_work_tree(const fs::path& dir, const std::string& sample, const std::vector<std::string>& patterns,
+                         const std::string& marker);
+
 }  // namespace gp

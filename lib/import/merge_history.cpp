@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "archive/reader.hpp"
 #include "import/paths.hpp"
 #include "import/tree.hpp"
 #include "util/signals.hpp"
@@ -12,10 +13,6 @@
 namespace gp {
 
 namespace {
-
-[[noreturn]] void refuse(const fs::path& archive, const std::string& entry, const std::string& why) {
-  throw Error(Exit::bad_input, "refusing archive '" + archive.filename().string() + "': entry '" + entry + "' " + why);
-}
 
 // Removes refs/pantheon-import/<id>/ whatever happens.
 class TempRefs {
@@ -61,28 +58,15 @@ std::string display_name(const std::string& source) {
 }  // namespace
 
 bool extract_git_dir(const fs::path& archive_path, const fs::path& dest, Progress& progress) {
-  ArchiveReader reader(archive_read_new());
-  archive* a = reader.get();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_all(a);
-  archive_check(a, archive_read_open_filename(a, archive_path.c_str(), 256 * 1024),
-                "cannot open archive '" + archive_path.string() + "'");
+  EntryReader in(archive_path, EntryRules{});
   std::optional<size_t> depth;  // where ".git" sits: 0 (top level) or 1 (under one folder)
   std::string top;
   bool found = false;
   std::vector<char> buf(64 * 1024);
   make_dirs(dest, 0700);
   progress.start("extracting history from " + archive_path.filename().string(), 0);
-  for (;;) {
-    archive_entry* e = nullptr;
-    int r = archive_read_next_header(a, &e);
-    if (r == ARCHIVE_EOF) break;
-    archive_check(a, r, "cannot read archive '" + archive_path.filename().string() + "'", Exit::integrity);
-    check_interrupted();
-    const char* n = archive_entry_pathname_utf8(e) ? archive_entry_pathname_utf8(e) : archive_entry_pathname(e);
-    std::string name = n ? n : "";
-    std::vector<std::string> parts;
-    if (std::string why = split_entry_name(name, parts); !why.empty()) refuse(archive_path, name, why);
+  while (const ArchiveEntryInfo* e = in.next()) {
+    const auto& parts = e->parts;
     size_t d;
     if (parts.size() >= 2 && parts[0] == ".git") {
       d = 0;
@@ -99,31 +83,25 @@ bool extract_git_dir(const fs::path& archive_path, const fs::path& dest, Progres
     fs::path rel;
     for (size_t i = d + 1; i < parts.size(); ++i) rel /= parts[i];
     fs::path target = dest / rel;
-    auto type = archive_entry_filetype(e);
-    if (archive_entry_hardlink(e) || type == AE_IFLNK) {
-      progress.warn("skipping link '" + name + "' in the archive's .git");
+    if (e->type == EntryType::hardlink || e->type == EntryType::symlink) {
+      progress.warn("skipping link '" + e->name + "' in the archive's .git");
       continue;
     }
-    if (type == AE_IFDIR) {
+    if (e->type == EntryType::directory) {
       make_dirs(target, 0700);
       continue;
     }
-    if (type != AE_IFREG) {
-      progress.warn("skipping '" + name + "' in the archive's .git: not a file or directory");
+    if (e->type != EntryType::file) {
+      progress.warn("skipping '" + e->name + "' in the archive's .git: not a file or directory");
       continue;
     }
     make_dirs(target.parent_path(), 0700);
     // O_NOFOLLOW: we never create symlinks, but refuse to follow one regardless.
     Fd fd = open_file(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
-    for (;;) {
-      la_ssize_t got = archive_read_data(a, buf.data(), buf.size());
-      // Any negative value is an error, ARCHIVE_WARN (-20) included: it is not a length.
-      if (got < 0) archive_check(a, ARCHIVE_FAILED, "cannot read '" + name + "'", Exit::integrity);
-      if (got == 0) break;
-      write_all(fd.get(), buf.data(), static_cast<size_t>(got), target.string());
-    }
+    while (size_t got = in.read(buf.data(), buf.size())) write_all(fd.get(), buf.data(), got, target.string());
     found = true;
   }
+  in.finish();  // the gzip trailer and CRC of what follows the last entry
   progress.finish();
   return found;
 }
@@ -168,6 +146,16 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
                 describe("cannot import", opts.source, "not a usable git repository: " + git_last_error()),
                 scratch ? "" : "history comes from a git repository or a code archive with its .git directory");
   GitRepository src(src_raw);
+  // A shallow clone lacks the parents of its oldest commits: libgit2 cannot fetch
+  // from it ("object not found"), and a merge would join half a history.
+  if (git_repository_is_shallow(src.get()) == 1)
+    throw Error(Exit::bad_input,
+                describe("cannot import", opts.source,
+                         std::string(scratch ? "the archive's repository" : "it") +
+                             " is a shallow clone (its history is incomplete)"),
+                scratch ? "make the archive from a whole clone ('git fetch --unshallow' there), or import its files "
+                          "as one commit with --squash"
+                        : "run 'git fetch --unshallow' in it first, or import its files as one commit with --squash");
   git_oid src_head;
   if (git_reference_name_to_id(&src_head, src.get(), "HEAD") != 0)
     throw Error(Exit::bad_input, describe("cannot import", opts.source, "its HEAD has no commit"));

@@ -39,7 +39,7 @@ struct MergeHistoryResult {
 // `conflicts`; nothing is resolved silently. Takes the store lock (unless
 // `lock_held`).
 // gp::Error(bad_input): dirty work tree, a source without history (hint:
-// --squash), a bundle, an unusable repository; gp::Error(nothing_to_do) when the
+// --squash), a shallow clone (or an archive of one), a bundle, an unusable repository; gp::Error(nothing_to_do) when the
 // source's HEAD is already in the current branch.
 MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const MergeHistoryOptions& opts,
                                         Progress& progress);

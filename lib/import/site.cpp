@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "archive/reader.hpp"
 #include "archive/tar.hpp"
 #include "import/paths.hpp"
 #include "util/handles.hpp"
@@ -50,25 +51,23 @@ struct TarballInfo {
 // and the .ini's text, capped at 64 KiB).
 TarballInfo sniff_tarball(const fs::path& path) {
   TarballInfo info;
-  ArchiveReader ar(archive_read_new());
-  archive_read_support_filter_all(ar.get());
-  archive_read_support_format_all(ar.get());
-  if (archive_read_open_filename(ar.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) return info;
-  archive_entry* e = nullptr;
-  for (;;) {
-    int r = archive_read_next_header(ar.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return info;  // not an archive: the caller says so
-    check_interrupted();
-    std::string n = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-    while (n.rfind("./", 0) == 0) n = n.substr(2);
-    if (n == "MANIFEST.yml") info.yml = true;
-    if (n == "MANIFEST.ini") {
-      info.ini = true;
-      std::vector<char> buf(64 * 1024);
-      la_ssize_t got = archive_read_data(ar.get(), buf.data(), buf.size());
-      if (got > 0) info.ini_text.assign(buf.data(), static_cast<size_t>(got));
+  bool archive = false;
+  try {
+    EntryReader in(path, EntryRules{});
+    archive = true;
+    while (const ArchiveEntryInfo* e = in.next()) {
+      if (e->path == "MANIFEST.yml") info.yml = true;
+      if (e->path == "MANIFEST.ini" && e->type == EntryType::file) {
+        info.ini = true;
+        std::vector<char> buf(64 * 1024);
+        size_t got = in.read(buf.data(), buf.size());
+        info.ini_text.assign(buf.data(), got);
+      }
     }
+  } catch (const Error&) {
+    // Not an archive: the caller says it cannot tell what it holds. An archive
+    // whose entries are refused or damaged: that is the answer.
+    if (archive) throw;
   }
   return info;
 }
@@ -116,59 +115,6 @@ std::optional<Part> pantheon_part(const std::string& name) {
 }
 
 }  // namespace
-
-void check_files_archive_names(const fs::path& path, unsigned strip) {
-  ArchiveReader ar(archive_read_new());
-  archive_read_support_filter_all(ar.get());
-  archive_read_support_format_all(ar.get());
-  archive_check(ar.get(), archive_read_open_filename(ar.get(), path.c_str(), 1 << 16),
-                "cannot open archive '" + path.filename().string() + "'");
-  auto refuse = [&](const std::string& name, const std::string& why) {
-    throw Error(Exit::bad_input, "refusing archive '" + path.filename().string() + "': entry '" + name + "' " + why);
-  };
-  std::map<std::string, std::string> links;                  // path after strip -> target
-  std::vector<std::pair<std::string, std::string>> recheck;  // (path after strip, name)
-  archive_entry* e = nullptr;
-  for (;;) {
-    int r = archive_read_next_header(ar.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    archive_check(ar.get(), r, "cannot read archive '" + path.filename().string() + "'", Exit::integrity);
-    check_interrupted();
-    const char* n = archive_entry_pathname_utf8(e) ? archive_entry_pathname_utf8(e) : archive_entry_pathname(e);
-    std::string name = n ? n : "";
-    std::vector<std::string> parts;
-    if (std::string why = split_entry_name(name, parts); !why.empty()) refuse(name, why);
-    auto type = archive_entry_filetype(e);
-    if (archive_entry_hardlink(e)) {
-      std::vector<std::string> t;
-      if (std::string why = split_entry_name(archive_entry_hardlink(e), t); !why.empty())
-        refuse(name, "is a hard link whose target " + why);
-      continue;
-    }
-    if (type == AE_IFLNK) {
-      const char* t = archive_entry_symlink_utf8(e) ? archive_entry_symlink_utf8(e) : archive_entry_symlink(e);
-      if (parts.size() > strip) {
-        std::vector<std::string> rel(parts.begin() + strip, parts.end());
-        if (std::string why = check_symlink_target(rel, t ? t : ""); !why.empty()) refuse(name, why);
-        links[join_entry_name(rel)] = t ? t : "";
-        if (t && target_climbs_after_descending(t)) recheck.emplace_back(join_entry_name(rel), name);
-      }
-    } else if (type != AE_IFREG && type != AE_IFDIR) {
-      refuse(name, "is not a file, directory or symlink");
-    }
-  }
-  // As extraction does: targets with ".." after a normal component are resolved
-  // through the archive's other links.
-  auto lookup = [&](const std::string& p) -> const std::string* {
-    auto it = links.find(p);
-    return it == links.end() ? nullptr : &it->second;
-  };
-  for (auto& [rel, name] : recheck) {
-    std::vector<std::string> parts;
-    split_entry_name(rel, parts, ControlChars::allow);
-    if (std::string why = check_symlink_chain(parts, links.at(rel), lookup); !why.empty()) refuse(name, why);
-  }
-}
 
 std::string to_string(SiteFormat f) {
   switch (f) {
@@ -272,7 +218,7 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     if (plan.code_archive) check_archive(*plan.code_archive, progress);
     if (plan.db_file) source.files.emplace_back(Element::database, *plan.db_file);
     if (plan.files_archive) {
-      check_files_archive_names(*plan.files_archive, plan.files_strip);
+      check_files_archive(*plan.files_archive, plan.files_strip, progress, true);
       source.files.emplace_back(Element::files, *plan.files_archive);
     }
     source.files_strip = plan.files_strip;

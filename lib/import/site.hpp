@@ -48,12 +48,6 @@ SitePlan recognise_site(const std::vector<fs::path>& inputs);
 std::vector<std::string> describe_site_import(const SitePlan& plan, const Config& config, const fs::path& root,
                                               const std::string& env);
 
-// Reads the names of every entry of a files archive and refuses, as the secure
-// extraction would (gp::Error(bad_input, "refusing archive ..."), '..' or absolute
-// names, invalid UTF-8, symlinks leaving the tree, devices: called before the safety
-// backup, so that a hostile archive changes nothing at all.
-void check_files_archive_names(const fs::path& archive, unsigned strip);
-
 struct SiteImportRequest {
   std::string env = "dev";
   bool safety_backup = true;

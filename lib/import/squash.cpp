@@ -5,7 +5,9 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <limits.h>
 
+#include "archive/reader.hpp"
 #include "import/paths.hpp"
 #include "util/sha256.hpp"
 #include "util/signals.hpp"
@@ -39,56 +41,33 @@ std::string join(const std::vector<std::string>& parts, size_t from = 0) {
   throw Error(Exit::bad_input, "refusing archive '" + archive.filename().string() + "': entry '" + entry + "' " + why);
 }
 
-const char* entry_name(archive_entry* e) {
-  const char* n = archive_entry_pathname_utf8(e);
-  return n ? n : archive_entry_pathname(e);
-}
-
 // Streams the current entry's data into a pack entry and, at the same time, into
-// a staged file (the work tree's copy); both in 64 KiB chunks.
-git_oid stream_blob(PackWriter& pack, StagedBlobs& staged, archive* a, archive_entry* e, const std::string& name,
-                    const fs::path& path, uint64_t& bytes, std::vector<char>& buf) {
+// a staged file (the work tree's copy); both in 64 KiB chunks. The reader checks
+// that the data is exactly what the header claims.
+git_oid stream_blob(PackWriter& pack, StagedBlobs& staged, EntryReader& in, const ArchiveEntryInfo& e, uint64_t& bytes,
+                    std::vector<char>& buf) {
   fs::path file = staged.next_path();
   Fd out = open_file(file, O_WRONLY | O_CREAT | O_EXCL, 0666);
-  auto read_chunk = [&]() -> size_t {
-    la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
-    // Any negative value is an error, ARCHIVE_WARN (-20) included: it is not a
-    // length (found by fuzzing: a zip entry whose data ends early gave -20, which
-    // was written as 2^64-20 bytes).
-    if (n < 0)
-      archive_check(a, ARCHIVE_FAILED, "cannot read '" + name + "' in '" + path.filename().string() + "'",
-                    Exit::integrity);
-    check_interrupted();
-    return static_cast<size_t>(n);
-  };
   git_oid oid;
-  if (archive_entry_size_is_set(e)) {
-    auto size = archive_entry_size(e);
-    if (size < 0) refuse(path, name, "has a negative size");
-    pack.begin(GIT_OBJECT_BLOB, static_cast<uint64_t>(size));
-    la_int64_t total = 0;
-    while (size_t n = read_chunk()) {
-      total += static_cast<la_int64_t>(n);
-      if (total > size) refuse(path, name, "holds more data than its header says");
+  if (e.has_size) {
+    pack.begin(GIT_OBJECT_BLOB, e.size);
+    while (size_t n = in.read(buf.data(), buf.size())) {
       pack.write(buf.data(), n);
       write_all(out.get(), buf.data(), n, file.string());
       bytes += n;
     }
-    if (total != size)
-      throw Error(Exit::integrity,
-                  "cannot read archive '" + path.filename().string() + "': entry '" + name + "' is truncated");
     oid = pack.end();
   } else {
     // Size unknown (some zip entries): the staged file first, then the pack from it.
     uint64_t total = 0;
-    while (size_t n = read_chunk()) {
+    while (size_t n = in.read(buf.data(), buf.size())) {
       write_all(out.get(), buf.data(), n, file.string());
       total += n;
     }
     bytes += total;
-    Fd in = open_file(file, O_RDONLY);
+    Fd back = open_file(file, O_RDONLY);
     pack.begin(GIT_OBJECT_BLOB, total);
-    while (size_t n = read_some(in.get(), buf.data(), buf.size(), file.string())) pack.write(buf.data(), n);
+    while (size_t n = read_some(back.get(), buf.data(), buf.size(), file.string())) pack.write(buf.data(), n);
     oid = pack.end();
   }
   staged.add(oid, file);
@@ -109,7 +88,7 @@ ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& path,
 
 ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, const fs::path& path,
                                       std::optional<unsigned> strip, Progress& progress, const std::string& prefix,
-                                      const std::vector<std::string>& exclude) {
+                                      const std::vector<std::string>& exclude, size_t base_length) {
   ArchiveContent out;
   std::vector<std::string> prefix_parts;
   if (!prefix.empty()) split_entry_name(prefix, prefix_parts);
@@ -130,72 +109,58 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
       if (under(parts, x)) return false;
     return true;
   };
-  ArchiveReader reader(archive_read_new());
-  archive* a = reader.get();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_all(a);
-  archive_check(a, archive_read_open_filename(a, path.c_str(), 256 * 1024),
-                "cannot open archive '" + path.string() + "'");
+  EntryReader in(path, EntryRules{});
   std::map<std::string, RawEntry> raw;  // joined raw path -> entry (a later duplicate wins, as tar does)
   // What detect_strip needs: each distinct first component, and whether entries go deeper.
   std::set<std::pair<std::string, bool>> tops;
   std::vector<char> buf(kChunk);
   progress.start("reading " + path.filename().string(), 0);
-  for (;;) {
-    archive_entry* e = nullptr;
-    int r = archive_read_next_header(a, &e);
-    if (r == ARCHIVE_EOF) break;
-    archive_check(a, r, "cannot read archive '" + path.filename().string() + "'", Exit::integrity);
-    check_interrupted();
+  while (const ArchiveEntryInfo* e = in.next()) {
     ++out.entries;
-    const char* n = entry_name(e);
-    std::string name = n ? n : "";
-    std::vector<std::string> parts;
-    if (std::string why = split_entry_name(name, parts); !why.empty()) refuse(path, name, why);
+    std::vector<std::string> parts = e->parts;
     if (!select(parts)) continue;  // outside the prefix: its data is skipped unread
-    if (parts.empty()) continue;  // "./"
+    if (parts.empty()) continue;
     tops.emplace(parts[0], parts.size() > 1);
     if (is_git_metadata(parts)) {
       ++out.git_metadata;
-      continue;  // data is skipped by the next read_next_header
+      continue;  // data is skipped by the next entry
     }
     RawEntry re;
-    if (name != join(parts)) re.name = name;
-    if (const char* hl = archive_entry_hardlink_utf8(e) ? archive_entry_hardlink_utf8(e) : archive_entry_hardlink(e)) {
-      std::vector<std::string> tparts;
-      if (std::string why = split_entry_name(hl, tparts); !why.empty())
-        refuse(path, name, "is a hard link whose target " + why);
-      if (!select(tparts)) refuse(path, name, "is a hard link to '" + std::string(hl) + "', outside what is imported");
-      re.link = join(tparts);
-      re.link_name = hl;
-      raw[join(parts)] = std::move(re);
-      continue;
-    }
-    switch (archive_entry_filetype(e)) {
-      case AE_IFDIR:
+    if (e->name != join(parts)) re.name = e->name;
+    switch (e->type) {
+      case EntryType::directory:
         continue;  // directories exist through their files
-      case AE_IFREG: {
-        re.leaf.oid = stream_blob(pack, staged, a, e, name, path, out.bytes, buf);
-        re.leaf.mode = (archive_entry_perm(e) & 0111) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
-        break;
+      case EntryType::hardlink: {
+        std::vector<std::string> tparts;
+        split_entry_name(e->target, tparts, NameCheck::bytes);
+        if (!select(tparts)) in.refuse("is a hard link to '" + e->target + "', outside what is imported");
+        re.link = join(tparts);
+        re.link_name = e->target;
+        raw[join(parts)] = std::move(re);
+        continue;
       }
-      case AE_IFLNK: {
-        const char* t = archive_entry_symlink_utf8(e) ? archive_entry_symlink_utf8(e) : archive_entry_symlink(e);
-        re.symlink_target = t ? t : "";
-        if (std::string why = check_symlink_target(parts, re.symlink_target); !why.empty()) refuse(path, name, why);
+      case EntryType::file:
+        re.leaf.oid = stream_blob(pack, staged, in, *e, out.bytes, buf);
+        // git keeps the owner's execute bit only (100755 or 100644).
+        re.leaf.mode = (e->mode & 0100) ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+        break;
+      case EntryType::symlink:
+        // Links are data, as in git: any target is kept (those leading out of the
+        // tree are listed once the tree is known).
+        re.symlink_target = e->target;
         re.leaf.oid = pack.add(GIT_OBJECT_BLOB, re.symlink_target.data(), re.symlink_target.size());
         re.leaf.mode = GIT_FILEMODE_LINK;
         break;
-      }
-      default:
+      case EntryType::special:
         ++out.skipped_special;
-        progress.warn("skipping '" + name + "' in '" + path.filename().string() +
-                      "': not a file, directory or symlink");
+        progress.warn("skipping '" + e->name + "' in '" + path.filename().string() + "': a " + e->special_kind +
+                      " is not a file, directory or symlink");
         continue;
     }
     raw[join(parts)] = std::move(re);
     progress.update(out.bytes, out.entries);
   }
+  in.finish();  // the gzip trailer and CRC of what follows the last entry
   progress.finish();
 
   if (!strip) {
@@ -230,10 +195,10 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
     }
     if (parts.size() <= out.stripped) continue;  // a top-level file where folders are stripped
     parts.erase(parts.begin(), parts.begin() + out.stripped);
-    // A stripped symlink must still stay inside what is imported.
-    if (re.leaf.mode == GIT_FILEMODE_LINK && out.stripped > 0)
-      if (std::string why = check_symlink_target(parts, re.symlink_target); !why.empty()) refuse(path, shown(key, re), why);
     std::string p = join(parts);
+    if (base_length && base_length + 1 + p.size() > PATH_MAX - 1)
+      refuse(path, shown(key, re), "would have a path of " + std::to_string(base_length + 1 + p.size()) +
+                                       " bytes in the work tree (the limit is " + std::to_string(PATH_MAX - 1) + ")");
     out.files[p] = re.leaf;
     if (re.leaf.mode == GIT_FILEMODE_LINK) links[p] = {re.symlink_target, shown(key, re)};
     else links.erase(p);
@@ -256,6 +221,7 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
       }
     }
   }
+  // Links leading out of the tree are kept (git stores any target) and listed.
   // "a/../x" stays inside lexically but not on disk when "a" is a link to ".":
   // such targets are resolved through the other links that are imported.
   auto lookup = [&](const std::string& p) -> const std::string* {
@@ -263,10 +229,12 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
     return it == links.end() || !out.files.count(p) ? nullptr : &it->second.first;
   };
   for (auto& [p, link] : links) {
-    if (!out.files.count(p) || !target_climbs_after_descending(link.first)) continue;
+    if (!out.files.count(p)) continue;
     std::vector<std::string> parts;
-    split_entry_name(p, parts);
-    if (std::string why = check_symlink_chain(parts, link.first, lookup); !why.empty()) refuse(path, link.second, why);
+    split_entry_name(p, parts, NameCheck::bytes);
+    std::string why = check_symlink_target(parts, link.first);
+    if (why.empty() && target_climbs_after_descending(link.first)) why = check_symlink_chain(parts, link.first, lookup);
+    if (!why.empty()) out.outside_links.emplace_back(p, link.first);
   }
   return out;
 }
@@ -291,8 +259,24 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
   res.sha256 = sha256_file(opts.archive).sha256;
   PackWriter pack(r);
   StagedBlobs staged(store.tmp_dir());  // on the repository's file system, cleared by the next lock holder
-  res.content = read_archive_into_pack(pack, staged, opts.archive, opts.strip, progress, opts.prefix, opts.exclude);
+  size_t base = std::string_view(git_repository_workdir(r)).size();
+  if (!opts.subdir.empty()) base += opts.subdir.size() + 1;
+  res.content =
+      read_archive_into_pack(pack, staged, opts.archive, opts.strip, progress, opts.prefix, opts.exclude, base);
   auto& files = res.content.files;
+  if (auto& out = res.content.outside_links; !out.empty()) {
+    if (opts.refuse_outside_links)
+      throw Error(Exit::bad_input,
+                  "refusing archive '" + opts.archive.filename().string() + "': entry '" + out[0].first +
+                      "' is a symlink to '" + out[0].second + "', outside the imported tree",
+                  "without --refuse-outside-links such links are kept, as git keeps them");
+    std::string list;
+    for (size_t i = 0; i < out.size() && i < 5; ++i)
+      list += (i ? ", '" : "'") + out[i].first + "' -> '" + out[i].second + "'";
+    if (out.size() > 5) list += " and " + std::to_string(out.size() - 5) + " more";
+    progress.warn("keeping " + std::to_string(out.size()) + " symbolic link" + (out.size() == 1 ? "" : "s") +
+                  " that lead" + (out.size() == 1 ? "s" : "") + " outside the imported tree, as git does: " + list);
+  }
 
   HeadState head = read_head(r);
   res.parent = head.commit;

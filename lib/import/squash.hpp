@@ -31,6 +31,9 @@ struct SquashOptions {
   // public files directory inside a drush 8 docroot).
   std::vector<std::string> exclude;
   bool lock_held = false;  // the caller already holds the store lock (import site)
+  // Refuse symbolic links that lead outside the imported tree (absolute targets,
+  // or climbing out) instead of keeping them with a warning, as git would keep them.
+  bool refuse_outside_links = false;
 };
 
 // What reading an archive into the object database produced.
@@ -42,20 +45,27 @@ struct ArchiveContent {
   uint64_t ignored = 0;                   // files left out by the archive's .gitignore rules
   uint64_t git_metadata = 0;              // entries under .git/ dropped
   uint64_t skipped_special = 0;           // devices, FIFOs, sockets
+  // Symbolic links (path, target) that lead outside the tree: kept, and named in a warning.
+  std::vector<std::pair<std::string, std::string>> outside_links;
 };
 
-// Reads every entry of `archive` (any format and compression libarchive reads)
-// into blobs of `pack` (regular files' content also into `staged`) and returns the resulting path map, with .git/ dropped,
-// the archive's .gitignore rules applied and `strip` leading components removed
-// (nullopt: auto-detect one top-level folder). Hostile entries ('..', absolute
-// paths, invalid UTF-8 names, symlinks leaving the tree, hard links to nothing)
-// throw gp::Error(bad_input, "refusing archive '<file>': entry '<name>' <why>");
-// the pack being written is then removed with its PackWriter.
+// Reads every entry of `archive` (through archive/reader.hpp: any format and
+// compression, CRCs checked) into blobs of `pack` (regular files' content also into
+// `staged`) and returns the resulting path map, with .git/ dropped, the archive's
+// .gitignore rules applied and `strip` leading components removed (nullopt:
+// auto-detect one top-level folder). Names are kept as git keeps them (any bytes
+// but NUL), modes as git does (100755 when the owner may execute, else 100644),
+// symbolic links with any target (those leading out are listed in
+// `outside_links`). Entries the reader refuses ('..', absolute paths, entries
+// under a link, type changes, names too long for the work tree of `base_length`
+// bytes) throw gp::Error(bad_input, "refusing archive '<file>': entry '<name>'
+// <why>") before anything is written but the pack, which its PackWriter removes.
 // With `prefix`, entries outside it are skipped unread and the prefix is removed
 // first (strip then counts from there); `exclude` drops paths under the prefix.
 ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, const fs::path& archive,
                                       std::optional<unsigned> strip, Progress& progress,
-                                      const std::string& prefix = {}, const std::vector<std::string>& exclude = {});
+                                      const std::string& prefix = {}, const std::vector<std::string>& exclude = {},
+                                      size_t base_length = 0);
 
 // The same into a pack of its own, finished before returning (staged files discarded).
 ArchiveContent read_archive_into_odb(git_repository* repo, const fs::path& archive, std::optional<unsigned> strip,

@@ -89,10 +89,11 @@ void copy_file(const fs::path& from, const fs::path& to, mode_t mode) {
   }
 }
 
-// A temporary name beside `p` for writing it and renaming it in.
+// A temporary name beside `p` for writing it and renaming it in. Short, whatever
+// the length of p's name (a 255-byte name plus a suffix would be too long).
 fs::path beside(const fs::path& p) {
   static unsigned n = 0;
-  return p.parent_path() / ("." + p.filename().string() + ".gp-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+  return p.parent_path() / (".gp-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".tmp");
 }
 
 void replace_with(const fs::path& tmp, const fs::path& dest) {

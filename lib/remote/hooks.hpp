@@ -8,7 +8,13 @@
 // A shim is recognised by its marker line and upgraded in place. A foreign hook
 // already there is chained: renamed to <hook>.pantheon-chained and run by the shim
 // first (with the same arguments and the same stdin, saved to a temporary file);
-// when it fails, the shim fails. uninstall puts the foreign hook back.
+// when it fails, the shim fails. uninstall puts the foreign hook back. A hook that
+// runs `git pantheon hook <name>` itself (hook_line) counts as installed.
+//
+// A hooks directory inside the work tree (core.hooksPath = .husky, as husky and
+// similar tools set it) holds the team's hooks, shared through commits: nothing
+// is written there unless forced. install refuses, naming the hook file and the
+// line to add to it; init only warns.
 #include <string>
 #include <vector>
 
@@ -28,11 +34,18 @@ fs::path hooks_dir(const Repo& repo);
 // The shim text for `hook`.
 std::string hook_shim(const std::string& hook);
 
+// The line a hook of the team's own runs git-pantheon's part with (what the shim
+// runs): `git pantheon hook pre-push "$@"`, `git pantheon hook post-commit`.
+std::string hook_line(const std::string& hook);
+
 struct HookStatus {
   std::string name;
   fs::path path;
-  std::string state;  // "installed", "outdated", "missing", "foreign"
-  bool chained = false;  // a foreign hook runs first (<hook>.pantheon-chained exists)
+  // "installed" (our shim, or a hook that runs hook_line itself), "outdated",
+  // "missing", "foreign"
+  std::string state;
+  bool chained = false;       // a foreign hook runs first (<hook>.pantheon-chained exists)
+  bool in_work_tree = false;  // the hooks directory is a folder of the work tree
 };
 
 std::vector<HookStatus> hooks_status(const Repo& repo);
@@ -40,7 +53,10 @@ std::vector<HookStatus> hooks_status(const Repo& repo);
 // Installs (or upgrades) every managed hook; returns one line per hook saying what
 // was done. A foreign hook is chained; gp::Error(bad_input) when a foreign hook is in
 // place and a chained one already exists (unless `force`: the chained one is then
-// replaced by the current foreign hook).
+// replaced by the current foreign hook). In a hooks directory inside the work
+// tree nothing is written unless `force`: gp::Error(bad_input) naming the first
+// needed hook (pre-push; post-commit when .pantheon.toml mentions it) that does
+// not run hook_line, with the line to add as the hint.
 std::vector<std::string> install_hooks(const Repo& repo, bool force);
 
 // Removes our shims and restores chained foreign hooks; one line per hook.

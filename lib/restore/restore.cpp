@@ -8,12 +8,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <regex>
 
 #include "archive/decompress.hpp"
+#include "archive/gzip.hpp"
+#include "archive/reader.hpp"
 #include "archive/tar.hpp"
 #include "db/database.hpp"
+#include "import/merge_history.hpp"  // extract_git_dir: the one reader of an archive's .git
 #include "util/fault.hpp"
 #include "util/process.hpp"
 #include "util/signals.hpp"
@@ -30,18 +36,21 @@ fs::path anchored(const fs::path& root, const std::string& p) { return fs::path(
 
 // Guesses the element of an archive from its first entries.
 std::optional<Element> sniff_element(const fs::path& path) {
-  ArchiveReader ar(archive_read_new());
-  archive_read_support_filter_all(ar.get());
-  archive_read_support_format_all(ar.get());
-  if (archive_read_open_filename(ar.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) return std::nullopt;
-  archive_entry* e = nullptr;
-  for (int i = 0; i < 200 && archive_read_next_header(ar.get(), &e) == ARCHIVE_OK; ++i) {
-    const char* name = archive_entry_pathname(e);
-    if (!name) continue;
-    std::string n = name;
-    if (n.rfind("./", 0) == 0) n = n.substr(2);
-    if (n.rfind("files_", 0) == 0 || n.rfind("files/", 0) == 0) return Element::files;
-    if (n.find("/.git/") != std::string::npos || n.rfind(".git/", 0) == 0) return Element::code;
+  bool archive = false;
+  try {
+    EntryReader in(path, EntryRules{});
+    archive = true;
+    for (int i = 0; i < 200; ++i) {
+      const ArchiveEntryInfo* e = in.next();
+      if (!e) break;
+      const std::string& n = e->path;
+      if (n.rfind("files_", 0) == 0 || n == "files" || n.rfind("files/", 0) == 0) return Element::files;
+      if (n.find("/.git/") != std::string::npos || n.rfind(".git/", 0) == 0) return Element::code;
+    }
+  } catch (const Error&) {
+    // Not an archive: the caller says it cannot tell what it is. An archive whose
+    // entries are refused or damaged: that is the answer.
+    if (archive) throw;
   }
   return std::nullopt;
 }
@@ -71,12 +80,53 @@ fs::path source_path(const Store& store, const RestoreSource& src, Element e) {
   throw InternalError("no source for element " + to_string(e));
 }
 
+// Reads a database dump once, to its end: a backup's archive (`record`) against
+// the manifest's size and sha256, and any dump for the completion trailer of
+// `kind`, the engine that will load it. A dump cut short at a line end is still
+// valid gzip: only its missing trailer shows it, and the load would find that out
+// only after the safety backup.
+void check_dump(const fs::path& path, const ArchiveRecord* record, DbKind kind, Progress& progress) {
+  DumpTrailer trailer(kind);
+  std::vector<char> buf(1 << 20);
+  if (record && record->compression == "gzip") {
+    check_archive_size(path, *record);
+    Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
+    FdSource raw(fd.get(), path.string());
+    progress.start(record->file, record->size);
+    std::optional<Error> undecodable;  // reported after the sha256, which says more
+    try {
+      GzipReader gz(raw, record->file);
+      for (size_t n; (n = gz.read(buf.data(), buf.size())) > 0;) {
+        trailer.add(buf.data(), n);
+        progress.update(raw.bytes(), 0);
+      }
+    } catch (const Error& e) {
+      if (e.code() == Exit::interrupted) throw;
+      undecodable = e;
+    }
+    while (raw.read(buf.data(), buf.size()) > 0) {
+    }  // every byte counts for the sha256
+    progress.finish();
+    if (raw.bytes() != record->size || raw.sha256() != record->sha256)
+      fail(Exit::integrity, describe("archive", record->file, "sha256 does not match the manifest (corrupt)"));
+    if (undecodable) throw *undecodable;
+  } else {
+    DecompressSource in(path);
+    for (size_t n; (n = in.read(buf.data(), buf.size())) > 0;) trailer.add(buf.data(), n);
+  }
+  if (!trailer.complete())
+    fail(Exit::integrity, describe("archive", record ? record->file : path.string(),
+                                   "the dump is cut short: it lacks the " + trailer.name() +
+                                       " trailer that ends a complete dump"));
+}
+
 // Checks every archive to be restored before the target changes. The files
 // archive of a backup is only fetched and its size checked here: its sha256 is
 // taken while it is extracted beside the files directory (stage_files), before
-// anything changes, so the largest archive is read once, not twice.
-void check_sources(const Store& store, const RestoreSource& src, const std::vector<Element>& elements, Progress& progress,
-                   const ArchiveFetcher* fetch) {
+// anything changes, so the largest archive is read once, not twice. A dump is
+// hashed and checked for its trailer in one read (check_dump).
+void check_sources(const EnvConfig& env, const Store& store, const RestoreSource& src,
+                   const std::vector<Element>& elements, Progress& progress, const ArchiveFetcher* fetch) {
   for (auto e : elements) {
     check_interrupted();
     if (src.backup) {
@@ -85,20 +135,15 @@ void check_sources(const Store& store, const RestoreSource& src, const std::vect
       // proves the archive is that one; decoding it is left to the extraction and
       // the load, which fail before the swap if anything is wrong. One read, not two.
       if (e == Element::files) check_archive_size(ensure_in_store(store, record, fetch), record);
+      else if (e == Element::database) check_dump(ensure_in_store(store, record, fetch), &record, env.database.kind, progress);
       else check_archive_hash(store, record, progress, fetch);
       continue;
     }
     fs::path p = source_path(store, src, e);
     std::error_code dec;
     if (e == Element::files && fs::is_directory(p, dec)) continue;  // extracted and checked already
-    if (e == Element::database) {
-      DecompressSource in(p);
-      std::vector<char> buf(1 << 20);
-      while (in.read(buf.data(), buf.size()) > 0) {
-      }
-    } else if (e != Element::files) {
-      check_archive(p, progress);  // files: checked by their extraction, before the swap
-    }
+    if (e == Element::database) check_dump(p, nullptr, env.database.kind, progress);
+    else if (e != Element::files) check_archive(p, progress);  // files: checked by their extraction, before the swap
   }
 }
 
@@ -135,6 +180,41 @@ void copy_ownership(const fs::path& tree, const struct stat& like) {
     ::lchown(it->path().c_str(), like.st_uid, like.st_gid);
 }
 
+// What a restore keeps next to its targets while it works (a staged files tree,
+// the old one on its way out, a SQLite file being loaded) is never visible to git.
+// It is kept in the store (tmp/, trash/) when the store is on the target's file
+// system (renames, and renameat2's exchange, work across its directories), else
+// beside the target; there, when that folder is in a git work tree, these names are
+// made ignored first (info/exclude, see ignore_in_work_tree).
+const std::vector<std::string> kScratchPatterns = {".*.gp-new-*", ".*.gp-old-*", "*.gp-restore-*"};
+const std::string kScratchMarker =
+    "# git-pantheon: a restore's temporary files trees and database files (see git-pantheon-restore(1))";
+
+// True when what goes next to `dir`'s entries is kept in the store; else it goes
+// into `dir`, where names like `sample` are now hidden from git.
+bool keep_in_store(const Store& store, const fs::path& dir, const std::string& sample) {
+  make_dirs(store.tmp_dir(), 0700);
+  if (same_file_system(store.tmp_dir(), dir)) return true;
+  ignore_in_work_tree(dir, sample, kScratchPatterns, kScratchMarker);
+  return false;
+}
+
+// Removes `trees` in a process of its own that outlives this one (rm -rf), or here
+// when it cannot be started. Deleting a large tree on disk costs as much as
+// extracting one (journal writes for every inode freed).
+void remove_in_background(const std::vector<fs::path>& trees) {
+  if (trees.empty()) return;
+  try {
+    ProcessSpec spec;
+    spec.argv = {"rm", "-rf", "--one-file-system", "--"};
+    for (auto& t : trees) spec.argv.push_back(t.string());
+    spec.new_session = true;
+    Process(std::move(spec)).disown();
+  } catch (const Error&) {
+    for (auto& t : trees) remove_tree_noexcept(t);
+  }
+}
+
 // Removes what a restore killed before it finished left beside the files
 // directory: its new tree (extracted but never swapped in) or, after the swap, the
 // old one. The caller holds the store lock, so no restore is writing there now.
@@ -161,19 +241,21 @@ void copy_tree(const fs::path& from, const fs::path& to, Progress& progress) {
   }
 }
 
-// A files tree extracted beside the files directory, ready to take its place.
+// A files tree extracted on the files directory's file system, ready to take its place.
 struct StagedFiles {
   fs::path real;           // the files directory, symlinks resolved
   bool had_old = false;    // it exists (else the new tree is simply renamed in)
   struct stat old_st {};
-  std::unique_ptr<TempDir> fresh;
+  std::unique_ptr<TempDir> fresh;  // in the store's tmp/, or beside the files directory
+  fs::path trash;                  // where the old tree goes: the store's trash/, or beside
 };
 
-// Extracts `archive` (or copies an extracted directory) beside the files directory
-// of `env`, on the same filesystem; nothing the site sees changes. When `record` is
-// given, the archive must match its size and sha256 (hashed during the extraction).
-StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::path& archive, unsigned strip,
-                        const ArchiveRecord* record, Progress& caller_progress) {
+// Extracts `archive` (or copies an extracted directory) into a new tree on the
+// file system of the files directory of `env` (see keep_in_store); nothing the
+// site sees changes. When `record` is given, the archive must match its size and
+// sha256 (hashed during the extraction).
+StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
+                        unsigned strip, const ArchiveRecord* record, Progress& caller_progress) {
 #if defined(GP_FAULT_INJECTION)
   FaultPointProgress progress(caller_progress);
 #else
@@ -190,13 +272,29 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   if (!st.had_old) make_dirs(st.real.parent_path(), 0755);
   if (st.had_old && ::stat(st.real.c_str(), &st.old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", st.real.string());
 
-  // What a killed restore left: its new tree, never swapped in (with a warning);
-  // and old trees whose removal (discard_old_tree) was cut short.
+  // What a killed restore left beside the files directory: its new tree, never
+  // swapped in (with a warning), and old trees whose removal (discard_old_tree) was
+  // cut short. In the store, tmp/ was cleared when the lock was taken, and old
+  // trees in trash/ go in the background, as this restore's will.
   const std::string name = st.real.filename().string();
-  remove_stale_trees(st.real.parent_path(), "." + name + ".gp-new-", progress);
-  for (auto it = fs::directory_iterator(st.real.parent_path(), ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+  const fs::path parent = st.real.parent_path();
+  remove_stale_trees(parent, "." + name + ".gp-new-", progress);
+  for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     if (it->path().filename().string().rfind("." + name + ".gp-old-", 0) == 0) remove_tree_noexcept(it->path());
-  st.fresh = std::make_unique<TempDir>(st.real.parent_path(), "." + name + ".gp-new-");
+  {
+    std::vector<fs::path> stale;
+    for (auto it = fs::directory_iterator(store.trash_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+      stale.push_back(it->path());
+    remove_in_background(stale);
+  }
+  if (keep_in_store(store, parent, "." + name + ".gp-new-XXXXXX")) {
+    make_dirs(store.trash_dir(), 0700);
+    st.fresh = std::make_unique<TempDir>(store.tmp_dir(), name + ".gp-new-");
+    st.trash = store.trash_dir();
+  } else {
+    st.fresh = std::make_unique<TempDir>(parent, "." + name + ".gp-new-");
+    st.trash = parent;
+  }
   const fs::path& fresh = st.fresh->path();
   GP_FAULT_POINT("restore.files.extract.before");
   progress.start("files", 0);
@@ -204,7 +302,10 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   if (fs::is_directory(archive, dec)) {
     copy_tree(archive, fresh, progress);
   } else {
-    auto stats = extract_archive(archive, fresh, strip, ExtractLimits{}, progress);
+    // Paths are checked against where the tree will live, not where it is staged.
+    ExtractLimits limits;
+    limits.base_length = st.real.string().size();
+    auto stats = extract_archive(archive, fresh, strip, limits, progress);
     if (record && (stats.archive_bytes != record->size || stats.archive_sha256 != record->sha256))
       fail(Exit::integrity, describe("archive", record->file, "sha256 does not match the manifest (corrupt)"));
   }
@@ -214,28 +315,19 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const fs::pa
   return st;
 }
 
-// The old files tree, swapped out: renamed to `.<name>.gp-old-XXXXXX` and removed
-// by a process of its own that outlives this one. Deleting a large tree that is on
-// disk costs as much as extracting one (journal writes for every inode freed), and
-// the site has its new files already. When that process cannot be started, the
-// tree is removed here; a tree left by a remover that was stopped (a reboot) is
-// removed by the next restore (stage_files).
-void discard_old_tree(std::unique_ptr<TempDir> old) {
+// The old files tree, swapped out: renamed to `<trash>/[.]<name>.gp-old-XXXXXX`
+// and removed in the background (remove_in_background): the site has its new
+// files already. A tree left by a remover that was stopped (a reboot) is removed by
+// the next restore (stage_files).
+void discard_old_tree(std::unique_ptr<TempDir> old, const fs::path& trash_dir) {
   fs::path from = old->path();
   std::string name = from.filename().string();
   auto at = name.rfind(".gp-new-");
   if (at == std::string::npos) return;  // ~TempDir removes it
-  fs::path trash = from.parent_path() / (name.substr(0, at) + ".gp-old-" + name.substr(at + 8));
+  fs::path trash = trash_dir / (name.substr(0, at) + ".gp-old-" + name.substr(at + 8));
   if (::rename(from.c_str(), trash.c_str()) != 0) return;
   old->keep();
-  try {
-    ProcessSpec spec;
-    spec.argv = {"rm", "-rf", "--one-file-system", "--", trash.string()};
-    spec.new_session = true;
-    Process(std::move(spec)).disown();
-  } catch (const Error&) {
-    remove_tree_noexcept(trash);
-  }
+  remove_in_background({trash});
 }
 
 // Puts a staged tree in place of the files directory in one rename, then has the
@@ -286,14 +378,18 @@ void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& r
     }
   }
   GP_FAULT_POINT("restore.files.remove-old.before");
-  discard_old_tree(std::move(st.fresh));
+  discard_old_tree(std::move(st.fresh), st.trash);
 }
 
 void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
                       Progress& progress) {
   // A SQLite file is built beside its final place: that folder must exist (in a
   // fresh clone, the files directory that holds Drupal's .ht.sqlite may not yet).
-  if (env.database.kind == DbKind::sqlite) make_dirs(anchored(root, env.database.path).parent_path(), 0755);
+  if (env.database.kind == DbKind::sqlite) {
+    fs::path file = anchored(root, env.database.path);
+    make_dirs(file.parent_path(), 0755);
+    keep_in_store(store, file.parent_path(), file.filename().string() + ".gp-restore-0-x");  // where load() builds
+  }
   auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
   DecompressSource in(archive);
   progress.start("database", 0);
@@ -303,30 +399,114 @@ void restore_database(const EnvConfig& env, const fs::path& root, const Store& s
   progress.finish();
 }
 
-std::string restore_code(Repo& repo, const RestoreSource& src, const RestoreRequest& req) {
-  if (!src.backup)
-    fail(Exit::bad_input, "restoring code from a loose archive is not supported",
-         "import it with 'git pantheon import code <archive>', or restore --element db --element files");
-  git_oid commit;
-  if (git_oid_fromstr(&commit, src.backup->manifest.commit.c_str()) != 0)
-    fail(Exit::integrity, describe("backup", src.backup->tag, "names an invalid commit"));
-  std::string branch = req.branch.empty() ? "restore/" + src.label : req.branch;
-  git_object* obj = nullptr;
-  if (git_object_lookup(&obj, repo.get(), &commit, GIT_OBJECT_COMMIT) != 0)
-    fail(Exit::bad_input, describe("commit", src.backup->manifest.commit.substr(0, 12), "of the backup is not in this repository"),
-         "fetch it with 'git fetch --tags'");
-  GitObject c(obj);
-  git_reference* ref = nullptr;
-  int rc = git_branch_create(&ref, repo.get(), branch.c_str(), reinterpret_cast<git_commit*>(c.get()), 0);
-  if (rc == GIT_EEXISTS) {
-    auto existing = repo.resolve_commit("refs/heads/" + branch);
-    if (existing && git_oid_equal(&*existing, &commit)) return branch;  // already there
-    fail(Exit::bad_input, describe("branch", branch, "already exists at another commit"), "name another with --branch");
+// The code to restore, settled before anything changes: the commit (its objects
+// in this repository by then) and the new branch.
+struct CodeTarget {
+  git_oid commit{};
+  std::string branch;
+  bool branch_exists = false;  // already at `commit`: nothing to do
+};
+
+// Brings the objects of the repository at `git_dir` that `commit` needs into
+// `repo` (a fetch without refs: negotiated, downloaded and indexed; nothing else
+// of `repo` changes). `what` names the archive in messages.
+void fetch_objects(Repo& repo, const fs::path& git_dir, const git_oid& commit, const std::string& what) {
+  git_remote* raw = nullptr;
+  git_check(git_remote_create_anonymous(&raw, repo.get(), git_dir.c_str()), "cannot read archive '" + what + "'",
+            Exit::integrity);
+  GitRemote remote(raw);
+  // Every branch and tag, and HEAD (detached in a test or live archive): the wants.
+  const char* specs[] = {"+HEAD:refs/pantheon-restore/head", "+refs/heads/*:refs/pantheon-restore/heads/*",
+                         "+refs/tags/*:refs/pantheon-restore/tags/*"};
+  git_strarray refspecs{const_cast<char**>(specs), 3};
+  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+  fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  git_check(git_remote_download(remote.get(), &refspecs, &fo), "cannot read the history in archive '" + what + "'",
+            Exit::integrity);
+  git_remote_disconnect(remote.get());
+  git_commit* c = nullptr;
+  git_tree* t = nullptr;
+  if (git_commit_lookup(&c, repo.get(), &commit) != 0 || git_commit_tree(&t, c) != 0) {
+    git_commit_free(c);
+    fail(Exit::integrity, describe("archive", what, "its HEAD commit " + oid_hex(commit).substr(0, 12) + " is missing"));
   }
-  if (rc == GIT_EINVALIDSPEC) fail(Exit::bad_input, describe("invalid branch name", branch));
-  git_check(rc, "cannot create branch '" + branch + "'");
+  git_tree_free(t);
+  git_commit_free(c);
+}
+
+// Checks the code element before anything changes, and makes its commit
+// available: a backup's commit is in this repository (else it comes from its
+// code archive); a loose code archive must hold a whole repository (a .git, not
+// shallow) whose HEAD commit is there, and its objects are brought in. The branch
+// (restore/<label>, or --branch) must be a valid name and not exist at another
+// commit. The archive's .git is extracted into the store's tmp/ for as long as
+// this takes.
+CodeTarget check_code(Repo& repo, const Store& store, const RestoreSource& src, const RestoreRequest& req,
+                      Progress& progress) {
+  CodeTarget t;
+  std::optional<TempDir> scratch;
+  t.branch = req.branch.empty() ? "restore/" + src.label : req.branch;
+  int valid = 0;
+  if (git_reference_name_is_valid(&valid, ("refs/heads/" + t.branch).c_str()) < 0 || !valid)
+    fail(Exit::bad_input, describe("invalid branch name", t.branch), "name another with --branch");
+  fs::path archive = source_path(store, src, Element::code);
+  const std::string what = src.backup ? src.backup->manifest.archive(Element::code)->file : archive.string();
+  bool have = false;
+  if (src.backup) {
+    if (git_oid_fromstr(&t.commit, src.backup->manifest.commit.c_str()) != 0)
+      fail(Exit::integrity, describe("backup", src.backup->tag, "names an invalid commit"));
+    git_odb* odb = nullptr;
+    git_check(git_repository_odb(&odb, repo.get()), "cannot open the object database");
+    have = git_odb_exists(odb, &t.commit) == 1;
+    git_odb_free(odb);
+  }
+  if (!have) {
+    scratch.emplace(store.tmp_dir(), "restore-code-");
+    fs::path git_dir = scratch->path() / "git";
+    if (!extract_git_dir(archive, git_dir, progress))
+      fail(Exit::bad_input, describe("archive", what, "holds no repository (no .git directory): it is not a code archive"),
+           "import plain code with 'git pantheon import code <archive> --squash'");
+    git_repository* raw = nullptr;
+    if (git_repository_open_ext(&raw, git_dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+      fail(Exit::integrity, describe("archive", what, "its .git is not a usable repository: " + git_last_error()));
+    GitRepository archived(raw);
+    if (git_repository_is_shallow(archived.get()) == 1)
+      fail(Exit::bad_input, describe("archive", what, "its repository is a shallow clone (its history is incomplete)"),
+           "make the archive from a whole clone ('git fetch --unshallow' there)");
+    if (!src.backup && git_reference_name_to_id(&t.commit, archived.get(), "HEAD") != 0)
+      fail(Exit::integrity, describe("archive", what, "its repository's HEAD names no commit"));
+    // The commit and its tree must be there before the fetch (whose failure
+    // paths in libgit2 1.5 also leak).
+    {
+      git_commit* c = nullptr;
+      git_tree* tree = nullptr;
+      bool ok = git_commit_lookup(&c, archived.get(), &t.commit) == 0 && git_commit_tree(&tree, c) == 0;
+      git_tree_free(tree);
+      git_commit_free(c);
+      if (!ok)
+        fail(Exit::integrity, describe("archive", what, "its HEAD commit " + oid_hex(t.commit).substr(0, 12) + " is missing"));
+    }
+    fetch_objects(repo, git_dir, t.commit, what);
+  }
+  if (auto existing = repo.resolve_commit("refs/heads/" + t.branch)) {
+    if (!git_oid_equal(&*existing, &t.commit))
+      fail(Exit::bad_input, describe("branch", t.branch, "already exists at another commit"), "name another with --branch");
+    t.branch_exists = true;
+  }
+  return t;
+}
+
+// Creates the branch (never moving one, checked out or not).
+std::string restore_code(Repo& repo, const CodeTarget& t) {
+  if (t.branch_exists) return t.branch;
+  git_commit* c = nullptr;
+  git_check(git_commit_lookup(&c, repo.get(), &t.commit), "cannot read commit " + oid_hex(t.commit), Exit::integrity);
+  GitCommit commit(c);
+  git_reference* ref = nullptr;
+  git_check(git_branch_create(&ref, repo.get(), t.branch.c_str(), commit.get(), 0),
+            "cannot create branch '" + t.branch + "'");
   GitReference r(ref);
-  return branch;
+  return t.branch;
 }
 
 // The message about a restore into `env` that was killed while replacing
@@ -362,26 +542,14 @@ void exchange_paths(const fs::path& a, const fs::path& b) {
 }
 
 unsigned detect_files_strip(const fs::path& path) {
-  ArchiveReader ar(archive_read_new());
-  archive_read_support_filter_all(ar.get());
-  archive_read_support_format_all(ar.get());
-  archive_check(ar.get(), archive_read_open_filename(ar.get(), path.c_str(), 1 << 16),
-                "cannot open archive '" + path.filename().string() + "'");
+  // Names only: the rules of the reader refuse what extraction would refuse.
+  EntryReader in(path, EntryRules{});
   std::optional<std::string> top;
   bool below = false;
-  archive_entry* e = nullptr;
-  for (;;) {
-    int r = archive_read_next_header(ar.get(), &e);
-    if (r == ARCHIVE_EOF) break;
-    archive_check(ar.get(), r, "cannot read archive '" + path.filename().string() + "'", Exit::integrity);
-    const char* name = archive_entry_pathname(e);
-    std::string n = name ? name : "";
-    while (n.rfind("./", 0) == 0) n = n.substr(2);
-    if (n.empty() || n == ".") continue;
-    auto slash = n.find('/');
-    std::string first = n.substr(0, slash);
-    if (slash != std::string::npos && slash + 1 < n.size()) below = true;
-    else if (archive_entry_filetype(e) != AE_IFDIR) return 0;  // a file at the top
+  while (const ArchiveEntryInfo* e = in.next()) {
+    const std::string& first = e->parts[0];
+    if (e->parts.size() > 1) below = true;
+    else if (e->type != EntryType::directory) return 0;  // a file at the top
     if (top && *top != first) return 0;
     top = first;
   }
@@ -389,9 +557,39 @@ unsigned detect_files_strip(const fs::path& path) {
   return (*top == "files" || top->rfind("files_", 0) == 0) ? 1 : 0;
 }
 
+namespace {
+
+// The label of loose archives (messages, the code's branch restore/<label>):
+// "<env>/<stamp>" from a name in Pantheon's scheme
+// (<site>_<env>_<YYYY-MM-DDTHH-MM-SS>_UTC_<element>...), else the code archive's
+// name without its extension (characters a branch name cannot have as '-'), else
+// "files".
+std::string loose_label(const std::vector<std::pair<Element, fs::path>>& files) {
+  static const std::regex pantheon(R"(^.+_([A-Za-z0-9-]+)_([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2})_UTC_(code|database|files)\..*$)");
+  for (auto& [e, p] : files) {
+    std::smatch m;
+    std::string name = p.filename().string();
+    if (std::regex_match(name, m, pantheon)) return m[1].str() + "/" + m[2].str();
+  }
+  for (auto& [e, p] : files) {
+    if (e != Element::code) continue;
+    std::string stem = p.filename().string();
+    for (const char* ext : {".tar.gz", ".tgz", ".tar.zst", ".tar.bz2", ".tar.xz", ".tar", ".zip"})
+      if (ends_with(stem, ext)) {
+        stem.resize(stem.size() - std::strlen(ext));
+        break;
+      }
+    std::string out;
+    for (char c : stem) out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '-';
+    if (!out.empty() && out.front() != '-') return out;
+  }
+  return "files";
+}
+
+}  // namespace
+
 RestoreSource source_from_files(const std::vector<fs::path>& files) {
   RestoreSource src;
-  src.label = "files";
   for (auto& f : files) {
     std::error_code ec;
     if (!fs::is_regular_file(f, ec)) fail(Exit::bad_input, describe("cannot read archive", f.string(), "no such file"));
@@ -412,6 +610,7 @@ RestoreSource source_from_files(const std::vector<fs::path>& files) {
     if (*e == Element::files) src.files_strip = detect_files_strip(f);
   }
   if (src.files.empty()) fail(Exit::usage, "no archive files given");
+  src.label = loose_label(src.files);
   return src;
 }
 
@@ -425,7 +624,11 @@ std::vector<std::string> describe_restore(const Config& config, const fs::path& 
     switch (e) {
       case Element::database: out.push_back("database " + env.database.display() + " is replaced" + size); break;
       case Element::files: out.push_back("files directory " + anchored(root, env.files).string() + " is replaced" + size); break;
-      case Element::code: out.push_back("code is restored into a new branch (nothing checked out changes)"); break;
+      case Element::code:
+        out.push_back("code is restored into the new branch " +
+                      (request.branch.empty() ? "restore/" + source.label : request.branch) +
+                      " (nothing checked out changes)");
+        break;
     }
   }
   return out;
@@ -452,7 +655,9 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   ArchiveFetcher fetch = [&](const ArchiveRecord& r) {
     return ensure_local(store, lock, config, r, req.storage_remote, progress);
   };
-  check_sources(store, source, elements, progress, &fetch);
+  check_sources(env, store, source, elements, progress, &fetch);
+  std::optional<CodeTarget> code;
+  if (has_element(elements, Element::code)) code = check_code(repo, store, source, req, progress);
   GP_FAULT_POINT("restore.verified");
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
@@ -466,7 +671,8 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   std::optional<StagedFiles> staged;
   if (has_element(elements, Element::files)) {
     const ArchiveRecord* record = source.backup ? source.backup->manifest.archive(Element::files) : nullptr;
-    staged = stage_files(env, root, source_path(store, source, Element::files), source.files_strip, record, progress);
+    staged = stage_files(env, root, store, source_path(store, source, Element::files), source.files_strip, record,
+                         progress);
   }
 
   // 3. The safety backup of what is about to be replaced.
@@ -515,12 +721,12 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
           swap_in_files(config, env, root, *staged);
         } else {
           const ArchiveRecord* record = from.backup ? from.backup->manifest.archive(e) : nullptr;
-          auto again = stage_files(env, root, archive, from.files_strip, record, progress);
+          auto again = stage_files(env, root, store, archive, from.files_strip, record, progress);
           swap_in_files(config, env, root, again);
         }
         break;
       case Element::database: restore_database(env, root, store, archive, progress); break;
-      case Element::code: result.branch = restore_code(repo, from, req); break;
+      case Element::code: result.branch = restore_code(repo, *code); break;
     }
   };
   try {

@@ -5,15 +5,19 @@
 //     in full); decoding errors surface during extraction or load, before the swap;
 //  2. a safety backup of the target's current database and files is made (initiator
 //     "safety") unless the caller opts out;
-//  3. files are extracted securely into a new directory beside the live one (same
-//     file system), the target's regenerable folders are carried over, and the two
-//     are exchanged with one renameat2(RENAME_EXCHANGE): the files directory is at
-//     every instant wholly the old one or wholly the new one. The old one is removed
-//     last.
+//  3. files are extracted securely into a new directory on the live one's file
+//     system (the store's tmp/ when it is there, else beside the live one; never
+//     where git status would show it), the target's regenerable folders are carried
+//     over, and the two are exchanged with one renameat2(RENAME_EXCHANGE): the files
+//     directory is at every instant wholly the old one or wholly the new one. The old
+//     one is removed last, in the background.
 //  4. the database is loaded by the engine's load(), which leaves the old content in
 //     place when it fails (see lib/db);
-//  5. code is restored into a new branch (never by moving a checked-out branch), or
-//     checked out into the environment's worktree when it has one.
+//  5. code is restored into a new branch (never by moving a checked-out branch) at
+//     the backup's commit, or at a loose code archive's HEAD; the archive's objects
+//     (not its refs) are brought in first when this repository lacks them. Checked
+//     in step 1 with the rest: archive complete, its .git usable and not shallow,
+//     the commit there, the branch name valid and free.
 // The caller holds the store lock.
 #include <optional>
 #include <string>
@@ -28,7 +32,7 @@ struct RestoreSource {
   std::optional<Backup> backup;  // archives in the local store, checked against the manifest
   // Loose archives by element (no manifest: checked by decompressing them fully).
   std::vector<std::pair<Element, fs::path>> files;
-  std::string label;  // for messages and the default branch name
+  std::string label;  // for messages and the default branch name (loose: see source_from_files)
   // Leading components dropped from the files archive's entries: 1 for backups and
   // Pantheon's files_<env>/ archives, 0 for an archive of the directory's content.
   // A files "archive" that is a directory (already extracted securely, e.g. out of
@@ -44,6 +48,8 @@ unsigned detect_files_strip(const fs::path& archive);
 // *_database.sql.gz, *_files.tar.gz, or .sql/.sql.gz/.sql.zst for a database) or,
 // failing that, by content (a tar whose entries start with files_* or hold .git/).
 // gp::Error(bad_input) for a file it cannot place or two files for one element.
+// The label is "<env>/<stamp>" from a name in Pantheon's scheme, else the code
+// archive's name without its extension, else "files".
 RestoreSource source_from_files(const std::vector<fs::path>& files);
 
 struct RestoreRequest {

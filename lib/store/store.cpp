@@ -15,6 +15,7 @@ void Store::create() const {
   make_dirs(root_, 0700);
   make_dirs(archives_dir(), 0700);
   make_dirs(tmp_dir(), 0700);
+  make_dirs(trash_dir(), 0700);
   make_dirs(secrets_dir(), 0700);
   make_dirs(pending_dir(), 0700);
 }

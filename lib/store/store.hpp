@@ -1,7 +1,10 @@
 #pragma once
 // The local store: `<common git dir>/pantheon/`, never inside the work tree.
 //   archives/   finished archives, 0600, each published by an atomic rename
-//   tmp/        archives being written; anything here is stale when the lock is free
+//   tmp/        archives being written, a restore's staged files tree and SQLite
+//               file (see lib/restore); anything here is stale when the lock is free
+//   trash/      old files trees swapped out by a restore, removed in the background
+//               (not cleared with tmp/: their remover may still be at work)
 //   secrets/    optional 0600 password files (<env>.password)
 //   pending/    one journal per backup being made: its tag and archive names
 //   partial/    archive downloads in progress, kept across runs so that they resume:
@@ -26,6 +29,7 @@ class Store {
   const fs::path& root() const noexcept { return root_; }
   fs::path archives_dir() const { return root_ / "archives"; }
   fs::path tmp_dir() const { return root_ / "tmp"; }
+  fs::path trash_dir() const { return root_ / "trash"; }
   fs::path secrets_dir() const { return root_ / "secrets"; }
   // Journals of backups being made (see lib/backup: recover_interrupted_backups).
   fs::path pending_dir() const { return root_ / "pending"; }

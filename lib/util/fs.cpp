@@ -221,6 +221,11 @@ bool path_within(const fs::path& base, const fs::path& path) {
   return bi == b.end() || (std::next(bi) == b.end() && bi->empty());
 }
 
+bool same_file_system(const fs::path& a, const fs::path& b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;
+}
+
 std::string human_size(uint64_t bytes) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);

@@ -118,6 +118,10 @@ void remove_tree_noexcept(const fs::path& p) noexcept;
 // True when `path` is `base` or lies inside it (lexically, after normalisation).
 bool path_within(const fs::path& base, const fs::path& path);
 
+// True when both paths exist and are on one file system (st_dev), so that a
+// rename (and renameat2 RENAME_EXCHANGE) between them works.
+bool same_file_system(const fs::path& a, const fs::path& b);
+
 // Human-readable byte count: "1.5 MiB".
 std::string human_size(uint64_t bytes);
 

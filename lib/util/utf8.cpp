@@ -35,4 +35,41 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [&](unsigned char c) {
+    static const char* digits = "0123456789abcdef";
+    out += "\\x";
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  };
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      if (c == '\n') out += "\\n";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\r') out += "\\r";
+      else hex(c);
+      ++i;
+      continue;
+    }
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      hex(c);
+      ++i;
+      continue;
+    }
+    // U+0080-U+009F: two bytes, C2 80 to C2 9F.
+    if (n == 2 && c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) {
+      hex(c);
+      hex(static_cast<unsigned char>(s[i + 1]));
+    } else {
+      out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
 }  // namespace gp

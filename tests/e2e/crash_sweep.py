@@ -259,11 +259,19 @@ def check_no_leftovers(problems, extra_dirs=()):
         p = os.path.join(store, d)
         if os.path.isdir(p) and os.listdir(p):
             problems.append(f"left in the store's {d}/: {os.listdir(p)}")
+    # Old files trees go to trash/ and are removed in the background.
+    trash = os.path.join(store, "trash")
+    for _ in range(100):
+        if not (os.path.isdir(trash) and os.listdir(trash)):
+            break
+        time.sleep(0.1)
+    else:
+        problems.append(f"left in the store's trash/: {os.listdir(trash)}")
     for d in extra_dirs:
         if not os.path.isdir(d):
             continue
         for name in os.listdir(d):
-            if ".gp-new-" in name or ".gp-restore-" in name or ".tmp-" in name:
+            if ".gp-new-" in name or ".gp-old-" in name or ".gp-restore-" in name or ".tmp-" in name:
                 problems.append(f"left behind: {os.path.join(d, name)}")
 
 

@@ -186,6 +186,83 @@ files = "../files-live"
 TOML
 }
 
+# ----------------------------------------------------------------------------
+# Fixtures: the states real sites are in (issue 13). Each makes its repository
+# in the current directory and, where it says so, enters it.
+# ----------------------------------------------------------------------------
+
+# fixture_envs_apart: dev ahead of test ahead of live. The demo site in ./site
+# (entered, initialised: hooks installed), with test and live on SQLite beside
+# it (../test-env, ../live-env: db.sqlite with one row naming the environment,
+# files/inline-images/<env>.png), deployed so the three run three commits:
+# C1 (pantheon_test_1, pantheon_live_1), C2 (pantheon_test_2), C3 (main, dev,
+# checked out). Sets C1 C2 C3.
+fixture_envs_apart() {
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
+  cd site || exit 1
+  git pantheon init -q
+  local env
+  for env in test live; do
+    mkdir -p "../$env-env/files/inline-images"
+    echo "$env upload" >"../$env-env/files/inline-images/$env.png"
+    sqlite3 "../$env-env/db.sqlite" "CREATE TABLE node (nid INTEGER PRIMARY KEY, title TEXT); INSERT INTO node VALUES (1, '$env article');"
+    printf '\n[env.%s]\ndatabase = "sqlite:../%s-env/db.sqlite"\nfiles = "../%s-env/files"\n' "$env" "$env" "$env" >>.pantheon.toml
+  done
+  git add .pantheon.toml && git commit -q -m "C1: git-pantheon config"
+  C1=$(git rev-parse HEAD)
+  git pantheon deploy test --note "first release" >/dev/null 2>&1
+  echo "// C2" >>index.php && git commit -q -am "C2: second release"
+  C2=$(git rev-parse HEAD)
+  git pantheon deploy live >/dev/null 2>&1   # live takes what test has: C1
+  git pantheon deploy test >/dev/null 2>&1   # C2
+  echo "// C3" >>index.php && git commit -q -am "C3: work in progress"
+  C3=$(git rev-parse HEAD)
+}
+
+# fixture_husky_repo [DIR]: a repository (entered) whose core.hooksPath is a
+# tracked folder, as husky v5-v8 set it: .husky/pre-push, tracked and executable,
+# appends its arguments and stdin to ../husky.log; .husky/_/ is husky's own
+# (ignored by its .gitignore). Committed: `git status` is clean.
+fixture_husky_repo() {
+  new_repo "${1:-site}"
+  mkdir -p .husky/_
+  printf '#!/usr/bin/env sh\n. "$(dirname -- "$0")/_/husky.sh"\n\necho "husky pre-push $*" >>../husky.log\ncat >>../husky.log\n' >.husky/pre-push
+  chmod +x .husky/pre-push
+  printf '#!/usr/bin/env sh\n# husky.sh stand-in\n' >.husky/_/husky.sh
+  printf '*\n' >.husky/_/.gitignore
+  echo "<?php // site" >index.php
+  git config core.hooksPath .husky
+  commit_all "husky hooks"
+}
+
+# fixture_shallow_clone SRC DEST: SRC a repository of three commits (tag v1 at the
+# first), DEST its `git clone --depth 1` over file:// (one commit, .git/shallow).
+# Neither is entered.
+fixture_shallow_clone() {
+  (new_repo "$1" && for i in 1 2 3; do echo "<?php // v$i" >lib.php && commit_all "v$i"; done &&
+    git tag -a -m "one" v1 HEAD~2) >/dev/null
+  git clone -q --depth 1 "file://$PWD/$1" "$2"
+}
+
+# fixture_links_out DIR: a files directory as real hosts have them: links whose
+# targets are absolute (private-files -> /var/private), climb out of it (shared
+# -> ../../../shared-uploads) or dangle (gone -> ../outside-target), beside an
+# inside link, a hard link, a read-only folder and a name with a newline.
+fixture_links_out() {
+  mkdir -p "$1/inline-images" "$1/ro"
+  echo logo >"$1/inline-images/logo.png"
+  ln -s /var/private "$1/private-files"
+  ln -s ../../../shared-uploads "$1/shared"
+  ln -s ../outside-target "$1/gone"
+  ln -s inline-images/logo.png "$1/logo-link.png"
+  ln "$1/inline-images/logo.png" "$1/logo-hard.png"
+  echo report >"$1/ro/report.pdf"
+  printf 'two\nlines' >"$1/$(printf 'new\nline.txt')"
+  chmod 555 "$1/ro"
+}
+
+# ---------------------------------------------------------------------------- end of fixtures
+
 # A small Drupal tree (code + files) in the current repository.
 make_drupal_tree() {
   mkdir -p core/lib sites/default/files/{styles/thumb,css,js,inline-images,private,empty}

@@ -11,6 +11,9 @@ demo_site() {
   git add .pantheon.toml && git commit -q -m "git-pantheon config"
 }
 
+DB=sites/default/files/.ht.sqlite
+FILES=sites/default/files
+
 test_create_makes_three_archives_and_a_tag_last() {
   demo_site
   expect_code 0 git pantheon backup create
@@ -98,6 +101,79 @@ test_code_archive_is_a_working_clone() {
   assert_contains "$(git tag)" "v1.0"
   assert_contains "$(git branch)" "feature"
   cmp index.php ../../index.php
+}
+
+# code_archive_head ARCHIVE: unpacks a code archive with tar, requires git fsck
+# and git status to find a whole, clean clone, and prints "<branch> <commit>"
+# ("HEAD <commit>" when HEAD is detached).
+code_archive_head() {
+  local dir top
+  dir=$(mktemp -d "$PWD/../unpacked.XXXXXX")
+  tar -xzf "$1" -C "$dir" || fail "tar cannot unpack $1"
+  top=$(ls "$dir")
+  git -C "$dir/$top" fsck --full --strict >/dev/null 2>&1 || fail "git fsck failed in $1"
+  assert_eq "$(git -C "$dir/$top" status --porcelain)" "" "work tree of $1 not clean"
+  assert_contains "$(git -C "$dir/$top" tag)" "pantheon_live_1" "tags missing from $1"
+  assert_contains "$(git -C "$dir/$top" branch)" "main" "branches missing from $1"
+  echo "$(git -C "$dir/$top" rev-parse --abbrev-ref HEAD) $(git -C "$dir/$top" rev-parse HEAD)"
+}
+
+test_code_archive_head_is_detached_at_the_deploy_commit_of_test_and_live() {
+  fixture_envs_apart
+  for env in dev test live; do
+    expect_code 0 git pantheon backup create --env $env --element code -q
+    git pantheon backup get $env@latest --element code --to ../$env-code.tar.gz >/dev/null
+  done
+  assert_eq "$(code_archive_head ../dev-code.tar.gz)" "main $C3" "dev's archive"
+  assert_eq "$(code_archive_head ../test-code.tar.gz)" "HEAD $C2" "test's archive"
+  assert_eq "$(code_archive_head ../live-code.tar.gz)" "HEAD $C1" "live's archive"
+  assert_eq "$(git symbolic-ref --short HEAD) $(git rev-parse HEAD)" "main $C3" "the site's HEAD changed"
+}
+
+test_code_archive_of_test_deployed_at_dev_commit_is_detached() {
+  fixture_envs_apart
+  git pantheon deploy test >/dev/null 2>&1   # test now runs dev's very commit
+  for env in dev test; do
+    expect_code 0 git pantheon backup create --env $env --element code -q
+    git pantheon backup get $env@latest --element code --to ../$env-code.tar.gz >/dev/null
+  done
+  assert_eq "$(code_archive_head ../test-code.tar.gz)" "HEAD $C3" "test's archive"
+  assert_eq "$(code_archive_head ../dev-code.tar.gz)" "main $C3" "dev's archive"
+}
+
+test_every_element_set_of_test_and_live_restores_into_dev() {
+  fixture_envs_apart
+  local env set e tag label args
+  for env in test live; do
+    for set in all code db files code,db code,files db,files; do
+      args=()
+      for e in ${set//,/ }; do args+=(--element "$e"); done
+      expect_code 0 git pantheon backup create --env $env "${args[@]}" -q
+      tag=$(git pantheon backup list --env $env --format=json | json_get 'd[0]["tag"]')
+      label=${tag#pantheon/backup/}
+      sqlite3 $DB "DELETE FROM node; INSERT INTO node (nid, title) VALUES (7, 'dev before')"
+      rm -rf $FILES/inline-images && mkdir $FILES/inline-images && echo dev >$FILES/inline-images/dev.png
+      expect_code 0 git pantheon restore "$tag" --to-env dev --yes --no-safety-backup
+      case ",$set," in *,all,* | *,db,*)
+        assert_eq "$(sqlite3 $DB 'SELECT title FROM node')" "$env article" "db of $tag not in dev" ;;
+      *) assert_eq "$(sqlite3 $DB 'SELECT title FROM node')" "dev before" "db changed by $tag" ;;
+      esac
+      case ",$set," in *,all,* | *,files,*)
+        assert_eq "$(ls $FILES/inline-images)" "$env.png" "files of $tag not in dev" ;;
+      *) assert_eq "$(ls $FILES/inline-images)" "dev.png" "files changed by $tag" ;;
+      esac
+      case ",$set," in *,all,* | *,code,*)
+        want=$C2 && [ $env = test ] || want=$C1
+        assert_contains "$OUT" "code is on branch restore/$label"
+        assert_eq "$(git rev-parse "restore/$label")" "$want" "code of $tag" ;;
+      *) ! git rev-parse -q --verify "restore/$label" >/dev/null || fail "a branch for $tag without code" ;;
+      esac
+      assert_eq "$(git symbolic-ref --short HEAD) $(git rev-parse HEAD)" "main $C3" "restore of $tag moved HEAD"
+      assert_eq "$(git status --porcelain)" "" "restore of $tag left the work tree dirty"
+    done
+  done
+  git fsck --strict --no-progress >/dev/null 2>&1 || fail "git fsck failed"
+  expect_code 0 git pantheon backup verify --all
 }
 
 test_dirty_tree_is_announced() {

@@ -57,6 +57,112 @@ test_init_rejects_bad_options() {
   [ ! -e .pantheon.toml ] || fail "config written despite the error"
 }
 
+# What a tracked hooks folder holds, ignored files included.
+husky_state() { (find .husky -print0 | sort -z | xargs -0 sha256sum 2>/dev/null; find .husky | sort) | sha256sum; }
+
+test_init_and_hooks_install_leave_a_tracked_hooks_folder_alone() {
+  fixture_husky_repo
+  local hook before
+  hook=$(sha256sum .husky/pre-push)
+  before=$(husky_state)
+  expect_code 0 git pantheon init
+  assert_contains "$ERR" "warning: hooks not installed"
+  assert_contains "$ERR" 'git pantheon hook pre-push "$@"'
+  assert_eq "$(git status --porcelain)" "?? .pantheon.toml" "init changed the work tree beyond its config"
+  assert_eq "$(sha256sum .husky/pre-push)" "$hook" "init rewrote the tracked hook"
+  assert_eq "$(husky_state)" "$before" "init wrote into the tracked hooks folder"
+  git add .pantheon.toml && git commit -q -m "git-pantheon config"
+  expect_code 5 git pantheon hooks install
+  assert_one_line_error ".husky/pre-push"
+  assert_contains "$ERR" "hint: "
+  assert_contains "$ERR" 'git pantheon hook pre-push "$@"'
+  assert_eq "$(sha256sum .husky/pre-push)" "$hook" "hooks install rewrote the tracked hook"
+  assert_eq "$(husky_state)" "$before" "hooks install wrote into the tracked hooks folder"
+  git add -A
+  assert_eq "$(git status --porcelain)" "" "git add -A found something of ours"
+  expect_code 0 git pantheon hooks status --format=json
+  assert_eq "$(printf '%s' "$OUT" | json_get '[(h["hook"], h["state"], h["in_work_tree"]) for h in d]')" \
+    "[('pre-push', 'foreign', True), ('post-commit', 'missing', True)]"
+  # The team adds the line to its hook (first, before anything reads stdin): installed.
+  sed -i '3i git pantheon hook pre-push "$@"' .husky/pre-push
+  commit_all "run git-pantheon's pre-push part"
+  hook=$(sha256sum .husky/pre-push)
+  before=$(husky_state)
+  expect_code 0 git pantheon hooks status
+  assert_contains "$OUT" "pre-push	installed"
+  expect_code 0 git pantheon hooks install
+  assert_contains "$OUT" "calls git pantheon"
+  assert_eq "$(git status --porcelain)" "" "hooks install changed the work tree"
+  assert_eq "$(sha256sum .husky/pre-push)" "$hook" "hooks install rewrote the team's hook"
+  assert_eq "$(husky_state)" "$before" "hooks install wrote into the tracked hooks folder"
+  # [hooks.post-commit] configured: its hook is needed too, and refused the same way.
+  printf '\n[hooks.post-commit]\nbranches = ["main"]\n' >>.pantheon.toml && commit_all "post-commit backups"
+  expect_code 5 git pantheon hooks install
+  assert_one_line_error ".husky/post-commit"
+  assert_contains "$ERR" "git pantheon hook post-commit"
+  assert_eq "$(husky_state)" "$before" "hooks install wrote into the tracked hooks folder"
+}
+
+test_hooks_install_force_writes_into_a_tracked_hooks_folder() {
+  fixture_husky_repo
+  local team
+  team=$(cat .husky/pre-push)
+  expect_code 0 git pantheon hooks install --force
+  grep -q "git-pantheon hook shim" .husky/pre-push || fail "no shim written with --force"
+  assert_eq "$(cat .husky/pre-push.pantheon-chained)" "$team" "the team's hook was not chained"
+  expect_code 0 git pantheon hooks status
+  assert_contains "$OUT" "pre-push	installed"
+}
+
+test_git_lfs_pre_push_hook_survives_init_and_runs() {
+  new_repo
+  mkdir ../bin ../store
+  printf '#!/bin/sh\necho "lfs $*" >>"%s/lfs.log"\ncat >>"%s/lfs.log"\n' "$PWD/.." "$PWD/.." >../bin/git-lfs
+  chmod +x ../bin/git-lfs
+  export PATH="$PWD/../bin:$PATH"
+  # the hook `git lfs install` writes
+  mkdir -p .git/hooks
+  cat >.git/hooks/pre-push <<'HOOK'
+#!/bin/sh
+command -v git-lfs >/dev/null 2>&1 || { printf >&2 "\n%s\n\n" "This repository is configured for Git LFS but 'git-lfs' was not found on your path. If you no longer wish to use Git LFS, remove this hook by deleting the 'pre-push' file in the hooks directory (set by 'core.hookspath'; usually '.git/hooks')."; exit 2; }
+git lfs pre-push "$@"
+HOOK
+  chmod +x .git/hooks/pre-push
+  cp .git/hooks/pre-push ../lfs-hook
+  echo "<?php" >index.php && commit_all "site"
+  expect_code 0 git pantheon init
+  cmp .git/hooks/pre-push.pantheon-chained ../lfs-hook || fail "git-lfs's hook not chained as it was"
+  assert_eq "$(git status --porcelain)" "?? .pantheon.toml"
+  printf '\n[storage.origin]\nurl = "file://%s"\n' "$PWD/../store" >>.pantheon.toml
+  commit_all "git-pantheon config"
+  git init -q --bare ../remote.git && git remote add origin ../remote.git
+  git pantheon backup create --element code -q
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 0 git push -q --follow-tags origin main
+  assert_contains "$(cat ../lfs.log)" "lfs pre-push origin ../remote.git"
+  assert_contains "$(cat ../lfs.log)" "refs/tags/$tag" "git-lfs did not get git's stdin"
+  [ -f "../store/$(manifest "$tag" "d['archive'][0]['file']")" ] || fail "archive not uploaded"
+  expect_code 0 git pantheon hooks uninstall
+  cmp .git/hooks/pre-push ../lfs-hook || fail "git-lfs's hook not put back"
+}
+
+test_push_through_the_line_in_a_tracked_hook() {
+  fixture_husky_repo
+  mkdir ../store
+  git pantheon init -q 2>/dev/null
+  printf '\n[storage.origin]\nurl = "file://%s"\n' "$PWD/../store" >>.pantheon.toml
+  sed -i '3i git pantheon hook pre-push "$@"' .husky/pre-push
+  commit_all "git-pantheon config and its line in the team's pre-push"
+  git init -q --bare ../remote.git && git remote add origin ../remote.git
+  git pantheon backup create --element code -q
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  expect_code 0 git push -q --follow-tags origin main
+  assert_contains "$ERR" "uploaded"
+  assert_contains "$(cat ../husky.log)" "husky pre-push origin ../remote.git" "the team's hook did not run"
+  [ -f "../store/$(manifest "$tag" "d['archive'][0]['file']")" ] || fail "archive not uploaded"
+  assert_contains "$(remote_backup_tags ../remote.git)" "refs/tags/$tag"
+}
+
 test_env_list_text_and_json() {
   new_repo
   commit_all init 2>/dev/null || git commit -q --allow-empty -m init

@@ -70,7 +70,8 @@ test_mariadb_failed_load_leaves_the_target_unchanged() {
   git pantheon backup create -q --element db
   git pantheon backup get --element db --to good.sql.gz >/dev/null
   # a dump that breaks half-way: valid gzip, invalid SQL after some statements
-  { gzip -dc good.sql.gz | head -n 40; echo "THIS IS NOT SQL;"; } | gzip >bad.sql.gz
+  # (its trailer kept, so that only the load can find out)
+  { gzip -dc good.sql.gz | head -n 40; echo "THIS IS NOT SQL;"; gzip -dc good.sql.gz | tail -n 2; } | gzip >bad.sql.gz
   my r2 -e "INSERT INTO wp_posts (post_title) VALUES ('after backup')"
   before=$(my_state r2)
   expect_code 6 git pantheon restore --from-files bad.sql.gz --yes --no-safety-backup
@@ -101,11 +102,38 @@ SQL
   assert_eq "$(pg -d p1 -c "SELECT to_regclass('public.extra') IS NULL")" "t" "a table created after the backup survived"
   # a failed load rolls back
   git pantheon backup get --element db --to good.sql.gz >/dev/null
-  { gzip -dc good.sql.gz | head -n 60; echo "THIS IS NOT SQL;"; } | gzip >bad.sql.gz
+  { gzip -dc good.sql.gz | head -n 60; echo "THIS IS NOT SQL;"; gzip -dc good.sql.gz | tail -n 8; } | gzip >bad.sql.gz
   pg -d p1 -c "DELETE FROM node WHERE nid = 3"
   before=$(pg -d p1 -c "$q")
   expect_code 6 git pantheon restore --from-files bad.sql.gz --yes --no-safety-backup
   assert_eq "$(pg -d p1 -c "$q")" "$before" "a failed load changed the database"
+  # a dump cut short (valid gzip, no trailer): refused before the safety backup
+  gzip -dc good.sql.gz >good.sql && head -n 60 good.sql | gzip >cut.sql.gz
+  backups=$(git pantheon backup list --format=json | json_get 'len(d)')
+  expect_code 7 git pantheon restore --from-files cut.sql.gz --yes
+  assert_one_line_error "cut.sql.gz"
+  assert_contains "$ERR" "PostgreSQL database dump complete"
+  assert_eq "$(pg -d p1 -c "$q")" "$before" "a dump cut short changed the database"
+  assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "$backups" "a safety backup was made"
+}
+
+test_mariadb_dump_cut_short_is_refused_before_the_safety_backup() {
+  make_my r3 u_r3
+  make_my r3t u_r3t
+  site r3 r3t
+  git pantheon backup create -q --element db
+  git pantheon backup get --element db --to good.sql.gz >/dev/null
+  gzip -dc good.sql.gz >good.sql
+  grep -q -- '-- Dump completed' good.sql || fail "no trailer in a whole dump"
+  head -n 40 good.sql | gzip >cut.sql.gz
+  my r3 -e "INSERT INTO wp_posts (post_title) VALUES ('after backup')"
+  before=$(my_state r3)
+  expect_code 7 git pantheon restore --from-files cut.sql.gz --yes
+  assert_one_line_error "cut.sql.gz"
+  assert_contains "$ERR" "-- Dump completed"
+  assert_eq "$(my_state r3)" "$before" "a dump cut short changed the database"
+  assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "1" "a safety backup was made"
+  assert_eq "$(my -e "SHOW DATABASES LIKE 'r3\_\_gp%'")" "" "scratch database made"
 }
 
 run_tests

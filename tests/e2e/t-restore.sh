@@ -51,16 +51,17 @@ test_restore_brings_back_db_and_files() {
   assert_eq "$(db_state $DB)" "$before_db" "database not restored exactly"
   # regenerable folders of the target are kept, not wiped
   [ -f $FILES/styles/thumbnail/regenerated.png ] || fail "regenerable folder wiped"
-  # no leftovers beside the files directory
-  assert_eq "$(ls -A sites/default | grep gp-new || true)" "" "temporary directory left"
+  # no leftovers beside the files directory or in the store (staged there: same file system)
+  assert_eq "$(ls -A sites/default .git/pantheon/tmp | grep gp-new || true)" "" "temporary directory left"
   # the old tree is removed by a process of its own, after the command returned
-  for _ in $(seq 50); do ls -A sites/default | grep -q gp-old || break; sleep 0.2; done
-  assert_eq "$(ls -A sites/default | grep gp-old || true)" "" "old files tree not removed"
-  # one left over (its remover stopped) goes with the next restore
-  mkdir -p sites/default/.files.gp-old-Zz9Zz9/deep && echo x >sites/default/.files.gp-old-Zz9Zz9/deep/f
+  for _ in $(seq 50); do ls -A sites/default .git/pantheon/trash | grep -q gp-old || break; sleep 0.2; done
+  assert_eq "$(ls -A sites/default .git/pantheon/trash | grep gp-old || true)" "" "old files tree not removed"
+  # ones left over (their remover stopped; beside: an older version's) go with the next restore
+  mkdir -p sites/default/.files.gp-old-Zz9Zz9/deep .git/pantheon/trash/files.gp-old-Yy8Yy8/deep
+  echo x >sites/default/.files.gp-old-Zz9Zz9/deep/f && echo x >.git/pantheon/trash/files.gp-old-Yy8Yy8/deep/f
   expect_code 0 git pantheon restore dev@latest --yes --element files --no-safety-backup
-  for _ in $(seq 50); do ls -A sites/default | grep -q gp-old || break; sleep 0.2; done
-  assert_eq "$(ls -A sites/default | grep gp-old || true)" "" "left-over old tree not removed"
+  for _ in $(seq 50); do ls -A sites/default .git/pantheon/trash | grep -q gp-old || break; sleep 0.2; done
+  assert_eq "$(ls -A sites/default .git/pantheon/trash | grep gp-old || true)" "" "left-over old tree not removed"
   assert_eq "$(tree_state $FILES)" "$before_files" "files not restored exactly the second time"
   # the safety backup holds the changed state
   assert_eq "$(git pantheon backup list --format=json | json_get '[b["initiator"] for b in d]')" "['safety', 'manual']"
@@ -137,6 +138,46 @@ test_corrupt_archive_is_refused_with_the_target_unchanged() {
   assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "1" "a safety backup was made for a refused restore"
 }
 
+# cut_dump IN OUT: dump IN's SQL cut short at a line end (its last two thirds
+# dropped), gzipped again: a valid gzip stream of an incomplete dump.
+cut_dump() {
+  gzip -dc "$1" >"$2.sql"
+  head -n $(($(wc -l <"$2.sql") / 3)) "$2.sql" | gzip -c >"$2"
+  rm "$2.sql"
+  gzip -t "$2" || fail "cut dump is not valid gzip"
+}
+
+test_a_dump_cut_short_is_refused_before_the_safety_backup() {
+  demo_site
+  git pantheon backup create -q --element db
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  sqlite3 $DB "DELETE FROM node WHERE nid > 250"
+  db_before=$(sha256sum $DB)
+  f=$(ls .git/pantheon/archives/*_database.sql.gz)
+  cut_dump "$f" ../cut_database.sql.gz
+  # a loose dump
+  expect_code 7 git pantheon restore --from-files ../cut_database.sql.gz --yes
+  assert_one_line_error "archive '$PWD/../cut_database.sql.gz'"
+  assert_contains "$ERR" "cut short"
+  assert_eq "$(printf '%s\n' "$ERR" | grep -c 'error:')" "1" "more than one error line"
+  assert_eq "$(sha256sum $DB)" "$db_before" "database changed"
+  assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "1" "a safety backup was made"
+  # a backup whose manifest matches the cut dump (as when the dump was cut short
+  # while it was written): its size and sha256 are right, its end is not
+  cp ../cut_database.sql.gz "$f"
+  git cat-file tag "$tag" | sed '1,/^$/d' |
+    python3 -c 'import sys,hashlib,re; b=open(sys.argv[1],"rb").read(); t=sys.stdin.read()
+t=re.sub(r"sha256 = .*", "sha256 = %r" % hashlib.sha256(b).hexdigest(), t); t=re.sub(r"size = .*", "size = %d" % len(b), t)
+sys.stdout.write(t)' "$f" >../manifest.txt
+  git tag -f -a --cleanup=verbatim -F ../manifest.txt "$tag" "$tag^{commit}" >/dev/null
+  assert_eq "$(manifest "$tag" 'd["archive"][0]["size"]')" "$(stat -c %s "$f")" "forged manifest"
+  expect_code 7 git pantheon restore "$tag" --yes
+  assert_one_line_error "archive '$(basename "$f")'"
+  assert_contains "$ERR" "cut short"
+  assert_eq "$(sha256sum $DB)" "$db_before" "database changed"
+  assert_eq "$(git pantheon backup list --format=json | json_get 'len(d)')" "1" "a safety backup was made"
+}
+
 test_confirmation_is_required() {
   demo_site
   git pantheon backup create -q --element db
@@ -164,6 +205,168 @@ test_code_is_restored_into_a_branch() {
   assert_eq "$(git rev-parse "restore/${tag#pantheon/backup/}")" "$(git rev-parse "$tag^{commit}")"
   assert_eq "$(git rev-parse HEAD)" "$head_before" "the checked-out branch moved"
   assert_eq "$(git symbolic-ref --short HEAD)" "main"
+}
+
+# git's view of the work tree: what status shows, then what `git add -A` would
+# stage (in a throw-away index, so the real one is not touched).
+git_view() {
+  git status --porcelain --ignored=no
+  cp "$(git rev-parse --git-path index)" ../view-index
+  GIT_INDEX_FILE=../view-index git add -A
+  GIT_INDEX_FILE=../view-index git diff --cached --name-status
+  rm -f ../view-index
+}
+
+test_git_never_sees_what_a_restore_keeps_beside_the_files() {
+  demo_site
+  # dev's database in a tracked folder, as many sites have it (db/ tracked, *.sqlite ignored)
+  mkdir db && touch db/.gitkeep && printf '*.sqlite\n' >db/.gitignore
+  sed -i 's|^database = "sqlite:sites/default/files/.ht.sqlite"|database = "sqlite:db/dev.sqlite"|' .pantheon.toml
+  grep -q '^database = "sqlite:db/dev.sqlite"' .pantheon.toml || fail "config not changed"
+  cp $DB db/dev.sqlite
+  commit_all "database in db/"
+  head -c 3000000 /dev/urandom >$FILES/big.bin
+  git pantheon backup create -q --element db --element files
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  echo later >$FILES/later.txt
+  clean=$(git_view)
+  assert_eq "$clean" "" "the site is not clean to begin with"
+  # killed while the new tree is extracted, and while the database file is loaded
+  for point in restore.files.entry:2 db.sqlite.loaded:1; do
+    GP_FAULT_FILTER=${point%:*} GP_FAULT_KILL_AT=${point#*:} git pantheon restore "$tag" --yes --no-safety-backup -q >/dev/null 2>&1 &&
+      fail "the restore was not killed at $point"
+    assert_eq "$(git_view)" "" "git sees what a restore killed at $point left"
+  done
+  # right after a restore whose remover of the old tree has not run yet
+  mkdir ../stopped-rm && printf '#!/bin/sh\nexit 0\n' >../stopped-rm/rm && chmod +x ../stopped-rm/rm
+  PATH="$PWD/../stopped-rm:$PATH" expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  [ ! -e $FILES/later.txt ] || fail "files not restored"
+  assert_eq "$(git_view)" "" "git sees what a restore left beside the files"
+  # the next restore removes what was left
+  expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  for _ in $(seq 50); do [ -z "$(ls -A .git/pantheon/trash 2>/dev/null)" ] && break; sleep 0.2; done
+  assert_eq "$(ls -A .git/pantheon/trash .git/pantheon/tmp sites/default db | grep gp- || true)" "" "left behind"
+  assert_eq "$(git_view)" "" "git sees something after the last restore"
+}
+
+# A directory on a file system other than the test directory's (/dev/shm), in $SHM,
+# removed when the test ends; the test is skipped without one.
+other_fs_dir() {
+  [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ] || { echo "skipped: no second file system"; return 1; }
+  SHM=$(mktemp -d /dev/shm/gp-e2e.XXXXXX)
+  trap 'rm -rf "$SHM"' EXIT
+}
+
+test_staging_on_another_file_system_than_the_store() {
+  other_fs_dir || return 0
+  # The work tree here, its git directory (and so the store) on the other file
+  # system: the files directory cannot be staged in the store.
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
+  mv site/.git "$SHM/site.git" && echo "gitdir: $SHM/site.git" >site/.git
+  git -C site config core.worktree "$PWD/site"
+  cd site
+  [ -f .git ] && [ "$(stat -c %d "$(git rev-parse --git-common-dir)")" != "$(stat -c %d .)" ] || fail "git dir not moved"
+  git pantheon init -q
+  # test: files and database outside the work tree, on the other file system
+  printf '\n[env.test]\ndatabase = "sqlite:%s/test.sqlite"\nfiles = "%s/test-files"\n' "$SHM" "$SHM" >>.pantheon.toml
+  commit_all "git-pantheon config"
+  head -c 2000000 /dev/urandom >$FILES/big.bin
+  mkdir "$SHM/test-files" && echo old >"$SHM/test-files/old.txt"
+  git pantheon backup create -q --element db --element files
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  echo later >$FILES/later.txt
+  assert_eq "$(git_view)" "" "the site is not clean to begin with"
+  GP_FAULT_FILTER=restore.files.entry GP_FAULT_KILL_AT=2 git pantheon restore "$tag" --yes --no-safety-backup -q \
+    >/dev/null 2>&1 && fail "the restore was not killed"
+  assert_eq "$(git_view)" "" "git sees what a killed restore left in the work tree"
+  grep -q "git-pantheon" "$SHM/site.git/info/exclude" || fail "the work tree was not told to ignore the staged tree"
+  mkdir ../stopped-rm && printf '#!/bin/sh\nexit 0\n' >../stopped-rm/rm && chmod +x ../stopped-rm/rm
+  PATH="$PWD/../stopped-rm:$PATH" expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  [ ! -e $FILES/later.txt ] && [ -f $FILES/big.bin ] || fail "dev's files not restored"
+  assert_eq "$(git_view)" "" "git sees what a restore left beside the files"
+  # into test: beside its files directory (outside any work tree, on its own file system)
+  expect_code 0 git pantheon restore "$tag" --to-env test --yes --no-safety-backup
+  [ -f "$SHM/test-files/big.bin" ] && [ ! -e "$SHM/test-files/old.txt" ] || fail "test's files not restored"
+  # the next restore of dev removes the old tree the stopped remover left
+  expect_code 0 git pantheon restore "$tag" --yes --no-safety-backup
+  assert_eq "$(git_view)" "" "git sees something after the last restore"
+  for _ in $(seq 50); do { ls -A "$SHM"; ls -A sites/default; } | grep -q gp- || break; sleep 0.2; done
+  assert_eq "$({ ls -A "$SHM"; ls -A sites/default; } | grep gp- || true)" "" "left behind"
+}
+
+# Everything a restore into dev may change, and what it must not.
+site_state() {
+  { sha256sum $DB; tree_state $FILES; git for-each-ref; git status --porcelain; git rev-parse HEAD;
+    git pantheon backup list --format=json | json_get 'len(d)'; ls -A .git/pantheon/tmp; } | sha256sum
+}
+
+test_loose_code_archive_is_restored_into_a_branch_and_checked_first() {
+  # another site's code archive: a whole repository with history this one lacks
+  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" other >/dev/null
+  (cd other && git pantheon init -q && git add -A && git commit -q -m "other's config" && git tag -a -m r1 release-1 &&
+    echo "// other" >>index.php && git commit -q -am "other's work" && git pantheon backup create -q --element code &&
+    git pantheon backup get dev@latest --element code --to .. >/dev/null)
+  code=$(ls "$PWD"/other_*_code.tar.gz)
+  stamp=$(basename "$code" | sed 's/^other_dev_\(.*\)_UTC_code.tar.gz$/\1/')
+  other_head=$(git -C other rev-parse HEAD)
+  demo_site
+  git pantheon backup create -q --element db --element files
+  git pantheon backup get dev@latest --element db --to ../db.sql.gz >/dev/null
+  git pantheon backup get dev@latest --element files --to ../files.tar.gz >/dev/null
+  sqlite3 $DB "DELETE FROM node WHERE nid > 100"
+  echo later >$FILES/later.txt
+  tags=$(git tag -l | grep -v '^pantheon/backup/' || true)
+  # refusals first: each changes nothing and makes no safety backup
+  before=$(site_state)
+  mkdir -p ../nogit/code_dev && echo x >../nogit/code_dev/index.php
+  tar -C ../nogit -czf ../nogit_dev_2026-01-01T00-00-00_UTC_code.tar.gz code_dev
+  expect_code 5 git pantheon restore --from-files ../nogit_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz ../files.tar.gz --yes
+  assert_one_line_error "nogit_dev_2026-01-01T00-00-00_UTC_code.tar.gz"
+  assert_eq "$(site_state)" "$before" "a code archive without .git changed something"
+  head -c $(($(stat -c %s "$code") / 2)) "$code" >../cut_dev_2026-01-01T00-00-00_UTC_code.tar.gz
+  expect_code 7 git pantheon restore --from-files ../cut_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz ../files.tar.gz --yes
+  assert_one_line_error "cut_dev_2026-01-01T00-00-00_UTC_code.tar.gz"
+  assert_eq "$(site_state)" "$before" "a truncated code archive changed something"
+  fixture_shallow_clone ../shallow-src ../shallow_dev_2026-01-01T00-00-00_UTC_code >/dev/null 2>&1
+  tar -C .. -czf ../shallow_dev_2026-01-01T00-00-00_UTC_code.tar.gz shallow_dev_2026-01-01T00-00-00_UTC_code
+  expect_code 5 git pantheon restore --from-files ../shallow_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz --yes
+  assert_one_line_error "shallow"
+  assert_eq "$(site_state)" "$before" "a shallow code archive changed something"
+  mkdir ../broken && tar -C ../broken -xzf "$code" && rm -f ../broken/code_dev/.git/objects/pack/*
+  tar -C ../broken -czf ../broken_dev_2026-01-01T00-00-00_UTC_code.tar.gz code_dev
+  expect_code 7 git pantheon restore --from-files ../broken_dev_2026-01-01T00-00-00_UTC_code.tar.gz ../db.sql.gz --yes
+  assert_one_line_error "broken_dev_2026-01-01T00-00-00_UTC_code.tar.gz"
+  assert_eq "$(site_state)" "$before" "a code archive without objects changed something"
+  git branch "restore/dev/$stamp" HEAD
+  before=$(site_state)
+  expect_code 5 git pantheon restore --from-files "$code" ../db.sql.gz ../files.tar.gz --yes
+  assert_one_line_error "restore/dev/$stamp"
+  assert_eq "$(site_state)" "$before" "a branch in the way changed something"
+  git branch -D -q "restore/dev/$stamp"
+  # the three parts: db and files replaced, the code on a new branch
+  expect_code 0 git pantheon restore --from-files "$code" ../db.sql.gz ../files.tar.gz --to-env dev --yes
+  assert_contains "$OUT" "code is on branch restore/dev/$stamp"
+  assert_eq "$(git rev-parse "restore/dev/$stamp")" "$other_head" "branch not at the archive's HEAD"
+  assert_eq "$(git symbolic-ref --short HEAD)" "main" "HEAD moved"
+  [ ! -e $FILES/later.txt ] || fail "files not restored"
+  assert_eq "$(sqlite3 $DB 'SELECT count(*) FROM node')" "500" "database not restored"
+  assert_eq "$(git tag -l | grep -v '^pantheon/backup/' || true)" "$tags" "the archive's tags were imported"
+  assert_eq "$(git for-each-ref refs/pantheon-restore)" "" "temporary refs left"
+  assert_eq "$(ls -A .git/pantheon/tmp)" "" "scratch left in the store"
+  assert_eq "$(git status --porcelain)" "" "work tree changed"
+  git fsck --full --strict >/dev/null 2>&1 || fail "git fsck failed"
+  assert_eq "$(git log --format=%s -1 "restore/dev/$stamp")" "other's work"
+}
+
+test_a_bad_branch_name_is_refused_before_anything_changes() {
+  demo_site
+  git pantheon backup create -q
+  sqlite3 $DB "DELETE FROM node WHERE nid > 100"
+  echo later >$FILES/later.txt
+  before=$(site_state)
+  expect_code 5 git pantheon restore dev@latest --yes --branch 'no..good'
+  assert_one_line_error "no..good"
+  assert_eq "$(site_state)" "$before" "a refused restore changed something"
 }
 
 test_kill_during_files_restore_leaves_old_or_new() {

@@ -1,5 +1,6 @@
-// The one set of hostile-name rules (archive/entry_name.hpp) and both of its
-// callers: secure extraction and import into git must agree on what they refuse.
+// The one set of hostile-name rules (archive/entry_name.hpp, archive/reader.hpp)
+// and its callers: secure extraction, checking and import into git must agree on
+// what they refuse, and on what they keep as data (links, odd names).
 #include "archive/entry_name.hpp"
 
 #include <gtest/gtest.h>
@@ -8,7 +9,6 @@
 
 #include "archive/tar.hpp"
 #include "fixture.hpp"
-#include "import/site.hpp"
 #include "import/squash.hpp"
 
 namespace gp {
@@ -26,9 +26,12 @@ TEST(EntryName, SplitsAndRefusesHostileNames) {
   EXPECT_EQ(split_entry_name("", parts), "has an empty name");
   EXPECT_EQ(split_entry_name("a\xff", parts), "is not valid UTF-8");
   EXPECT_EQ(split_entry_name("a\tb", parts), "has a control character in its name");
-  EXPECT_EQ(split_entry_name("a\tb", parts, ControlChars::allow), "");
+  EXPECT_EQ(split_entry_name("a\tb", parts, NameCheck::bytes), "");
   EXPECT_EQ(parts, (std::vector<std::string>{"a\tb"}));
-  EXPECT_EQ(split_entry_name("a\x7f/../b", parts, ControlChars::allow), "has a '..' component");
+  EXPECT_EQ(split_entry_name("a\xff\n/b", parts, NameCheck::bytes), "");
+  EXPECT_EQ(parts, (std::vector<std::string>{"a\xff\n", "b"}));
+  EXPECT_EQ(split_entry_name(std::string_view("a\0b", 3), parts, NameCheck::bytes), "has a NUL byte in its name");
+  EXPECT_EQ(split_entry_name("a\x7f/../b", parts, NameCheck::bytes), "has a '..' component");
 }
 
 TEST(EntryName, SymlinkTargetsResolvedLexicallyFromTheLinksDirectory) {
@@ -43,7 +46,7 @@ TEST(EntryName, SymlinkTargetsResolvedLexicallyFromTheLinksDirectory) {
   EXPECT_EQ(check_symlink_target({"a", "link"}, "b/../../../x"), "is a symlink pointing outside the archive");
   EXPECT_EQ(check_symlink_target({"link"}, "/etc/passwd"), "is a symlink with an absolute target");
   EXPECT_EQ(check_symlink_target({"link"}, ""), "is a symlink with an empty target");
-  EXPECT_EQ(check_symlink_target({"link"}, "\xc0\xaf"), "is a symlink whose target is not valid UTF-8");
+  EXPECT_EQ(check_symlink_target({"link"}, "\xc0\xaf"), "");  // bytes are data
   EXPECT_EQ(check_symlink_target({}, "x"), "is a symlink pointing outside the archive");
 
   EXPECT_TRUE(target_climbs_after_descending("a/../b"));
@@ -146,54 +149,89 @@ TEST(EntryName, SymlinkChainsResolvedThroughTheOtherLinks) {
   EXPECT_EQ(check_symlink_chain({"vendor", "bin", "drush"}, "../drush/drush/drush", lookup), "");
 }
 
-TEST_F(EntryNameCallersTest, BothRefuseAnEscapeThroughAnotherLink) {
-  // "x/../outside" stays inside lexically, but x is a link to ".", so on disk it
-  // is dest/../outside.
+TEST_F(EntryNameCallersTest, LinksLeadingOutAreDataForEveryCaller) {
+  // Absolute, climbing, dangling and through-another-link targets: all recreated
+  // as archived by extraction, accepted by the check, kept (and listed) by import.
   fs::path base = root() / "box";
   fs::create_directories(base);
-  fs::path tar = make_tar("through.tar", {"l:x:.", "l:peek:x/../outside"});
-  const std::string why = "is a symlink pointing outside the archive through another symlink";
-  EXPECT_EQ(extract(tar, base / "dest"), "refusing archive 'through.tar': entry 'peek' " + why);
-  EXPECT_EQ(import(tar), "refusing archive 'through.tar': entry 'peek' " + why);
-  // The order does not matter: the link it goes through may come later.
-  fs::path tar2 = make_tar("through2.tar", {"l:a/peek:b/../../outside", "l:a/b:.."});
-  EXPECT_EQ(extract(tar2, base / "dest2"), "refusing archive 'through2.tar': entry 'a/peek' " + why);
-  EXPECT_EQ(import(tar2), "refusing archive 'through2.tar': entry 'a/peek' " + why);
-  try {
-    check_files_archive_names(tar2, 0);
-    ADD_FAILURE() << "not refused";
-  } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), ("refusing archive 'through2.tar': entry 'a/peek' " + why).c_str());
-  }
-  // Only dest and dest2 were created in the box.
+  fs::path tar = make_tar("out.tar", {"l:private:/var/private", "l:shared:../../../shared-uploads",
+                                      "l:gone:../outside-target", "l:x:.", "l:peek:x/../outside", "f:a/file",
+                                      "l:a/up:../file-in-root", "l:a/b:.."});
+  EXPECT_EQ(extract(tar, base / "dest"), "");
+  EXPECT_EQ(fs::read_symlink(base / "dest/private"), "/var/private");
+  EXPECT_EQ(fs::read_symlink(base / "dest/shared"), "../../../shared-uploads");
+  EXPECT_EQ(fs::read_symlink(base / "dest/gone"), "../outside-target");
+  EXPECT_EQ(fs::read_symlink(base / "dest/peek"), "x/../outside");
+  EXPECT_EQ(fs::read_symlink(base / "dest/a/b"), "..");
+  EXPECT_EQ(read_text_file(base / "dest/a/file"), "content of a/file");
+  NullProgress np;
+  EXPECT_NO_THROW(check_files_archive(tar, 0, np));
+  ArchiveContent c;
+  EXPECT_EQ(import(tar, &c), "");
+  std::map<std::string, std::string> out(c.outside_links.begin(), c.outside_links.end());
+  EXPECT_EQ(out, (std::map<std::string, std::string>{{"private", "/var/private"},
+                                                     {"shared", "../../../shared-uploads"},
+                                                     {"gone", "../outside-target"},
+                                                     {"peek", "x/../outside"}}));
+  EXPECT_EQ(c.files.at("private").mode, GIT_FILEMODE_LINK);
+  EXPECT_EQ(c.files.at("a/up").mode, GIT_FILEMODE_LINK);
+  // Nothing was written outside dest.
   std::vector<std::string> names;
   for (auto& e : fs::directory_iterator(base)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"dest", "dest2"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"dest"}));
 }
 
-TEST_F(EntryNameCallersTest, BothCallersRefuseTheSameHostileEntries) {
+TEST_F(EntryNameCallersTest, LaterEntriesReplaceEarlierOnesAsTarDoes) {
+  fs::path tar = make_tar("dup.tar", {"l:a:/etc", "f:a", "f:b", "l:b:a", "f:c", "f:c"});
+  fs::path dest = root() / "dest";
+  EXPECT_EQ(extract(tar, dest), "");
+  EXPECT_EQ(fs::symlink_status(dest / "a").type(), fs::file_type::regular);
+  EXPECT_EQ(read_text_file(dest / "a"), "content of a");
+  EXPECT_EQ(fs::read_symlink(dest / "b"), "a");
+  EXPECT_EQ(read_text_file(dest / "c"), "content of c");
+  ArchiveContent c;
+  EXPECT_EQ(import(tar, &c), "");
+  EXPECT_EQ(c.files.at("a").mode, GIT_FILEMODE_BLOB);
+  EXPECT_EQ(c.files.at("b").mode, GIT_FILEMODE_LINK);
+}
+
+TEST_F(EntryNameCallersTest, EveryCallerRefusesTheSameHostileEntries) {
   struct Case {
     std::vector<std::string> entries;
-    std::string why;  // the reason both give
+    std::string why;  // the reason all give
   };
+  const std::string long_name(256, 'n');
   std::vector<Case> cases = {
       {{"f:../x"}, "entry '../x' has a '..' component"},
       {{"f:a/../../x"}, "entry 'a/../../x' has a '..' component"},
       {{"f:/abs"}, "entry '/abs' has an absolute path"},
-      {{"l:ln:/etc/passwd"}, "entry 'ln' is a symlink with an absolute target"},
-      {{"l:a/ln:../../x"}, "entry 'a/ln' is a symlink pointing outside the archive"},
-      {{"l:a/ln:b/../../../x"}, "entry 'a/ln' is a symlink pointing outside the archive"},
       {{"f:x", "h:hl:../x"}, "entry 'hl' is a hard link whose target has a '..' component"},
       {{"f:x", "h:hl:/x"}, "entry 'hl' is a hard link whose target has an absolute path"},
+      {{"l:x:y", "h:hl:x"}, "entry 'hl' is a hard link to 'x', not a file before it in the archive"},
+      {{"h:hl:later", "f:later"}, "entry 'hl' is a hard link to 'later', not a file before it in the archive"},
+      {{"l:a:/tmp", "f:a/x"}, "entry 'a/x' lies under the symbolic link 'a'"},
+      {{"l:a:.", "d:a/d"}, "entry 'a/d/' lies under the symbolic link 'a'"},
+      {{"f:a", "f:a/x"}, "entry 'a/x' lies under 'a', which is not a directory"},
+      {{"f:a", "d:a"}, "entry 'a/' is a directory where the archive has a file of the same name before it"},
+      {{"f:d/x", "f:d"}, "entry 'd' replaces a directory of the same name"},
+      {{"d:d", "l:d:/tmp"}, "entry 'd' replaces a directory of the same name"},
+      {{"f:" + long_name}, "entry '" + long_name + "' has a name component of 256 bytes (the limit is 255)"},
   };
   int n = 0;
   for (auto& c : cases) {
-    SCOPED_TRACE(c.entries[0]);
+    SCOPED_TRACE(c.entries.back());
     std::string file = "case" + std::to_string(n++) + ".tar";
     fs::path tar = make_tar(file, c.entries);
     EXPECT_EQ(extract(tar, root() / ("dest-" + file)), "refusing archive '" + file + "': " + c.why);
     EXPECT_EQ(import(tar), "refusing archive '" + file + "': " + c.why);
+    NullProgress np;
+    std::string checked;
+    try {
+      check_files_archive(tar, 0, np);
+    } catch (const Error& e) {
+      checked = e.what();
+    }
+    EXPECT_EQ(checked, "refusing archive '" + file + "': " + c.why);
   }
 }
 

@@ -104,6 +104,20 @@ TEST_F(ExtractTest, HostileArchivesAreRefusedAndNothingLandsOutsideDest) {
       EXPECT_EQ(read_text_file(dest / "ro/file.txt"), "read-only");
       remove_tree_noexcept(dest);
       EXPECT_FALSE(fs::exists(dest));
+    } else if (name.find("-data-") != std::string::npos) {
+      // Links and odd names are data: extracted as archived, and nothing outside
+      // dest changed (the snapshot above).
+      EXPECT_EQ(outcome, "extracted");
+      if (name.find("symlink-passwd") != std::string::npos) {
+        EXPECT_EQ(fs::read_symlink(dest / "passwd"), "/etc/passwd");
+      }
+      if (name.find("symlink-root") != std::string::npos) {
+        EXPECT_EQ(fs::read_symlink(dest / "root"), "/");
+      }
+      if (name.find("case-collision") != std::string::npos) {
+        EXPECT_EQ(fs::read_symlink(dest / "LINK"), (dir / "swapped").string());
+        EXPECT_EQ(read_text_file(dest / "link/PWNED.txt"), "pwned");  // another name on Linux: inside dest
+      }
     } else {
       ++hostile;
       bool ok = outcome != "extracted";
@@ -127,7 +141,7 @@ TEST_F(ExtractTest, HostileArchivesAreRefusedAndNothingLandsOutsideDest) {
   }
   std::cout << "hostile archives refused: " << refused << "/" << hostile << "\n";
   EXPECT_EQ(refused, hostile);
-  EXPECT_GE(hostile, 30);
+  EXPECT_GE(hostile, 20);
 }
 
 class ExtractBasicsTest : public TempDirTest {

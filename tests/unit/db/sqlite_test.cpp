@@ -144,6 +144,9 @@ TEST_F(SqliteDb, DumpLoadsWithTheCliAndKeepsEveryValue) {
   EXPECT_EQ(dump.rfind("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n", 0), 0u);
   EXPECT_NE(dump.find("X'0001FF00616227"), std::string::npos);
   EXPECT_EQ(dump.substr(dump.size() - 8), "COMMIT;\n");
+  DumpTrailer trailer(DbKind::sqlite);  // what restore checks a dump's end with
+  trailer.add(dump.data(), dump.size());
+  EXPECT_TRUE(trailer.complete());
 
   auto r = run_with_input({"sqlite3", "-bail", (root() / "cli.sqlite").string()}, root() / "dump.sql");
   ASSERT_EQ(r.status, 0) << r.err;

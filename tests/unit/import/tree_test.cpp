@@ -1,6 +1,7 @@
 #include "import/tree.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "fixture.hpp"
 #include "import/squash.hpp"
@@ -107,7 +108,7 @@ TEST_F(ImportTreeTest, ReadsArchiveStreamingStripsAndFilters) {
   EXPECT_TRUE(kept.files.count("site/tool"));
 }
 
-TEST_F(ImportTreeTest, RefusesSymlinkEscapingAfterStrip) {
+TEST_F(ImportTreeTest, ListsSymlinksLeavingTheTreeAfterStrip) {
   Repo r = init_repo();
   fs::path src = root() / "src" / "site";
   fs::create_directories(src);
@@ -115,13 +116,30 @@ TEST_F(ImportTreeTest, RefusesSymlinkEscapingAfterStrip) {
   fs::create_symlink("../outside", src / "ln");  // inside 'site/' as archived, outside once stripped
   run({"tar", "-cf", (root() / "t.tar").string(), "site"}, root() / "src");
   NullProgress np;
-  try {
-    read_archive_into_odb(r.get(), root() / "t.tar", std::nullopt, np);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), Exit::bad_input);
-    EXPECT_STREQ(e.what(), "refusing archive 't.tar': entry 'site/ln' is a symlink pointing outside the archive");
+  ArchiveContent c = read_archive_into_odb(r.get(), root() / "t.tar", std::nullopt, np);
+  EXPECT_EQ(c.stripped, 1u);
+  ASSERT_TRUE(c.files.count("ln"));
+  EXPECT_EQ(c.files["ln"].mode, GIT_FILEMODE_LINK);
+  EXPECT_EQ(c.outside_links, (std::vector<std::pair<std::string, std::string>>{{"ln", "../outside"}}));
+}
+
+TEST_F(ImportTreeTest, OnlyTheOwnersExecuteBitMakesAnExecutable) {
+  // git add gives 100755 only when the owner may execute (0654 is 100644).
+  Repo r = init_repo();
+  fs::path src = root() / "src";
+  fs::create_directories(src);
+  for (auto [name, mode] : {std::pair{"g", 0654}, {"o", 0645}, {"u", 0744}, {"all", 0755}, {"none", 0644}}) {
+    write_file_atomic(src / name, name, 0644);
+    ::chmod((src / name).c_str(), static_cast<mode_t>(mode));
   }
+  run({"tar", "-cf", (root() / "m.tar").string(), "g", "o", "u", "all", "none"}, src);
+  NullProgress np;
+  ArchiveContent c = read_archive_into_odb(r.get(), root() / "m.tar", 0u, np);
+  EXPECT_EQ(c.files.at("g").mode, GIT_FILEMODE_BLOB);
+  EXPECT_EQ(c.files.at("o").mode, GIT_FILEMODE_BLOB);
+  EXPECT_EQ(c.files.at("none").mode, GIT_FILEMODE_BLOB);
+  EXPECT_EQ(c.files.at("u").mode, GIT_FILEMODE_BLOB_EXECUTABLE);
+  EXPECT_EQ(c.files.at("all").mode, GIT_FILEMODE_BLOB_EXECUTABLE);
 }
 
 }  // namespace

@@ -50,11 +50,35 @@ TEST_F(HooksTest, ChainsForeignHookAndRestoresIt) {
 
 TEST_F(HooksTest, RespectsRelativeCoreHooksPath) {
   fs::path wt = make_repo("site", {{"a.txt", "a\n"}});
+  run({"git", "config", "core.hooksPath", "../shared-hooks"}, wt);
+  Repo repo = Repo::open(wt);
+  EXPECT_EQ(hooks_dir(repo), (wt / "../shared-hooks").lexically_normal());
+  install_hooks(repo, false);
+  EXPECT_TRUE(fs::exists(wt / "../shared-hooks" / "pre-push"));
+  EXPECT_FALSE(hooks_status(repo)[0].in_work_tree);
+}
+
+TEST_F(HooksTest, NeverWritesIntoAHooksFolderOfTheWorkTreeUnlessForced) {
+  fs::path wt = make_repo("site", {{"a.txt", "a\n"}});
   run({"git", "config", "core.hooksPath", ".githooks"}, wt);
   Repo repo = Repo::open(wt);
   EXPECT_EQ(hooks_dir(repo), (wt / ".githooks").lexically_normal());
-  install_hooks(repo, false);
-  EXPECT_TRUE(fs::exists(wt / ".githooks" / "pre-push"));
+  EXPECT_TRUE(hooks_status(repo)[0].in_work_tree);
+  EXPECT_THROW(install_hooks(repo, false), Error);
+  EXPECT_FALSE(fs::exists(wt / ".githooks"));
+  // The team's hook runs the line: installed, and left as it is.
+  fs::create_directories(wt / ".githooks");
+  const std::string team = "#!/bin/sh\nnpm test\n" + hook_line("pre-push") + "\n";
+  write_file_atomic(wt / ".githooks" / "pre-push", team, 0755);
+  EXPECT_EQ(hooks_status(repo)[0].state, "installed");
+  install_hooks(repo, false);  // post-commit is not configured: not needed
+  EXPECT_EQ(read_text_file(wt / ".githooks" / "pre-push"), team);
+  EXPECT_FALSE(fs::exists(wt / ".githooks" / "post-commit"));
+  // A commented-out line does not count.
+  write_file_atomic(wt / ".githooks" / "pre-push", "#!/bin/sh\n# " + hook_line("pre-push") + "\n", 0755);
+  EXPECT_EQ(hooks_status(repo)[0].state, "foreign");
+  install_hooks(repo, true);
+  EXPECT_EQ(read_text_file(wt / ".githooks" / "pre-push"), hook_shim("pre-push"));
 }
 
 }  // namespace

@@ -124,14 +124,15 @@ common = {
     'dotdot': [('f', '../../../PWNED.txt', 'pwned')],
     'absolute': [('f', '@/PWNED.txt', 'pwned')],
     'backslash': [('f', '..\\..\\..\\PWNED.txt', 'pwned')],
-    'symlink-passwd': [('l', 'passwd', '/etc/passwd')],
-    'symlink-environ': [('l', 'env', '/proc/self/environ')],
-    'symlink-root': [('l', 'root', '/')],
+    # Links are data: recreated as archived, never written through.
+    'data-symlink-passwd': [('l', 'passwd', '/etc/passwd')],
+    'data-symlink-environ': [('l', 'env', '/proc/self/environ')],
+    'data-symlink-root': [('l', 'root', '/')],
     'symlink-escape': [('l', 'up', '../../..'), ('f', 'up/PWNED.txt', 'pwned')],
     'symlink-inside-then-write': [('l', 's', '.'), ('f', 's/PWNED.txt', 'pwned')],
     'dir-swapped-for-link': [('d', 'd/sub'), ('l', 'd/sub', '@/swapped'), ('f', 'd/sub/PWNED.txt', 'pwned')],
     'dir-swapped-for-relative-link': [('d', 'd/sub'), ('l', 'd/sub', '..'), ('f', 'd/sub/PWNED.txt', 'pwned')],
-    'case-collision': [('l', 'LINK', '@/swapped'), ('f', 'link/PWNED.txt', 'pwned'), ('f', 'caf\u00e9', 'nfc'),
+    'data-case-collision': [('l', 'LINK', '@/swapped'), ('f', 'link/PWNED.txt', 'pwned'), ('f', 'caf\u00e9', 'nfc'),
                        ('f', 'cafe\u0301', 'nfd'), ('f', '\ufb01le', 'ligature'), ('f', 'file', 'plain')],
     'bomb': 'bomb',
 }
@@ -148,7 +149,7 @@ read_only = [('d', 'ro', 0o555), ('f', 'ro/file.txt', 'read-only', 0o444), ('f',
 
 for name, entries in {**common, **tar_only}.items():
     tar('tar-' + name, entries)
-tar('tar-invalid-utf8', [('f', b'bad\xff.txt'.decode('utf-8', 'surrogateescape'), 'x')], fmt=tarfile.GNU_FORMAT)
+tar('tar-data-invalid-utf8', [('f', b'bad\xff.txt'.decode('utf-8', 'surrogateescape'), 'x')], fmt=tarfile.GNU_FORMAT)
 for name, entries in common.items():
     zip_('zip-' + name, entries)
 tar('ok-tar-read-only', read_only)
