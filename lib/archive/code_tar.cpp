@@ -51,7 +51,7 @@ struct CodeWriter {
     std::vector<char> buf(1 << 20);
     size_t done = 0;
     for (;;) {
-      size_t n = read_some(git.stdout_fd(), buf.data(), buf.size(), "git cat-file");
+      size_t n = git.read(buf.data(), buf.size());
       if (n == 0) break;
       if (done + n > size) throw Error(Exit::integrity, "blob '" + oid_hex(oid) + "' is larger than its header says");
       w.data(buf.data(), n);

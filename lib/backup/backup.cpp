@@ -36,16 +36,21 @@ git_oid backup_commit(const Repo& repo, const EnvConfig& env, std::string* deplo
 namespace {
 
 // Removes the archives of a backup being made unless the backup completed.
+// The archives of a backup being made; unless committed, they are removed, then the
+// journal naming them (a failed backup leaves nothing behind).
 class PublishedArchives {
  public:
+  explicit PublishedArchives(fs::path journal) : journal_(std::move(journal)) {}
   ~PublishedArchives() {
-    if (!committed_)
-      for (auto& p : paths_) ::unlink(p.c_str());
+    if (committed_) return;
+    for (auto& p : paths_) ::unlink(p.c_str());
+    ::unlink(journal_.c_str());
   }
   void add(fs::path p) { paths_.push_back(std::move(p)); }
   void commit() { committed_ = true; }
 
  private:
+  fs::path journal_;
   std::vector<fs::path> paths_;
   bool committed_ = false;
 };
@@ -242,10 +247,10 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   std::string journal_text = tag + "\n";
   for (auto e : m.elements) journal_text += archive_file_name(config.site, env.name, stamp, e) + "\n";
   fs::path journal = store.pending_dir() / (env.name + "_" + stamp);
+  PublishedArchives published(journal);
   write_file_atomic(journal, journal_text, 0600);
   GP_FAULT_POINT("backup.journal.after");
 
-  PublishedArchives published;
   for (auto e : m.elements) {
     std::string name = archive_file_name(config.site, env.name, stamp, e);
     m.archives.push_back(write_element(repo, config, env, store, e, name, commit, progress));

@@ -225,7 +225,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     try {
       e.database = parse_db_url(db);
     } catch (const Error& err) {
-      p.error_at(*t->get("database"), err.what());
+      p.error_at(*t->get("database"), where + ": " + err.what());
     }
     e.files = p.get_string(*t, "files", where, false, default_files_dir(c.framework, origin.parent_path()));
     if (e.files.empty()) p.error_at(*t, "'files' in " + where + " is empty");

@@ -115,6 +115,7 @@ DbUrl parse_db_url(const std::string& text) {
   }
   if (u.port < 0 || u.port > 65535) bad(text, "port out of range");
   // Query parameters: only socket= is understood.
+  bool has_socket = false;
   size_t pos = 0;
   while (!query.empty() && pos <= query.size()) {
     auto amp = query.find('&', pos);
@@ -122,11 +123,23 @@ DbUrl parse_db_url(const std::string& text) {
     auto eq = kv.find('=');
     std::string k = kv.substr(0, eq);
     std::string v = eq == std::string::npos ? "" : percent_decode(text, kv.substr(eq + 1));
-    if (k == "socket" || k == "host" /* libpq style */) u.socket = v;
+    if (k == "socket" || k == "host" /* libpq style */) {
+      u.socket = v;
+      has_socket = true;
+    }
     else if (k == "password") bad(text, "passwords do not belong in .pantheon.toml");
     else bad(text, "unknown parameter '" + k + "'");
     if (amp == std::string::npos) break;
     pos = amp + 1;
+  }
+  // A socket is local: with another host, or (MariaDB, whose clients ignore the port
+  // on a socket) with a port, the URL would say two things and the client do one.
+  if (has_socket) {
+    if (u.socket.empty()) bad(text, "empty socket path");
+    if (!u.host.empty() && u.host != "localhost")
+      bad(text, "socket= connects to the local server, but the host is '" + u.host + "'; write host localhost or none");
+    if (u.kind == DbKind::mysql && u.port)
+      bad(text, "socket= with a port: the MariaDB clients ignore the port on a socket; drop one of them");
   }
   if (u.host.empty() && u.socket.empty()) u.host = "localhost";
   return u;

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "db/internal.hpp"
+#include "util/env.hpp"
 #include "util/signals.hpp"
 
 namespace gp {
@@ -102,11 +103,25 @@ std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& re
 
 namespace db {
 
+namespace {
+// A character that continues a word: ASCII letters and digits, and every byte of a
+// non-ASCII (UTF-8) character.
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80; }
+}  // namespace
+
 std::string scrub(std::string text, const std::optional<std::string>& secret) {
   if (!secret || secret->empty()) return text;
-  for (size_t pos = 0; (pos = text.find(*secret, pos)) != std::string::npos;) {
-    text.replace(pos, secret->size(), "***");
-    pos += 3;
+  const std::string& s = *secret;
+  for (size_t pos = 0; (pos = text.find(s, pos)) != std::string::npos;) {
+    size_t end = pos + s.size();
+    bool starts = pos == 0 || !word_char(text[pos - 1]) || !word_char(s.front());
+    bool ends = end == text.size() || !word_char(text[end]) || !word_char(s.back());
+    if (starts && ends) {
+      text.replace(pos, s.size(), "***");
+      pos += 3;
+    } else {
+      ++pos;
+    }
   }
   return text;
 }
@@ -193,7 +208,7 @@ StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, DumpTr
   StreamResult r;
   for (;;) {
     check_interrupted();
-    size_t n = read_some(p.stdout_fd(), buf.get(), kChunk, p.name());
+    size_t n = p.read(buf.get(), kChunk);
     if (n == 0) break;
     out.write(buf.get(), n);
     trailer.add(buf.get(), n);
@@ -203,23 +218,6 @@ StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, DumpTr
   }
   r.status = p.wait();
   return r;
-}
-
-bool feed(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) {
-        check_interrupted();
-        continue;
-      }
-      if (errno == EPIPE) return false;
-      fail_errno(Exit::internal, "cannot write to", "child process");
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
 }
 
 SigpipeBlock::SigpipeBlock() {
@@ -249,6 +247,25 @@ Captured capture(ProcessSpec spec) {
   c.status = p.wait();
   if (c.status != 0) c.cause = child_cause(p, c.status);
   return c;
+}
+
+Limits limits_from_env() {
+  Limits l;
+  if (auto n = env_number("GIT_PANTHEON_DB_CONNECT_TIMEOUT")) l.connect = std::chrono::seconds(std::min<uint64_t>(*n, 86400));
+  if (auto n = env_number("GIT_PANTHEON_DB_TIMEOUT")) l.progress = std::chrono::seconds(std::min<uint64_t>(*n, 86400 * 7));
+  if (auto n = env_number("GIT_PANTHEON_DB_LOCK_WAIT")) l.lock_wait = std::chrono::seconds(std::min<uint64_t>(*n, 86400));
+  return l;
+}
+
+void bound(ProcessSpec& spec, const Limits& limits, const std::string& what, const std::string& subject, Run run) {
+  spec.own_group = true;
+  spec.stall_timeout = limits.progress;
+  spec.stall_message = gp::describe(what, subject, "the server stopped answering");
+  spec.stall_hint = "a server that is up may be waiting for a lock another session holds; GIT_PANTHEON_DB_TIMEOUT=<seconds> "
+                    "sets how long to wait (now " + std::to_string(limits.progress.count()) + ")";
+  spec.interruptible = run == Run::normal;
+  if (run == Run::cleanup)
+    spec.stall_timeout = std::min<std::chrono::milliseconds>(spec.stall_timeout, std::chrono::seconds(15));
 }
 
 std::string random_suffix() {

@@ -2,6 +2,7 @@
 // Private to lib/db: the engines' constructors and what they share (streaming a
 // child's stdout into a sink, feeding a source into a child's stdin, secret-free
 // error texts, private 0600 client files).
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,13 +17,37 @@ namespace gp::db {
 // that the per-chunk cost vanishes next to the dump tool's own work.
 inline constexpr size_t kChunk = 1 << 20;
 
+// Time limits of the client runs, from GIT_PANTHEON_DB_CONNECT_TIMEOUT,
+// GIT_PANTHEON_DB_TIMEOUT and GIT_PANTHEON_DB_LOCK_WAIT (seconds; see
+// git-pantheon(1)); a malformed value is gp::Error(Exit::config).
+struct Limits {
+  std::chrono::seconds connect{10};    // connecting: the clients' own connect timeouts
+  std::chrono::seconds progress{120};  // a client that makes no progress (util/process.hpp)
+  std::chrono::seconds lock_wait{5};   // a load waiting for a lock a site's session holds
+};
+Limits limits_from_env();
+
+// How a client run meets an interrupt: `normal` is stopped at once; `cleanup`
+// (dropping a scratch database) and `critical` (the few statements of a swap, which
+// must not stop half-way) run to their end, cleanup for 15 s at most.
+enum class Run { normal, cleanup, critical };
+
+// Bounds a client run of operation `what` ("cannot dump database") on the database
+// `subject`: a process group of its own, and the progress timeout, whose error reads
+// "<what> '<subject>': the server stopped answering ('mysqldump' made no progress
+// for 120 s)".
+void bound(ProcessSpec& spec, const Limits& limits, const std::string& what, const std::string& subject,
+           Run run = Run::normal);
+
 std::unique_ptr<Database> make_sqlite(const DbUrl& url, const fs::path& repo_root, const fs::path& scratch_dir);
 std::unique_ptr<Database> make_mysql(const DbUrl& url, std::optional<std::string> password, const fs::path& scratch_dir);
 std::unique_ptr<Database> make_postgres(const DbUrl& url, std::optional<std::string> password,
                                         const fs::path& scratch_dir);
 
-// `text` with every occurrence of `secret` replaced by "***" (belt and braces: the
-// clients do not echo passwords, but an error message must never carry one).
+// `text` with every whole-token occurrence of `secret` replaced by "***": one not
+// glued to a word (a letter or digit, or any non-ASCII byte, right before or after
+// it), so that the password "e" leaves "error" alone. Belt and braces: passwords
+// reach the clients only through 0600 files, and the clients never print them.
 std::string scrub(std::string text, const std::optional<std::string>& secret);
 
 // The child's own last stderr line, or "'name' exited with status N" when it said nothing.
@@ -67,17 +92,12 @@ struct StreamResult {
 };
 StreamResult stream_stdout(Process& p, ByteSink& out, Progress& progress, DumpTrailer& trailer, MarkerCounter& counter);
 
-// Writes `data` to the child's stdin; false when the child has gone away (EPIPE),
-// in which case the caller waits for it and reports its stderr. SIGPIPE must be
-// blocked (see SigpipeBlock).
-bool feed(int fd, const char* data, size_t size);
-
 // Asks for a 1 MiB pipe buffer (Linux F_SETPIPE_SZ; ignored when refused) so the
 // child and we exchange big chunks with few context switches.
 void widen_pipe(int fd) noexcept;
 
 // Blocks SIGPIPE in this thread while alive, so that a child that dies while we feed
-// it turns into EPIPE; a pending SIGPIPE is consumed on destruction.
+// it (Process::write) turns into EPIPE; a pending SIGPIPE is consumed on destruction.
 class SigpipeBlock {
  public:
   SigpipeBlock();

@@ -111,7 +111,7 @@ std::vector<std::vector<std::string>> parse_rows(const std::string& out) {
 class MysqlDatabase final : public Database {
  public:
   MysqlDatabase(const DbUrl& url, std::optional<std::string> password, fs::path scratch_dir)
-      : url_(url), password_(std::move(password)), scratch_dir_(std::move(scratch_dir)) {
+      : url_(url), password_(std::move(password)), scratch_dir_(std::move(scratch_dir)), limits_(limits_from_env()) {
     client_ = program_available("mysql") || !program_available("mariadb") ? "mysql" : "mariadb";
     dumper_ = program_available("mysqldump") || !program_available("mariadb-dump") ? "mysqldump" : "mariadb-dump";
   }
@@ -126,12 +126,16 @@ class MysqlDatabase final : public Database {
   DumpStats dump(ByteSink& out, Progress& progress) override {
     const std::string what = "cannot dump database";
     auto opts = option_file();
+    // mysqldump has no connect timeout: the client, which has one, connects first,
+    // so that a server that does not answer fails within it.
+    query(opts, "SELECT 1", url_.dbname, what);
     DumpStats stats;
     ProcessSpec spec;
     spec.argv = {dumper_, "--defaults-extra-file=" + opts.path().string(), "--single-transaction", "--quick",
                  "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4",
                  "--no-tablespaces", "--max-allowed-packet=1G", "--", url_.dbname};
     spec.pipe_stdout = true;
+    bound(spec, limits_, what, url_.display());
     progress.start("database", 0);
     Process p(std::move(spec));
     DumpTrailer trailer(DbKind::mysql);
@@ -173,7 +177,7 @@ class MysqlDatabase final : public Database {
       ~DropScratch() {
         if (db.empty()) return;
         try {
-          self->run_sql(*opts, "DROP DATABASE IF EXISTS " + qi(db) + ";\n", "", "");
+          self->run_sql(*opts, "DROP DATABASE IF EXISTS " + qi(db) + ";\n", "", "cannot drop database", Run::cleanup);
         } catch (...) {
         }
       }
@@ -224,10 +228,20 @@ class MysqlDatabase final : public Database {
     std::string c = "[client]\n";
     if (!url_.user.empty()) c += "user=" + option_value(url_.user) + "\n";
     if (password_) c += "password=" + option_value(*password_) + "\n";
-    if (!url_.host.empty()) c += "host=" + option_value(url_.host) + "\n";
-    else if (!url_.socket.empty()) c += "host=localhost\n";
-    if (url_.port) c += "port=" + std::to_string(url_.port) + "\n";
-    if (!url_.socket.empty()) c += "socket=" + option_value(url_.socket) + "\n";
+    // What the URL says (config/dburl.hpp): the clients take host "localhost" for
+    // their default socket and ignore the port unless the protocol is TCP.
+    if (!url_.socket.empty()) {
+      c += "host=localhost\nsocket=" + option_value(url_.socket) + "\nprotocol=SOCKET\n";
+    } else {
+      c += "host=" + option_value(url_.host) + "\n";
+      if (url_.port) c += "port=" + std::to_string(url_.port) + "\n";
+      if (url_.tcp()) c += "protocol=TCP\n";
+    }
+    // The mysql client only (mysqldump refuses these options, and has no connect
+    // timeout: see dump()). The lock wait bounds how long our DDL waits for a lock a
+    // site's session holds, and so how long the site's new queries queue behind it.
+    c += "[mysql]\nconnect-timeout=" + std::to_string(limits_.connect.count()) + "\n";
+    c += "init-command=" + option_value("SET SESSION lock_wait_timeout = " + std::to_string(limits_.lock_wait.count())) + "\n";
     return SecretFile(scratch_dir_, "my-", c);
   }
 
@@ -238,11 +252,12 @@ class MysqlDatabase final : public Database {
 
   // Runs one query; rows of tab-separated values.
   std::vector<std::vector<std::string>> query(const SecretFile& opts, const std::string& sql, const std::string& db,
-                                              const std::string& what) const {
+                                              const std::string& what, Run run = Run::normal) const {
     ProcessSpec spec;
     spec.argv = client_args(opts);
     spec.argv.insert(spec.argv.end(), {"-e", sql});
     if (!db.empty()) spec.argv.insert(spec.argv.end(), {"--", db});
+    bound(spec, limits_, what, url_.display(), run);
     auto r = capture(std::move(spec));
     if (r.status != 0) fail_remote(what, r.cause);
     while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
@@ -251,14 +266,17 @@ class MysqlDatabase final : public Database {
   }
 
   // Feeds a script (DDL, small) to the client's stdin: DELIMITER lines work there.
-  void run_sql(const SecretFile& opts, const std::string& script, const std::string& db, const std::string& what) const {
+  // `run`: how an interrupt meets it (see bound()).
+  void run_sql(const SecretFile& opts, const std::string& script, const std::string& db, const std::string& what,
+               Run run = Run::normal) const {
     ProcessSpec spec;
     spec.argv = client_args(opts);
     if (!db.empty()) spec.argv.insert(spec.argv.end(), {"--", db});
     spec.pipe_stdin = true;
+    bound(spec, limits_, what, url_.display(), run);
     SigpipeBlock block;
     Process p(std::move(spec));
-    feed(p.stdin_fd(), script.data(), script.size());
+    p.write(script.data(), script.size());
     p.close_stdin();
     int status = p.wait();
     if (status != 0) fail_remote(what, child_cause(p, status));
@@ -269,6 +287,7 @@ class MysqlDatabase final : public Database {
     spec.argv = {dumper_, "--defaults-extra-file=" + opts.path().string(), "--default-character-set=utf8mb4",
                  "--skip-comments", "--no-tablespaces"};
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+    bound(spec, limits_, what, url_.display());
     auto r = capture(std::move(spec));
     if (r.status != 0) fail_remote(what, r.cause);
     return r.out;
@@ -280,6 +299,7 @@ class MysqlDatabase final : public Database {
     spec.argv = client_args(opts);
     spec.argv.insert(spec.argv.end(), {"--binary-mode", "--max-allowed-packet=1G", "--", scratch});
     spec.pipe_stdin = true;
+    bound(spec, limits_, what, url_.display());
     SigpipeBlock block;
     Process p(std::move(spec));
     widen_pipe(p.stdin_fd());
@@ -306,14 +326,14 @@ class MysqlDatabase final : public Database {
       total += n;
       filtered.clear();
       definers.feed(buf.get(), n, filtered);
-      if (alive && !feed(p.stdin_fd(), filtered.data(), filtered.size())) alive = false;
+      if (alive && !p.write(filtered.data(), filtered.size())) alive = false;
       GP_FAULT_POINT("db.mysql.chunk");
       progress.update(total, 0);
       if (!alive) break;
     }
     filtered.clear();
     definers.finish(filtered);
-    if (alive && !filtered.empty() && !feed(p.stdin_fd(), filtered.data(), filtered.size())) alive = false;
+    if (alive && !filtered.empty() && !p.write(filtered.data(), filtered.size())) alive = false;
     p.close_stdin();
     int status = p.wait();
     if (status != 0) fail_remote(what, child_cause(p, status));
@@ -376,13 +396,14 @@ class MysqlDatabase final : public Database {
     script += late_drops + "USE " + qi(target) + ";\n" + create;
     GP_FAULT_POINT("db.mysql.swap.before");
     try {
-      run_sql(opts, script, "", what);
+      run_sql(opts, script, "", what, Run::critical);
     } catch (const Error& e) {
       bool moved = false;
       try {
-        auto left = query(opts, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + qs(old), "", what);
+        auto left = query(opts, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + qs(old), "", what,
+                          Run::cleanup);
         moved = !left.empty() && !left[0].empty() && left[0][0] != "0";
-        if (!moved) run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\n", "", what);
+        if (!moved) run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\n", "", what, Run::cleanup);
       } catch (...) {
       }
       if (moved)
@@ -391,12 +412,14 @@ class MysqlDatabase final : public Database {
       throw;
     }
     GP_FAULT_POINT("db.mysql.swap.after");
-    run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\nDROP DATABASE IF EXISTS " + qi(scratch) + ";\n", "", what);
+    run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\nDROP DATABASE IF EXISTS " + qi(scratch) + ";\n", "", what,
+            Run::cleanup);
   }
 
   DbUrl url_;
   std::optional<std::string> password_;
   fs::path scratch_dir_;
+  Limits limits_;
   std::string client_, dumper_;
 };
 

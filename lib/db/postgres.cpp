@@ -40,7 +40,7 @@ std::string passfile_field(const std::string& s) {
 class PostgresDatabase final : public Database {
  public:
   PostgresDatabase(const DbUrl& url, std::optional<std::string> password, fs::path scratch_dir)
-      : url_(url), password_(std::move(password)), scratch_dir_(std::move(scratch_dir)) {}
+      : url_(url), password_(std::move(password)), scratch_dir_(std::move(scratch_dir)), limits_(limits_from_env()) {}
 
   std::string describe() const override { return url_.display(); }
 
@@ -53,7 +53,7 @@ class PostgresDatabase final : public Database {
     const std::string what = "cannot dump database";
     auto pass = passfile();
     DumpStats stats;
-    ProcessSpec spec = base_spec(pass.get(), "pg_dump");
+    ProcessSpec spec = base_spec(pass.get(), "pg_dump", what);
     spec.argv.insert(spec.argv.end(), {"--format=plain", "--no-owner", "--no-privileges", "--encoding=UTF8"});
     spec.pipe_stdout = true;
     progress.start("database", 0);
@@ -73,7 +73,7 @@ class PostgresDatabase final : public Database {
     const std::string what = "cannot load database";
     auto pass = passfile();
     query(pass.get(), "SELECT 1", what);  // a clear error for an unreachable server before we start
-    ProcessSpec spec = base_spec(pass.get(), "psql");
+    ProcessSpec spec = base_spec(pass.get(), "psql", what);
     spec.argv.insert(spec.argv.end(), {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"});
     spec.pipe_stdin = true;
     progress.start("database", 0);
@@ -92,7 +92,7 @@ class PostgresDatabase final : public Database {
         "CREATE SCHEMA public AUTHORIZATION pg_database_owner;\n"
         "GRANT USAGE ON SCHEMA public TO PUBLIC;\n"
         "COMMENT ON SCHEMA public IS 'standard public schema';\n";
-    bool alive = feed(p.stdin_fd(), prelude.data(), prelude.size());
+    bool alive = p.write(prelude.data(), prelude.size());
     std::unique_ptr<char[]> buf(new char[kChunk]);
     DumpTrailer trailer(DbKind::postgres);
     uint64_t total = 0;
@@ -102,7 +102,7 @@ class PostgresDatabase final : public Database {
       if (n == 0) break;
       trailer.add(buf.get(), n);
       total += n;
-      alive = feed(p.stdin_fd(), buf.get(), n);
+      alive = p.write(buf.get(), n);
       GP_FAULT_POINT("db.postgres.chunk");
       progress.update(total, 0);
     }
@@ -110,7 +110,7 @@ class PostgresDatabase final : public Database {
     // pg_dump ends with "\unrestrict KEY": back in normal mode, COMMIT is read as SQL.
     static const std::string commit = "\nCOMMIT;\n";
     GP_FAULT_POINT("db.postgres.commit.before");
-    if (complete) alive = feed(p.stdin_fd(), commit.data(), commit.size());
+    if (complete) alive = p.write(commit.data(), commit.size());
     GP_FAULT_POINT("db.postgres.commit.sent");
     p.close_stdin();  // without COMMIT: psql quits, the server rolls back
     int status = p.wait();
@@ -132,7 +132,7 @@ class PostgresDatabase final : public Database {
     return std::make_unique<SecretFile>(scratch_dir_, "pgpass-", "*:*:*:*:" + passfile_field(*password_) + "\n");
   }
 
-  ProcessSpec base_spec(const SecretFile* pass, const std::string& program) const {
+  ProcessSpec base_spec(const SecretFile* pass, const std::string& program, const std::string& what) const {
     ProcessSpec spec;
     spec.argv = {program, "-w"};
     std::string host = !url_.socket.empty() ? url_.socket : url_.host;
@@ -140,8 +140,9 @@ class PostgresDatabase final : public Database {
     if (url_.port) spec.argv.insert(spec.argv.end(), {"-p", std::to_string(url_.port)});
     if (!url_.user.empty()) spec.argv.insert(spec.argv.end(), {"-U", url_.user});
     spec.argv.insert(spec.argv.end(), {"-d", url_.dbname});
-    spec.env.emplace_back("PGCONNECT_TIMEOUT", "10");
+    spec.env.emplace_back("PGCONNECT_TIMEOUT", std::to_string(limits_.connect.count()));
     spec.env.emplace_back("PGAPPNAME", "git-pantheon");
+    bound(spec, limits_, what, url_.display());
     if (pass) {
       spec.env.emplace_back("PGPASSFILE", pass->path().string());
       spec.unset_env.push_back("PGPASSWORD");
@@ -150,7 +151,7 @@ class PostgresDatabase final : public Database {
   }
 
   std::string query(const SecretFile* pass, const std::string& sql, const std::string& what) const {
-    ProcessSpec spec = base_spec(pass, "psql");
+    ProcessSpec spec = base_spec(pass, "psql", what);
     spec.argv.insert(spec.argv.end(), {"-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql});
     auto r = capture(std::move(spec));
     if (r.status != 0) fail_remote(what, r.cause);
@@ -161,6 +162,7 @@ class PostgresDatabase final : public Database {
   DbUrl url_;
   std::optional<std::string> password_;
   fs::path scratch_dir_;
+  Limits limits_;
 };
 
 }  // namespace

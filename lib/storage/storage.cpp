@@ -4,21 +4,11 @@
 #include <cstdlib>
 
 #include "storage/backends.hpp"
+#include "util/env.hpp"
 
 namespace gp {
 
 namespace {
-
-// A positive whole number from the environment variable `name`, or nullopt when
-// it is unset or empty; anything else is Exit::config.
-std::optional<uint64_t> env_number(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  std::string s(v);
-  if (s.size() > 15 || s.find_first_not_of("0123456789") != std::string::npos || std::stoull(s) == 0)
-    fail(Exit::config, describe("invalid", std::string(name) + "=" + s, "expected a positive whole number"));
-  return std::stoull(s);
-}
 
 std::unique_ptr<Storage> open_backend(const StorageConfig& cfg, const StorageOptions& options);
 

@@ -1,9 +1,11 @@
 #include "util/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +14,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+
+#include "util/signals.hpp"
 
 extern char** environ;
 
@@ -44,6 +49,36 @@ struct SpawnActions {
   SpawnActions() { posix_spawn_file_actions_init(&fa); }
   ~SpawnActions() { posix_spawn_file_actions_destroy(&fa); }
 };
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+// How often a wait looks at the interrupt flag, and how long a stopped child gets
+// between SIGTERM and SIGKILL.
+constexpr milliseconds kTick{100};
+constexpr milliseconds kGrace{2000};
+
+void set_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) fail_errno(Exit::internal, "cannot set up pipe", "");
+}
+
+// A file descriptor that becomes readable when the child exits (Linux 5.3+), or -1.
+int open_pidfd(pid_t pid) noexcept {
+#ifdef SYS_pidfd_open
+  long fd = ::syscall(SYS_pidfd_open, pid, 0);  // close-on-exec is implied
+  if (fd >= 0) return static_cast<int>(fd);
+#endif
+  (void)pid;
+  return -1;
+}
+
+int status_of(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
+
+std::string seconds_text(milliseconds ms) {
+  auto n = ms.count();
+  if (n % 1000 == 0) return std::to_string(n / 1000) + " s";
+  return std::to_string(n / 1000) + "." + std::to_string(n % 1000 / 100) + " s";
+}
 
 }  // namespace
 
@@ -119,7 +154,18 @@ Process::Process(ProcessSpec spec) {
   posix_spawnattr_setsigdefault(&attr, &all);
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   if (spec.new_session) flags |= POSIX_SPAWN_SETSID;
+  else if (spec.own_group) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   posix_spawnattr_setflags(&attr, flags);
+  own_group_ = spec.own_group || spec.new_session;
+  interruptible_ = spec.interruptible;
+  stall_ = spec.stall_timeout;
+  stall_message_ = spec.stall_message;
+  stall_hint_ = spec.stall_hint;
+  if (in_) set_nonblocking(in_.get());
+  if (out_) set_nonblocking(out_.get());
 
   auto argv = spec.argv;
   auto envs = child_environment(spec);
@@ -131,27 +177,123 @@ Process::Process(ProcessSpec spec) {
     pid_ = -1;
     fail(Exit::remote, describe("cannot run", name_, errno_text(rc)));
   }
+  pidfd_.reset(open_pidfd(pid_));
 }
 
-Process::~Process() {
-  if (pid_ > 0 && !status_) {
-    ::kill(pid_, SIGKILL);
-    int st;
-    while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+Process::~Process() { stop(); }
+
+bool Process::try_reap() {
+  if (status_) return true;
+  int st = 0;
+  pid_t r;
+  do r = ::waitpid(pid_, &st, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r == 0) return false;
+  if (r < 0) fail_errno(Exit::internal, "cannot wait for", name_);
+  status_ = status_of(st);
+  pidfd_.reset();
+  return true;
+}
+
+void Process::stop() noexcept {
+  if (pid_ <= 0 || status_) return;
+  in_.reset();
+  const pid_t target = own_group_ ? -pid_ : pid_;
+  ::kill(target, SIGTERM);
+  bool exited = false;
+  for (auto deadline = Clock::now() + kGrace; !exited && Clock::now() < deadline;) {
+    siginfo_t info;
+    std::memset(&info, 0, sizeof info);
+    // WNOWAIT: a zombie leader keeps its group id reserved for the SIGKILL below.
+    int r = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && info.si_pid == pid_) exited = true;
+    else if (r < 0 && errno != EINTR) break;
+    else std::this_thread::sleep_for(milliseconds(10));
+  }
+  if (own_group_ || !exited) ::kill(target, SIGKILL);  // the child, or what is left of its group
+  int st = 0;
+  pid_t r;
+  do r = ::waitpid(pid_, &st, 0);
+  while (r < 0 && errno == EINTR);
+  status_ = r == pid_ ? status_of(st) : 128 + SIGKILL;
+  pidfd_.reset();
+}
+
+void Process::give_up_interrupted() {
+  stop();
+  throw Error(Exit::interrupted, "interrupted");
+}
+
+void Process::await(int fd, short events) {
+  const auto start = Clock::now();
+  milliseconds nap{1};
+  for (;;) {
+    if (interruptible_ && interrupted()) give_up_interrupted();
+    milliseconds tick = kTick;
+    if (stall_.count() > 0) {
+      auto left = stall_ - std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+      if (left.count() <= 0) {
+        stop();
+        fail(Exit::remote, stall_message_ + " ('" + name_ + "' made no progress for " + seconds_text(stall_) + ")",
+             stall_hint_);
+      }
+      tick = std::min(tick, left);
+    }
+    if (fd < 0) {  // the child's exit
+      if (try_reap()) return;
+      if (pidfd_) {
+        struct pollfd p = {pidfd_.get(), POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(tick.count())) < 0 && errno != EINTR)
+          fail_errno(Exit::internal, "cannot wait for", name_);
+      } else {  // no pidfd: naps growing from 1 ms, so a quick exit is seen quickly
+        std::this_thread::sleep_for(std::min(nap, tick));
+        nap = std::min(nap * 2, milliseconds(50));
+      }
+      continue;
+    }
+    struct pollfd p = {fd, events, 0};
+    int r = ::poll(&p, 1, static_cast<int>(tick.count()));
+    if (r > 0) return;  // ready, or hung up / failed: the read or write reports which
+    if (r < 0 && errno != EINTR) fail_errno(Exit::internal, "cannot wait for", name_);
+  }
+}
+
+size_t Process::read(char* data, size_t size) {
+  for (;;) {
+    if (interruptible_ && interrupted()) give_up_interrupted();
+    ssize_t n = ::read(out_.get(), data, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EAGAIN) await(out_.get(), POLLIN);
+    else if (errno != EINTR) fail_errno(Exit::internal, "cannot read the output of", name_);
+  }
+}
+
+bool Process::write(const char* data, size_t size) {
+  while (size > 0) {
+    if (interruptible_ && interrupted()) give_up_interrupted();
+    ssize_t n = ::write(in_.get(), data, size);
+    if (n > 0) {
+      data += n;
+      size -= static_cast<size_t>(n);
+    } else if (n < 0 && errno == EAGAIN) {
+      await(in_.get(), POLLOUT);
+    } else if (n < 0 && errno == EPIPE) {
+      return false;
+    } else if (n < 0 && errno != EINTR) {
+      fail_errno(Exit::internal, "cannot write to", name_);
     }
   }
+  return true;
 }
 
 int Process::wait() {
-  if (status_) return *status_;
-  in_.reset();
-  int st = 0;
-  for (;;) {
-    pid_t r = ::waitpid(pid_, &st, 0);
-    if (r == pid_) break;
-    if (r < 0 && errno != EINTR) fail_errno(Exit::internal, "cannot wait for", name_);
+  if (!status_) {
+    in_.reset();
+    await(-1, 0);
   }
-  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  // The signal that interrupted us may have ended the child first: an interrupt,
+  // not the child's failure.
+  if (interruptible_ && interrupted()) throw Error(Exit::interrupted, "interrupted");
   return *status_;
 }
 
@@ -188,7 +330,7 @@ std::string read_stdout(Process& p) {
   std::string out;
   char buf[65536];
   for (;;) {
-    size_t n = read_some(p.stdout_fd(), buf, sizeof buf, p.name());
+    size_t n = p.read(buf, sizeof buf);
     if (n == 0) break;
     out.append(buf, n);
   }

@@ -3,8 +3,18 @@
 // output can be pipes the caller streams through; standard error is kept in an
 // anonymous memory file so that a chatty child can never deadlock against us, and
 // its tail is available for error messages.
+//
+// No wait on a child blocks for good: reading its stdout, writing its stdin and
+// waiting for its exit poll in ticks of 100 ms, so that an interrupt (SIGINT,
+// SIGTERM, SIGHUP: util/signals.hpp) is seen within a fraction of a second, and a
+// child that makes no progress for ProcessSpec::stall_timeout is given up on. In
+// both cases the child (its process group with own_group) is stopped: SIGTERM,
+// SIGKILL after 2 s, reaped. Then gp::Error(Exit::interrupted) or the stall error
+// (Exit::remote) is thrown. A child that ended while an interrupt is pending ends
+// in Exit::interrupted too, whatever its status (the signal may have hit it first).
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +37,19 @@ struct ProcessSpec {
   // A session of its own: a Ctrl-C at the terminal does not reach it (for work
   // left to run after we exit, see Process::disown).
   bool new_session = false;
+  // A process group of its own, led by the child: a Ctrl-C at the terminal reaches
+  // only us, and stop() ends the whole group (helpers the child started included).
+  bool own_group = false;
+  // Longest time the child may make no progress (no byte on its stdout, no room
+  // taken in its stdin, no exit) before it is stopped and
+  // gp::Error(Exit::remote, stall_message + " ('<name>' made no progress for N s)",
+  // stall_hint) is thrown. Zero: no limit.
+  std::chrono::milliseconds stall_timeout{0};
+  std::string stall_message = "a program stopped answering";
+  std::string stall_hint;
+  // False for clean-up work that must run even after an interrupt (bound it with
+  // stall_timeout): an interrupt then neither stops the child nor throws.
+  bool interruptible = true;
 };
 
 class Process {
@@ -36,16 +59,27 @@ class Process {
   explicit Process(ProcessSpec spec);
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
-  // Kills (SIGKILL) and reaps a child that was not waited for.
+  // Stops (see stop()) a child that was not waited for.
   ~Process();
 
-  // Our ends of the pipes (-1 when not piped). close_stdin() signals end of input.
+  // Our ends of the pipes (-1 when not piped; non-blocking: use read() and write()).
+  // close_stdin() signals end of input.
   int stdin_fd() const noexcept { return in_.get(); }
   int stdout_fd() const noexcept { return out_.get(); }
   void close_stdin() noexcept { in_.reset(); }
 
-  // Waits for the child; returns its exit status (128+signal when killed).
+  // Up to `size` bytes of the child's stdout; 0 at its end.
+  size_t read(char* data, size_t size);
+  // Writes all of `data` to the child's stdin; false when the child closed it
+  // (EPIPE: it exited or stopped reading for good), in which case the caller waits
+  // for it and reports its stderr. SIGPIPE must be ignored or blocked.
+  bool write(const char* data, size_t size);
+  // Closes stdin and waits for the child; returns its exit status (128+signal when
+  // killed).
   int wait();
+  // Ends a running child at once: SIGTERM (to its group with own_group), SIGKILL
+  // after a grace period of 2 s, then reaps it. Idempotent.
+  void stop() noexcept;
   // The last `max` bytes the child wrote to stderr, trimmed.
   std::string stderr_tail(size_t max = 2000) const;
   // The last `max` bytes the child wrote to stderr, all lines, untrimmed.
@@ -59,10 +93,21 @@ class Process {
   void disown() noexcept { pid_ = -1; }
 
  private:
+  // Until `fd` is ready for `events`, or the child exited (`fd` < 0: its exit);
+  // throws on an interrupt or a stall (stopping the child first).
+  void await(int fd, short events);
+  // Reaps the child when it has exited; true then.
+  bool try_reap();
+  [[noreturn]] void give_up_interrupted();
+
   std::string name_;
   pid_t pid_ = -1;
-  Fd in_, out_, err_;
+  Fd in_, out_, err_, pidfd_;
   std::optional<int> status_;
+  bool own_group_ = false;
+  bool interruptible_ = true;
+  std::chrono::milliseconds stall_{0};
+  std::string stall_message_, stall_hint_;
 };
 
 // Reads the child's piped stdout to its end (small outputs only).

@@ -12,6 +12,73 @@ export GIT_PANTHEON_LOCK_WAIT=${GIT_PANTHEON_LOCK_WAIT:-60}
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTDATA="$E2E_DIR/../testdata"
+. "$E2E_DIR/../servers/common.sh"  # free_port, wait_for
+
+# on_exit CMD: runs CMD when the test ends (each test runs in a subshell of its
+# own), after the commands registered before it.
+on_exit() {
+  E2E_ON_EXIT="${E2E_ON_EXIT:-}{ $1; } || true;"
+  # shellcheck disable=SC2064
+  trap "$E2E_ON_EXIT" EXIT
+}
+
+# silent_server: a listener on a free loopback port (in $SILENT_PORT) that accepts
+# every connection and never sends a byte, as a database server that hangs does;
+# stopped when the test ends.
+silent_server() {
+  python3 - "$PWD/silent.port" >"$PWD/silent.log" 2>&1 <<'PY' &
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    held.append(s.accept()[0])
+PY
+  on_exit "kill $! 2>/dev/null"
+  wait_for 10 test -s "$PWD/silent.port" || fail "the silent server did not start: $(cat "$PWD/silent.log")"
+  SILENT_PORT=$(cat "$PWD/silent.port")
+}
+
+# sql_session NAME CLIENT...: a database client (mariadb --unbuffered, psql) left
+# running in the background on a FIFO that stays open, as a site's connection
+# that keeps a transaction open; `sql_send NAME SQL` runs SQL in it and waits until
+# the client has done so; `sql_end NAME` closes it (it also ends with the test).
+# A `sleep` holds the FIFO open, not this shell, so that no other background
+# process inherits it and keeps the session alive.
+sql_session() {
+  local name=$1
+  shift
+  mkfifo "$PWD/$name.in"
+  "$@" <"$PWD/$name.in" >"$PWD/$name.out" 2>&1 &
+  local pid=$!
+  sleep 100000 >"$PWD/$name.in" &
+  eval "SQL_PID_$name=$pid SQL_HOLDER_$name=$! SQL_N_$name=0"
+  on_exit "kill $! $pid 2>/dev/null"
+}
+sql_send() {
+  local name=$1 n
+  eval "n=\$((SQL_N_$name + 1)); SQL_N_$name=\$n"
+  printf "%s\nSELECT 'gp-mark-%s';\n" "$2" "$n" >"$PWD/$name.in"
+  wait_for 30 grep -q "gp-mark-$n" "$PWD/$name.out" || fail "session $name did not run '$2': $(cat "$PWD/$name.out")"
+}
+sql_end() {
+  local holder pid
+  eval "holder=\$SQL_HOLDER_$1 pid=\$SQL_PID_$1"
+  kill "$holder" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# no_process_left PID...: fails when one of these processes still runs.
+no_process_left() {
+  local p
+  for p in "$@"; do
+    ! kill -0 "$p" 2>/dev/null || fail "process $p ($(ps -o args= -p "$p")) is still running"
+  done
+}
 
 
 # manifest TAG EXPR: EXPR (Python, the manifest of backup tag TAG as `d`) printed.

@@ -106,6 +106,22 @@ test_mariadb_wrong_password_fails_cleanly() {
   assert_eq "$(ls -A .git/pantheon/archives)" "" "archive after a failed dump"
 }
 
+# A one-letter password is scrubbed as a whole token only: the error stays readable.
+test_short_wrong_password_gives_a_readable_error() {
+  make_mariadb mdb4
+  site_with_db "mysql://wp_mdb4@127.0.0.1:$MARIADB_PORT/mdb4"
+  expect_code 6 env GIT_PANTHEON_DB_PASSWORD_DEV=e git pantheon backup create --element db
+  assert_one_line_error "cannot dump database 'mysql wp_mdb4@127.0.0.1:$MARIADB_PORT/mdb4': "
+  assert_contains "$ERR" "Access denied for user 'wp_mdb4'"
+  assert_not_contains "$ERR" "***"
+  as_pg_super -d postgres -c "CREATE ROLE drupal_pg4 LOGIN PASSWORD 'right'" -c "CREATE DATABASE pg4 OWNER drupal_pg4"
+  printf 'site = "shop"\n[env.dev]\ndatabase = "postgres://drupal_pg4@127.0.0.1:%s/pg4"\nfiles = "files"\n' "$PG_PORT" >.pantheon.toml
+  expect_code 6 env GIT_PANTHEON_DB_PASSWORD_DEV=e git pantheon backup create --element db
+  assert_one_line_error "cannot dump database 'postgres drupal_pg4@127.0.0.1:$PG_PORT/pg4': "
+  assert_contains "$ERR" "password authentication failed for user \"drupal_pg4\""
+  assert_not_contains "$ERR" "***"
+}
+
 test_mariadb_unreachable_server() {
   site_with_db "mysql://wp@127.0.0.1:1/nothing"
   expect_code 6 git pantheon backup create --element db

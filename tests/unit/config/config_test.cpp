@@ -37,7 +37,7 @@ files = "/srv/live/files"
 worktree = "../live"
 excludes = ["big"]
 [env.test]
-database = "postgres://drupal@db.example:5433/test?socket=/run/pg"
+database = "postgres://drupal@localhost:5433/test?socket=/run/pg"
 files = "../test/files"
 [storage.origin]
 url = "s3://bucket/prefix"
@@ -95,6 +95,14 @@ TEST(Config, UnknownKeysAreReportedWithTheirPlace) {
             std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\nkeep='1d'\n[env.dev]\ndatabase='sqlite:x'\n").find("unknown key 'keep' in [backup]"),
             std::string::npos);
+}
+
+TEST(Config, ADatabaseUrlErrorNamesTheEnvironment) {
+  auto msg = parse_error("site='s'\n[env.dev]\ndatabase='sqlite:x'\n[env.live]\ndatabase='mysql://wp@127.0.0.1/wp?socket=/nonexistent'\n");
+  EXPECT_EQ(msg.rfind(".pantheon.toml:5:", 0), 0u) << msg;
+  EXPECT_NE(msg.find("[env.live]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("invalid database URL 'mysql://wp@127.0.0.1/wp?socket=/nonexistent'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
 
 TEST(Config, InconsistentValuesAreRefused) {

@@ -38,5 +38,45 @@ TEST(DbUrl, RefusesBadUrls) {
   }
 }
 
+// What a URL says about the transport is what happens, or the URL is refused: a
+// socket is local, so socket= goes with no host or localhost only (and for MariaDB,
+// whose clients ignore the port on a socket, without a port).
+TEST(DbUrl, SocketsGoWithLocalhostOnly) {
+  auto none = parse_db_url("mysql://wp@/wp?socket=/run/my.sock");
+  EXPECT_EQ(none.socket, "/run/my.sock");
+  auto local = parse_db_url("mysql://wp@localhost/wp?socket=/run/my.sock");
+  EXPECT_EQ(local.socket, "/run/my.sock");
+  EXPECT_EQ(local.host, "localhost");
+  auto pg = parse_db_url("postgres://d@localhost:5433/site?host=/run/postgresql");
+  EXPECT_EQ(pg.socket, "/run/postgresql");
+  EXPECT_EQ(pg.port, 5433);  // PostgreSQL: the port names the socket file
+  for (const char* bad : {"mysql://wp@127.0.0.1/wp?socket=/nonexistent", "mysql://wp@db.example:3306/wp?socket=/x",
+                          "mariadb://wp@[::1]/wp?socket=/x", "mysql://wp@localhost:3306/wp?socket=/x",
+                          "mysql://wp@/wp?socket=", "postgres://d@127.0.0.1/site?socket=/run/postgresql",
+                          "postgres://d@db.example:5433/site?host=/run/pg"}) {
+    try {
+      parse_db_url(bad);
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Exit::config) << bad;
+      std::string msg = e.what();
+      EXPECT_EQ(msg.rfind(std::string("invalid database URL '") + bad + "': ", 0), 0u) << msg;
+      EXPECT_NE(msg.find("socket"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    }
+  }
+}
+
+// localhost with an explicit port is TCP (the MariaDB clients would otherwise take
+// "localhost" for their default socket and ignore the port).
+TEST(DbUrl, LocalhostWithAPortIsTcp) {
+  EXPECT_TRUE(parse_db_url("mysql://wp@localhost:3307/wp").tcp());
+  EXPECT_TRUE(parse_db_url("mysql://wp@127.0.0.1/wp").tcp());
+  EXPECT_TRUE(parse_db_url("mysql://wp@db.example/wp").tcp());
+  EXPECT_FALSE(parse_db_url("mysql://wp@localhost/wp").tcp());  // the client's default socket
+  EXPECT_FALSE(parse_db_url("mysql://wp@/wp").tcp());
+  EXPECT_FALSE(parse_db_url("mysql://wp@localhost/wp?socket=/s").tcp());
+}
+
 }  // namespace
 }  // namespace gp

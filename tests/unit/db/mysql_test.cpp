@@ -251,5 +251,27 @@ TEST_F(MysqlDb, WrongPasswordUnreachableServerAndCutDumpAreClearErrors) {
   EXPECT_EQ(msg.rfind("cannot dump database '" + good->describe() + "'", 0), 0u) << msg;
 }
 
+// The URL decides the transport: localhost with a port is TCP to that port (the
+// clients would take "localhost" for their default socket and drop the port), and
+// socket= is that socket. The test server listens on 127.0.0.1:$MARIADB_PORT and on
+// its own socket; the clients' default socket does not exist here.
+TEST_F(MysqlDb, TheUrlDecidesBetweenTcpAndTheSocket) {
+  auto tcp = open_db("mysql://" + user_ + "@localhost:" + port_ + "/" + db_, root());
+  EXPECT_NO_THROW(tcp->ping());
+  auto closed = open_db("mysql://" + user_ + "@localhost:1/" + db_, root());
+  auto msg = expect_error(Exit::remote, [&] { closed->ping(); });
+  EXPECT_NE(msg.find("server on 'localhost'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("socket"), std::string::npos) << msg;
+
+  auto sock = open_db("mysql://" + user_ + "@localhost/" + db_ + "?socket=" + socket_, root());
+  EXPECT_NO_THROW(sock->ping());
+  auto sock_nohost = open_db("mysql://" + user_ + "@/" + db_ + "?socket=" + socket_, root());
+  EXPECT_NO_THROW(sock_nohost->ping());
+  std::string missing = (root() / "no.sock").string();
+  auto nosock = open_db("mysql://" + user_ + "@localhost/" + db_ + "?socket=" + missing, root());
+  msg = expect_error(Exit::remote, [&] { nosock->ping(); });
+  EXPECT_NE(msg.find(missing), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace gp::test
