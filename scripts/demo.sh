@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: installs the dependencies, builds, then
+# The main job on the embedded default: installs what it needs (build tools,
+# libraries and SQLite: not the test servers), builds the program, then
 # generates a demo Drupal site (git repository + SQLite database + files
 # directory) and runs git-pantheon on it: init, backup, list, restore.
 # Usage: scripts/demo.sh [DEMO_DIR]   (default: a new temporary directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/build.sh
+scripts/install-deps.sh --main
+# The program only: the tests (and their dependencies) are the test command's.
+scripts/build.sh -DGP_TESTS=OFF
 prefix=${GP_PREFIX:-$PWD/build/stage}
 export PATH="$prefix/bin:$PATH" MANPATH="$prefix/share/man:"
 demo=${1:-$(mktemp -d "${TMPDIR:-/tmp}/git-pantheon-demo.XXXXXX")}
