@@ -1,4 +1,5 @@
 #include "backup/backup.hpp"
+#include "backup/protect.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -210,12 +211,13 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   // Archive names have one-second resolution (Pantheon's scheme): two backups of an
   // environment in the same second wait for the next one, so that names, tags and
   // "latest" stay unambiguous.
-  TimePoint created = now_utc();
+  TimePoint created = current_time();
   std::string stamp = pantheon_stamp(created);
   while (backup_exists(repo, store, config.site, env.name, stamp)) {
+    if (test_clock()) fail(Exit::bad_input, describe("a backup of " + env.name + " exists at GP_TEST_NOW", stamp));
     check_interrupted();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    created = now_utc();
+    created = current_time();
     stamp = pantheon_stamp(created);
   }
 
@@ -225,6 +227,8 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   m.created = created;
   m.initiator = req.initiator;
   m.deploy_tag = deploy_tag;
+  m.schedule = req.schedule;
+  m.before_deploy = req.before_deploy;
   m.commit = oid_hex(commit);
   m.version = kVersion;
   auto keep = req.keep_for.value_or(req.initiator == "safety" ? config.backup.safety_keep_for : config.backup.keep_for);
@@ -418,10 +422,10 @@ void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs:
   out.publish(force);
 }
 
-PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, TimePoint now, bool dry_run,
-                          std::optional<std::string> env, Progress& progress) {
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, const PruneRequest& req,
+                          Progress& progress) {
   PruneResult r;
-  if (!dry_run) recover_interrupted_backups(repo, store, lock);
+  if (!req.dry_run) recover_interrupted_backups(repo, store, lock);
   size_t unreadable = 0;
   std::vector<Backup> all;
   {
@@ -436,15 +440,33 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
       }
     }
   }
+  std::sort(all.begin(), all.end(), [](const Backup& a, const Backup& b) {
+    return a.manifest.created != b.manifest.created ? a.manifest.created > b.manifest.created : a.tag > b.tag;
+  });
+  bool deploy_rule = !req.retention || req.retention->protect_live_deploys;
+  ProtectionMap prot = protections(repo, all, deploy_rule);
+  static const RetentionPolicy kNone{};
+  auto policy_for = [&](const std::string& env) -> const RetentionPolicy& {
+    if (req.policy) return *req.policy;
+    if (req.retention) return req.retention->for_env(env);
+    return kNone;
+  };
+  std::vector<Backup> scope;
+  for (auto& b : all)
+    if (!req.env || b.manifest.env == *req.env) scope.push_back(b);
+  r.decisions = decide_prune(scope, prot, policy_for, req.now);
+  std::set<std::string> removed_tags;
+  for (auto& d : r.decisions)
+    if (!d.keep) {
+      r.removed.push_back(d.backup);
+      removed_tags.insert(d.backup.tag);
+    }
   std::set<std::string> referenced;
-  for (auto& b : all) {
-    bool expired = b.manifest.expires <= now && (!env || b.manifest.env == *env);
-    if (expired) r.removed.push_back(b);
-    else
+  for (auto& b : all)
+    if (!removed_tags.count(b.tag))
       for (auto& a : b.manifest.archives) referenced.insert(a.file);
-  }
   std::error_code ec;
-  if (unreadable == 0 && !env) {
+  if (unreadable == 0 && !req.env) {
     for (auto it = fs::directory_iterator(store.archives_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
       std::string name = it->path().filename().string();
       bool of_removed = std::any_of(r.removed.begin(), r.removed.end(), [&](const Backup& b) {
@@ -454,7 +476,7 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
     }
     std::sort(r.orphans.begin(), r.orphans.end());
   }
-  if (dry_run) return r;
+  if (req.dry_run) return r;
   for (auto& b : r.removed) {
     check_interrupted();
     repo.delete_tag(b.tag);  // the tag first: a tag must never outlive its archives
@@ -466,13 +488,24 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
   return r;
 }
 
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, TimePoint now, bool dry_run,
+                          std::optional<std::string> env, Progress& progress) {
+  PruneRequest req;
+  req.now = now;
+  req.dry_run = dry_run;
+  req.env = std::move(env);
+  return prune_backups(repo, store, lock, req, progress);
+}
+
 std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock&, const std::string& env,
                                         const std::string& initiator, size_t keep, Progress& progress) {
   std::vector<Backup> removed;
   std::set<std::string> referenced;  // archives of the backups that stay
   size_t seen = 0;
-  for (auto& b : list_backups(repo, progress)) {  // newest first
-    if (b.manifest.env != env || b.manifest.initiator != initiator || ++seen <= keep) {
+  auto all = list_backups(repo, progress);
+  ProtectionMap prot = protections(repo, all, true);
+  for (auto& b : all) {  // newest first
+    if (b.manifest.env != env || b.manifest.initiator != initiator || prot.count(b.tag) || ++seen <= keep) {
       for (auto& a : b.manifest.archives) referenced.insert(a.file);
       continue;
     }

@@ -7,6 +7,7 @@
 // holds the store lock (Store::lock()).
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,13 +19,20 @@
 #include "util/progress.hpp"
 
 namespace gp {
+// Backup tag -> why it is protected (see backup/protect.hpp).
+using ProtectionMap = std::map<std::string, std::string>;
+}
+
+namespace gp {
 
 struct BackupRequest {
   std::string env;
   std::vector<Element> elements{Element::code, Element::database, Element::files};
   std::optional<std::chrono::seconds> keep_for;  // default: config's keep_for (safety_keep_for for "safety")
-  std::string initiator = "manual";              // manual | hook | safety
+  std::string initiator = "manual";              // manual | automated | commit | deploy | safety | clone
   std::optional<git_oid> commit;                 // default: the environment's code (see backup_commit)
+  std::string schedule;                          // automated: "daily" | "weekly" (manifest `schedule`)
+  std::string before_deploy;                     // deploy: the deploy tag about to be written
 };
 
 struct Backup {
@@ -96,20 +104,53 @@ void verify_archive(const Store& store, const ArchiveRecord& record, Progress& p
 void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs::path& dest, bool force,
                       Progress& progress, const ArchiveFetcher* fetch = nullptr);
 
-struct PruneResult {
-  std::vector<Backup> removed;        // expired backups (tags deleted, archives removed)
-  std::vector<std::string> orphans;   // archives in the store that no tag references
+// What prune decides for one backup: kept or removed, and why (every rule that
+// keeps it; for a removed one, the rule that let it go).
+struct PruneDecision {
+  Backup backup;
+  bool keep = true;
+  std::vector<std::string> reasons;  // "protected by ...", "keep-daily", "keep-for until 2027-01-01", "expired ..."
 };
 
-// Removes expired backups (tag first, then archives) and archives that no backup
-// tag references. With `dry_run`, only reports.
+struct PruneResult {
+  std::vector<Backup> removed;        // backups removed (tags deleted, archives removed)
+  std::vector<std::string> orphans;   // archives in the store that no tag references
+  std::vector<PruneDecision> decisions;  // every backup considered (in --env), newest first
+};
+
+struct PruneRequest {
+  TimePoint now{};
+  bool dry_run = false;
+  std::optional<std::string> env;              // only this environment's backups
+  std::optional<RetentionPolicy> policy;       // --keep-* flags: replace every configured policy
+  const RetentionConfig* retention = nullptr;  // [retention] (nullptr: no policy; the live-deploy rule on)
+};
+
+// Which backups stay (see lib/backup/prune.cpp and git-pantheon-backup(1)):
+//   1. a protected backup (protect.hpp) always stays;
+//   2. backups git-pantheon took itself (safety, clone), and every backup of an
+//      environment without a policy, stay until their keep-for expires;
+//   3. where a policy applies, it alone decides for the environment's other
+//      backups, with restic's semantics (retention.hpp): keep-for does not
+//      extend or shorten their life.
+// `all` newest first. gp::Error(bad_input) when a policy would remove every backup
+// of an environment that has some.
+std::vector<PruneDecision> decide_prune(const std::vector<Backup>& all, const ProtectionMap& protections,
+                                        const std::function<const RetentionPolicy&(const std::string& env)>& policy_for,
+                                        TimePoint now);
+
+// Removes the backups decide_prune lets go (tag first, then archives) and archives
+// that no backup tag references. With `dry_run`, only reports.
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, const PruneRequest& request,
+                          Progress& progress);
+// Keep-for only (no policy), as before policies existed.
 PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, TimePoint now, bool dry_run,
                           std::optional<std::string> env, Progress& progress);
 
 // Count-based retention for one kind of backup: keeps the newest `keep` backups of
 // `env` whose initiator is `initiator` (e.g. "commit", the post-commit hook's) and
 // removes the older ones, tag first, then their archives. Backups of any other
-// initiator or environment are never touched. Returns the removed backups.
+// initiator or environment, and protected backups, are never touched. Returns the removed backups.
 std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock& lock, const std::string& env,
                                         const std::string& initiator, size_t keep, Progress& progress);
 

@@ -68,6 +68,8 @@ std::string render_manifest(const Manifest& m) {
   backup.insert("expires", iso8601(m.expires));
   backup.insert("initiator", m.initiator);
   backup.insert("deploy_tag", m.deploy_tag);
+  if (!m.schedule.empty()) backup.insert("schedule", m.schedule);
+  if (!m.before_deploy.empty()) backup.insert("before_deploy", m.before_deploy);
   backup.insert("commit", m.commit);
   backup.insert("dirty", m.dirty);
   backup.insert("version", m.version.empty() ? std::string(kVersion) : m.version);
@@ -146,6 +148,8 @@ Manifest parse_manifest(const std::string& message, const std::string& tag) {
   m.expires = *expires;
   m.initiator = need<std::string>(*b, "initiator", tag);
   m.deploy_tag = (*b)["deploy_tag"].value_or(std::string());
+  m.schedule = (*b)["schedule"].value_or(std::string());
+  m.before_deploy = (*b)["before_deploy"].value_or(std::string());
   m.commit = need<std::string>(*b, "commit", tag);
   if (!is_hex(m.commit, 40)) bad(tag, "bad 'commit'");
   m.dirty = (*b)["dirty"].value_or(false);

@@ -11,8 +11,10 @@
 //   elements = ["code", "database", "files"]
 //   created = "2026-11-25T12:00:00.123456Z"
 //   expires = "2027-11-25T12:00:00.123456Z"
-//   initiator = "manual"                  # manual | hook | safety
+//   initiator = "manual"                  # manual | automated | commit | deploy | safety | clone
 //   deploy_tag = "pantheon_live_3"        # "" when the env had none
+//   schedule = "daily"                    # automated only: daily | weekly (absent otherwise)
+//   before_deploy = "pantheon_live_4"     # deploy only: the deploy it was taken before
 //   commit = "<40 hex digits>"
 //   dirty = false                         # the work tree had uncommitted changes
 //   version = "0.1.0"                     # git-pantheon that wrote it
@@ -62,6 +64,8 @@ struct Manifest {
   TimePoint expires{};
   std::string initiator = "manual";
   std::string deploy_tag;
+  std::string schedule;       // "daily" | "weekly" for automated backups, else empty (not written)
+  std::string before_deploy;  // the deploy tag a "deploy" backup was taken before, else empty
   std::string commit;
   bool dirty = false;
   std::string version;

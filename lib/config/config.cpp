@@ -95,6 +95,11 @@ bool branch_pattern_matches(const std::string& pattern, const std::string& branc
   return !pattern.empty() && fnmatch(pattern.c_str(), branch.c_str(), 0) == 0;
 }
 
+const RetentionPolicy& RetentionConfig::for_env(const std::string& env) const {
+  auto it = per_env.find(env);
+  return it == per_env.end() ? policy : it->second;
+}
+
 bool PostCommitConfig::matches(const std::string& branch) const {
   return std::any_of(branches.begin(), branches.end(), [&](const std::string& p) { return branch_pattern_matches(p, branch); });
 }
@@ -166,6 +171,49 @@ class Parser {
     }
   }
 
+  // keep_<rule> = N | "unlimited"
+  int get_keep_count(const toml::table& t, const char* key, const std::string& where, int def) const {
+    const toml::node* n = t.get(key);
+    if (!n) return def;
+    std::optional<int> v;
+    if (auto i = n->value_exact<int64_t>(); i && n->is_integer()) {
+      if (*i >= 0 && *i <= 1000000) v = static_cast<int>(*i);
+    } else if (auto s = n->value_exact<std::string>(); s && n->is_string()) {
+      v = parse_keep_count(*s);
+    }
+    if (!v) error_at(*n, "'" + std::string(key) + "' in " + where + " must be " + kKeepCountForms);
+    return *v;
+  }
+
+  // [retention] or [env.<name>.retention]: the keys given replace those of `base`.
+  RetentionPolicy get_policy(const toml::table& t, const std::string& where, RetentionPolicy base,
+                             bool* protect_live = nullptr) const {
+    std::set<std::string> keys{"keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within"};
+    if (protect_live) keys.insert("protect_live_deploys");
+    check_keys(t, where, keys);
+    base.last = get_keep_count(t, "keep_last", where, base.last);
+    base.hourly = get_keep_count(t, "keep_hourly", where, base.hourly);
+    base.daily = get_keep_count(t, "keep_daily", where, base.daily);
+    base.weekly = get_keep_count(t, "keep_weekly", where, base.weekly);
+    base.monthly = get_keep_count(t, "keep_monthly", where, base.monthly);
+    base.yearly = get_keep_count(t, "keep_yearly", where, base.yearly);
+    if (const toml::node* n = t.get("keep_within")) {
+      auto s = n->value_exact<std::string>();
+      std::optional<CalendarSpan> span;
+      if (s && n->is_string()) span = (*s == "0" || *s == "") ? std::optional<CalendarSpan>(CalendarSpan{}) : parse_calendar_span(*s);
+      if (!span) error_at(*n, "'keep_within' in " + where + " must be " + kSpanForms);
+      base.within = *span;
+    }
+    if (protect_live) {
+      if (const toml::node* n = t.get("protect_live_deploys")) {
+        auto b = n->value_exact<bool>();
+        if (!b || !n->is_boolean()) error_at(*n, "'protect_live_deploys' in " + where + " must be true or false");
+        *protect_live = *b;
+      }
+    }
+    return base;
+  }
+
  private:
   fs::path origin_;
 };
@@ -182,7 +230,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
   }
   Config c;
   c.path = origin;
-  p.check_keys(root, "the top level", {"site", "framework", "backup", "env", "storage", "hooks"});
+  p.check_keys(root, "the top level", {"site", "framework", "backup", "env", "storage", "hooks", "retention", "schedule"});
 
   c.site = p.get_string(root, "site", "the top level", true);
   if (!valid_site_name(c.site))
@@ -206,6 +254,40 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     c.backup.excludes = p.get_string_array(*bt, "excludes", "[backup]");
   }
 
+  if (const toml::node* r = root.get("retention")) {
+    const toml::table* rt = r->as_table();
+    if (!rt) p.error_at(*r, "'retention' must be a table");
+    c.retention.policy = p.get_policy(*rt, "[retention]", {}, &c.retention.protect_live_deploys);
+  }
+
+  if (const toml::node* s = root.get("schedule")) {
+    const std::string where = "[schedule]";
+    const toml::table* st = s->as_table();
+    if (!st) p.error_at(*s, "'schedule' must be a table");
+    p.check_keys(*st, where, {"keep_daily_for", "keep_weekly_for", "daily", "weekly", "verify_restore", "lock_wait", "min_interval"});
+    c.schedule.keep_daily = p.get_duration(*st, "keep_daily_for", where, c.schedule.keep_daily);
+    c.schedule.keep_weekly = p.get_duration(*st, "keep_weekly_for", where, c.schedule.keep_weekly);
+    c.schedule.lock_wait = p.get_duration(*st, "lock_wait", where, c.schedule.lock_wait);
+    c.schedule.min_interval = p.get_duration(*st, "min_interval", where, c.schedule.min_interval);
+    if (st->get("daily")) {
+      std::string d = p.get_string(*st, "daily", where, false);
+      if (d == "random") c.schedule.daily_minute.reset();
+      else if (auto m = parse_time_of_day(d)) c.schedule.daily_minute = *m;
+      else p.error_at(*st->get("daily"), "'daily' in [schedule] must be " + std::string(kTimeOfDayForms));
+    }
+    if (st->get("weekly")) {
+      std::string d = p.get_string(*st, "weekly", where, false);
+      auto day = parse_weekday(d);
+      if (!day) p.error_at(*st->get("weekly"), "'weekly' in [schedule] must be " + std::string(kWeekdayForms));
+      c.schedule.weekly_day = *day;
+    }
+    if (st->get("verify_restore")) {
+      c.schedule.verify_restore = p.get_string(*st, "verify_restore", where, false);
+      if (c.schedule.verify_restore != "never" && c.schedule.verify_restore != "daily" && c.schedule.verify_restore != "weekly")
+        p.error_at(*st->get("verify_restore"), "'verify_restore' in [schedule] must be \"never\", \"daily\" or \"weekly\"");
+    }
+  }
+
   const toml::node* envs = root.get("env");
   if (!envs) p.error_at(root.source(), "no environments: add at least an [env.dev] table");
   const toml::table* et = envs->as_table();
@@ -218,7 +300,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!t) p.error_at(v, "'env." + name + "' must be a table");
     if (!valid_env_name(name))
       p.error_at(v, "environment name '" + name + "' must be 1-32 lowercase letters, digits or '-', starting with a letter or digit");
-    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes"});
+    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention"});
     EnvConfig e;
     e.name = name;
     std::string db = p.get_string(*t, "database", where, true);
@@ -234,6 +316,11 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!e.branch.empty() && git_reference_is_valid_name(("refs/heads/" + e.branch).c_str()) != 1)
       p.error_at(*t->get("branch"), "'branch' in " + where + " is not a valid branch name");
     e.excludes = p.get_string_array(*t, "excludes", where);
+    if (const toml::node* r = t->get("retention")) {
+      const toml::table* rt = r->as_table();
+      if (!rt) p.error_at(*r, "'env." + name + ".retention' must be a table");
+      c.retention.per_env[name] = p.get_policy(*rt, "[env." + name + ".retention]", c.retention.policy);
+    }
     std::string key = (fs::path(e.files) / "").lexically_normal().string();  // "f" and "f/" are one
     if (auto it = files_seen.find(key); it != files_seen.end())
       p.error_at(*t, "environments '" + it->second + "' and '" + name + "' share the files directory '" + e.files +

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/dburl.hpp"
+#include "config/policy.hpp"
 #include "util/fs.hpp"
 
 namespace gp {
@@ -44,6 +45,28 @@ struct BackupDefaults {
   std::vector<std::string> excludes;  // extra excludes for the files element, every env
 };
 
+// [retention] and [env.<name>.retention]: the policy `backup prune` (and the
+// schedule's runs) apply besides each backup's keep-for (see lib/backup/prune.hpp).
+struct RetentionConfig {
+  RetentionPolicy policy;                          // [retention]
+  std::map<std::string, RetentionPolicy> per_env;  // [env.<name>.retention]: [retention] with these keys replaced
+  bool protect_live_deploys = true;                // the live-deploy rule of lib/backup/protect.hpp
+
+  // The policy of `env`.
+  const RetentionPolicy& for_env(const std::string& env) const;
+};
+
+// [schedule]: automatic backups (git pantheon backup schedule).
+struct ScheduleConfig {
+  std::chrono::seconds keep_daily{7LL * 86400};   // keep-for of the daily automatic backups
+  std::chrono::seconds keep_weekly{32LL * 86400}; // ... and of the weekly one
+  std::optional<int> daily_minute;                // `enable`'s default time (minutes after midnight); nullopt: random
+  int weekly_day = 0;                             // `enable`'s default day of the weekly backup, 0 = Sunday
+  std::string verify_restore = "weekly";          // trial restores: never | weekly | daily
+  std::chrono::seconds lock_wait{15LL * 60};      // how long a run waits for the store lock
+  std::chrono::seconds min_interval{3600};        // a run within this of the last automatic backup skips
+};
+
 // [hooks.post-commit]: a quick backup of one environment after each commit on the
 // listed branches (absent table: the hook does nothing).
 struct PostCommitConfig {
@@ -69,6 +92,8 @@ struct Config {
   std::map<std::string, EnvConfig> envs;  // by name
   std::map<std::string, StorageConfig> storage;  // by git remote name
   std::optional<PostCommitConfig> post_commit;   // [hooks.post-commit]
+  RetentionConfig retention;                     // [retention], [env.<name>.retention]
+  ScheduleConfig schedule;                       // [schedule]
 
   // The named environment, or gp::Error(bad_input) listing the known ones.
   const EnvConfig& env(const std::string& name) const;

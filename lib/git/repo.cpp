@@ -160,6 +160,18 @@ git_oid Repo::create_annotated_tag(const std::string& name, const git_oid& targe
   return oid;
 }
 
+git_oid Repo::create_annotated_tag_on_object(const std::string& name, const git_oid& object, const std::string& message) {
+  git_object* obj = nullptr;
+  git_check(git_object_lookup(&obj, repo_.get(), &object, GIT_OBJECT_ANY), "cannot find object " + oid_hex(object));
+  GitObject o(obj);
+  GitSignature sig = signature();
+  git_oid oid;
+  int rc = git_tag_create(&oid, repo_.get(), name.c_str(), o.get(), sig.get(), message.c_str(), /*force=*/0);
+  if (rc == GIT_EEXISTS) fail(Exit::bad_input, describe("tag already exists", name));
+  git_check(rc, "cannot create tag '" + name + "'");
+  return oid;
+}
+
 bool Repo::delete_tag(const std::string& name) {
   int rc = git_tag_delete(repo_.get(), name.c_str());
   if (rc == GIT_ENOTFOUND) return false;

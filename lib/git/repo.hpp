@@ -72,6 +72,9 @@ class Repo {
 
   // Creates an annotated tag; gp::Error(bad_input) when it already exists.
   git_oid create_annotated_tag(const std::string& name, const git_oid& target, const std::string& message);
+  // Creates an annotated tag pointing at any object (e.g. another tag object);
+  // gp::Error(bad_input) when it already exists.
+  git_oid create_annotated_tag_on_object(const std::string& name, const git_oid& object, const std::string& message);
   // Deletes refs/tags/<name>; false when it did not exist.
   bool delete_tag(const std::string& name);
 

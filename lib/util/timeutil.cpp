@@ -1,6 +1,7 @@
 #include "util/timeutil.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "util/error.hpp"
@@ -8,6 +9,26 @@
 namespace gp {
 
 TimePoint now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(Clock::now()); }
+
+bool test_clock() {
+#if defined(GP_FAULT_INJECTION)
+  const char* t = std::getenv("GP_TEST_NOW");
+  return t && *t;
+#else
+  return false;
+#endif
+}
+
+TimePoint current_time() {
+#if defined(GP_FAULT_INJECTION)
+  if (const char* t = std::getenv("GP_TEST_NOW"); t && *t) {
+    auto when = parse_iso8601(t);
+    if (!when) fail(Exit::config, describe("invalid GP_TEST_NOW", t, "expected ISO 8601 such as 2026-11-25T12:00:00Z"));
+    return *when;
+  }
+#endif
+  return now_utc();
+}
 
 namespace {
 std::tm to_tm(TimePoint t) {

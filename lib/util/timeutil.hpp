@@ -13,6 +13,14 @@ using TimePoint = std::chrono::time_point<Clock, std::chrono::microseconds>;
 
 TimePoint now_utc();
 
+// The time decisions are made at (backup creation, prune, schedule runs): now_utc(),
+// or in a test build (GP_FAULT_INJECTION) the ISO 8601 time in GP_TEST_NOW when it
+// is set, so that tests make and prune histories of any age without sleeping.
+// gp::Error(Exit::config) for a malformed GP_TEST_NOW. Release builds never read it.
+TimePoint current_time();
+// True when current_time() is the test clock (a test build with GP_TEST_NOW set).
+bool test_clock();
+
 // "2026-11-25T12-00-00": the timestamp part of Pantheon's archive names.
 std::string pantheon_stamp(TimePoint t);
 
