@@ -347,6 +347,7 @@ int backup_prune(Context& ctx, Args& args) {
   bool dry = args.flag("dry-run", 'n');
   auto env = args.value("env");
   auto policy = policy_from(args);
+  bool verbose = args.flag("verbose", 'v');
   args.operands(0, 0);
   if (env) ctx.config().env(*env);
   // A .pantheon.toml is needed for policies; without one, keep-for alone (as before).
@@ -384,16 +385,19 @@ int backup_prune(Context& ctx, Args& args) {
     return 0;
   }
   const char* verb = dry ? "would remove" : "removed";
-  if (dry) {
-    // The dry run explains every backup, kept or not.
-    for (auto& d : r.decisions) {
-      std::string why;
-      for (auto& w : d.reasons) why += (why.empty() ? "" : ", ") + w;
-      ctx.out() << (d.keep ? "keep          " : "would remove  ") << d.backup.tag << "  (" << why << ")\n";
-    }
-  } else {
-    for (auto& d : r.decisions)
-      if (!d.keep) ctx.out() << verb << " " << d.backup.tag << " (" << d.reasons.front() << ")\n";
+  // A dry run explains the kept backups too when a policy is in effect (or with
+  // -v): every rule that keeps each one.
+  bool policy_in_effect = policy.has_value();
+  if (cfg && !policy_in_effect) {
+    policy_in_effect = !cfg->retention.policy.empty();
+    for (auto& [e, p] : cfg->retention.per_env) policy_in_effect = policy_in_effect || !p.empty();
+  }
+  bool explain = dry && (policy_in_effect || verbose);
+  for (auto& d : r.decisions) {
+    if (d.keep && !explain) continue;
+    std::string why;
+    for (auto& w : d.reasons) why += (why.empty() ? "" : ", ") + w;
+    ctx.out() << (d.keep ? "keep" : verb) << " " << d.backup.tag << " (" << why << ")\n";
   }
   for (auto& o : r.orphans) ctx.out() << verb << " unreferenced archive " << o << "\n";
   if (r.removed.empty() && r.orphans.empty() && !ctx.quiet()) ctx.out() << "nothing to prune\n";

@@ -146,9 +146,9 @@ test_prune_policy_dry_run_explains_and_protected_survive() {
   assert_contains "$OUT" "protected pantheon/backup/dev/2026-01-03T12-00-00"
   git tag -l 'pantheon/protected/*' | grep -q 'pantheon/protected/dev/2026-01-03T12-00-00' || fail "no protection tag"
   expect_code 0 git pantheon backup prune --dry-run --keep-daily 7 --keep-weekly 2
-  assert_contains "$OUT" "keep          pantheon/backup/dev/2026-02-09T12-00-00  (keep-daily, keep-weekly)"
-  assert_contains "$OUT" "keep          pantheon/backup/dev/2026-01-03T12-00-00  (protected by Site Owner <owner@example.invalid>: before the migration)"
-  assert_contains "$OUT" "would remove  pantheon/backup/dev/2026-01-02T12-00-00  (not kept by the policy"
+  assert_contains "$OUT" "keep pantheon/backup/dev/2026-02-09T12-00-00 (keep-daily, keep-weekly)"
+  assert_contains "$OUT" "keep pantheon/backup/dev/2026-01-03T12-00-00 (protected by Site Owner <owner@example.invalid>: before the migration)"
+  assert_contains "$OUT" "would remove pantheon/backup/dev/2026-01-02T12-00-00 (not kept by the policy"
   assert_eq "$(git tag -l 'pantheon/backup/dev/*' | wc -l)" 40 "dry run removes nothing"
   expect_code 0 git pantheon backup prune --dry-run --keep-daily 7 --keep-weekly 2 --format=json
   printf '%s' "$OUT" | json_get 'all(b["reasons"] for b in d["backups"])' | grep -qx True || fail "a backup without a reason"
