@@ -15,8 +15,13 @@ const Command kCommands[] = {
      "   or: git pantheon backup info [<backup>] [--env E] [--format=text|json]\n"
      "   or: git pantheon backup get [<backup>|--latest] [--env E] [--element E | --file NAME] [--to DIR|FILE] [--force]\n"
      "                                [--remote R] [--url [--expires 15m]]\n"
-     "   or: git pantheon backup verify [<backup>... | --all] [--env E] [--remote R]\n"
-     "   or: git pantheon backup prune [--dry-run] [--env E] [--format=text|json]",
+     "   or: git pantheon backup verify [<backup>... | --all] [--env E] [--remote R] [--restore]\n"
+     "   or: git pantheon backup prune [--dry-run] [--env E] [--keep-last|--keep-hourly|--keep-daily|--keep-weekly|\n"
+     "                                 --keep-monthly|--keep-yearly N] [--keep-within 30d] [-v] [--format=text|json]\n"
+     "   or: git pantheon backup protect <backup>... [-m NOTE] | backup unprotect <backup>...\n"
+     "   or: git pantheon backup schedule enable [--env E]... [--daily HH:MM|random] [--weekly DAY]\n"
+     "                                    [--verify-restore never|daily|weekly] [--scheduler systemd|cron|print]\n"
+     "   or: git pantheon backup schedule disable|status [--env E]... | run --env E",
      true, run_backup},
     {"restore", "restore a backup into its own or another environment, safely",
      "restore <backup> [--to-env E] [--element all|code|db|files]... [--yes] [--no-safety-backup] [--branch NAME]\n"

@@ -1,14 +1,20 @@
-// git pantheon backup create|list|info|get|verify|prune
+// git pantheon backup create|list|info|get|verify|prune (schedule, protect and
+// unprotect live in commands/schedule.cpp)
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
 #include "backup/backup.hpp"
+#include "backup/protect.hpp"
+#include "restore/trial.hpp"
 #include "commands.hpp"
 #include "remote/remote.hpp"
 #include "util/json.hpp"
 
 namespace gp::cli {
+
+int run_backup_schedule(Context& ctx, Args& args);            // commands/schedule.cpp
+int run_backup_protect(Context& ctx, Args& args, bool protect);  // commands/schedule.cpp
 
 namespace {
 
@@ -173,7 +179,12 @@ int backup_info(Context& ctx, Args& args) {
     << "expires    " << iso8601(m.expires) << "\n"
     << "initiator  " << m.initiator << "\n"
     << "commit     " << m.commit << (m.dirty ? " (work tree had uncommitted changes)" : "") << "\n"
-    << "deploy tag " << (m.deploy_tag.empty() ? "-" : m.deploy_tag) << "\n\n";
+    << "deploy tag " << (m.deploy_tag.empty() ? "-" : m.deploy_tag) << "\n";
+  {
+    auto prot = protections(ctx.repo(), list_backups(ctx.repo(), ctx.progress()), true);
+    auto it = prot.find(b.tag);
+    o << "protected  " << (it == prot.end() ? "no" : it->second) << "\n\n";
+  }
   std::vector<std::vector<std::string>> table{{"ELEMENT", "FILE", "SIZE", "ENTRIES", "SHA256", "LOCAL"}};
   for (auto& a : m.archives) {
     std::error_code ec;
@@ -245,6 +256,7 @@ int backup_get(Context& ctx, Args& args) {
 
 int backup_verify(Context& ctx, Args& args) {
   bool all = args.flag("all");
+  bool trial = args.flag("restore");
   auto env = args.value("env");
   auto remote = args.value("remote");
   auto ops = args.operands(0, SIZE_MAX);
@@ -261,6 +273,31 @@ int backup_verify(Context& ctx, Args& args) {
   Store store(ctx.repo());
   LazyFetcher lf{ctx, store, remote, std::nullopt};
   ArchiveFetcher fetch = lf.fn();
+  if (trial) {
+    // A trial restore into scratch places under the store's tmp/, held under the
+    // lock (taking the lock clears tmp/ of crashed commands' leftovers).
+    store.create();
+    lf.lock.emplace(store.lock());
+    ArchiveFetcher locked = [&](const ArchiveRecord& r) {
+      const Config& cfg = ctx.config();
+      if (cfg.storage.empty() && !remote) return false;
+      return ensure_local(store, *lf.lock, cfg, r, remote, ctx.progress());
+    };
+    size_t failed = 0, n = 0;
+    for (auto& b : targets) {
+      auto r = trial_restore(ctx.config(), ctx.root(), store, b, ctx.progress(), &locked);
+      for (auto& e : r.elements) {
+        ++n;
+        if (e.status == "FAILED") ++failed;
+        if (!ctx.quiet() || e.status == "FAILED")
+          ctx.out() << (e.status == "ok" ? "ok      " : e.status == "skipped" ? "skipped " : "FAILED  ") << e.file << ": "
+                    << e.detail << "\n";
+      }
+    }
+    if (failed) throw Error(Exit::integrity, std::to_string(failed) + " of " + std::to_string(n) + " archives failed the trial restore");
+    if (!ctx.quiet()) ctx.out() << "trial restore of " << targets.size() << " backups passed\n";
+    return 0;
+  }
   size_t ok = 0, bad = 0;
   std::optional<Exit> worst;
   for (auto& b : targets) {
@@ -283,38 +320,85 @@ int backup_verify(Context& ctx, Args& args) {
   return 0;
 }
 
+std::optional<RetentionPolicy> policy_from(Args& args) {
+  RetentionPolicy p;
+  bool any = false;
+  for (auto [name, field] : {std::pair{"keep-last", &p.last}, {"keep-hourly", &p.hourly}, {"keep-daily", &p.daily},
+                             {"keep-weekly", &p.weekly}, {"keep-monthly", &p.monthly}, {"keep-yearly", &p.yearly}}) {
+    if (auto v = args.value(name)) {
+      auto n = parse_keep_count(*v);
+      if (!n) args.usage_error(describe("bad --" + std::string(name), *v, std::string("expected ") + kKeepCountForms));
+      *field = *n;
+      any = true;
+    }
+  }
+  if (auto v = args.value("keep-within")) {
+    auto span = parse_calendar_span(*v);
+    if (!span) args.usage_error(describe("bad --keep-within", *v, std::string("expected ") + kSpanForms));
+    p.within = *span;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return p;
+}
+
 int backup_prune(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
   bool dry = args.flag("dry-run", 'n');
   auto env = args.value("env");
+  auto policy = policy_from(args);
+  bool verbose = args.flag("verbose", 'v');
   args.operands(0, 0);
   if (env) ctx.config().env(*env);
+  // A .pantheon.toml is needed for policies; without one, keep-for alone (as before).
+  const Config* cfg = nullptr;
+  try {
+    cfg = &ctx.config();
+  } catch (const Error& e) {
+    if (e.code() != Exit::config || policy) throw;
+  }
   Store store(ctx.repo());
   auto lock = store.lock();
-  TimePoint now = now_utc();
-#ifdef GP_FAULT_INJECTION
-  // Test builds only: prune as if it were GP_TEST_NOW (ISO 8601), to expire backups
-  // made seconds ago (the concurrency test).
-  if (const char* t = std::getenv("GP_TEST_NOW"); t && *t) {
-    auto when = parse_iso8601(t);
-    if (!when) throw Error(Exit::config, describe("invalid GP_TEST_NOW", t, "expected ISO 8601"));
-    now = *when;
-  }
-#endif
-  auto r = prune_backups(ctx.repo(), store, lock, now, dry, env, ctx.progress());
+  PruneRequest req;
+  req.now = current_time();  // test builds: GP_TEST_NOW
+  req.dry_run = dry;
+  req.env = env;
+  req.policy = policy;
+  req.retention = cfg ? &cfg->retention : nullptr;
+  auto r = prune_backups(ctx.repo(), store, lock, req, ctx.progress());
   if (fmt == Format::json) {
     JsonWriter j;
     j.begin_object().field("dry_run", dry).key("removed").begin_array();
     for (auto& b : r.removed) j.value(b.tag);
     j.end_array().key("orphans").begin_array();
     for (auto& o : r.orphans) j.value(o);
+    j.end_array().key("backups").begin_array();
+    for (auto& d : r.decisions) {
+      j.begin_object().field("tag", d.backup.tag).field("env", d.backup.manifest.env);
+      j.field("created", iso8601(d.backup.manifest.created)).field("initiator", d.backup.manifest.initiator);
+      j.field("keep", d.keep).key("reasons").begin_array();
+      for (auto& why : d.reasons) j.value(why);
+      j.end_array().end_object();
+    }
     j.end_array().end_object();
     ctx.out() << j.str() << "\n";
     return 0;
   }
   const char* verb = dry ? "would remove" : "removed";
-  for (auto& b : r.removed)
-    ctx.out() << verb << " " << b.tag << " (expired " << short_time(b.manifest.expires) << " UTC)\n";
+  // A dry run explains the kept backups too when a policy is in effect (or with
+  // -v): every rule that keeps each one.
+  bool policy_in_effect = policy.has_value();
+  if (cfg && !policy_in_effect) {
+    policy_in_effect = !cfg->retention.policy.empty();
+    for (auto& [e, p] : cfg->retention.per_env) policy_in_effect = policy_in_effect || !p.empty();
+  }
+  bool explain = dry && (policy_in_effect || verbose);
+  for (auto& d : r.decisions) {
+    if (d.keep && !explain) continue;
+    std::string why;
+    for (auto& w : d.reasons) why += (why.empty() ? "" : ", ") + w;
+    ctx.out() << (d.keep ? "keep" : verb) << " " << d.backup.tag << " (" << why << ")\n";
+  }
   for (auto& o : r.orphans) ctx.out() << verb << " unreferenced archive " << o << "\n";
   if (r.removed.empty() && r.orphans.empty() && !ctx.quiet()) ctx.out() << "nothing to prune\n";
   return 0;
@@ -331,6 +415,9 @@ int run_backup(Context& ctx, Args& args) {
   if (*sub == "get") return backup_get(ctx, args);
   if (*sub == "verify") return backup_verify(ctx, args);
   if (*sub == "prune") return backup_prune(ctx, args);
+  if (*sub == "schedule") return run_backup_schedule(ctx, args);
+  if (*sub == "protect") return run_backup_protect(ctx, args, true);
+  if (*sub == "unprotect") return run_backup_protect(ctx, args, false);
   args.usage_error("unknown subcommand 'backup " + *sub + "'");
 }
 
