@@ -149,20 +149,17 @@ GitSignature Repo::signature() const {
 }
 
 git_oid Repo::create_annotated_tag(const std::string& name, const git_oid& target, const std::string& message) {
-  git_object* obj = nullptr;
-  git_check(git_object_lookup(&obj, repo_.get(), &target, GIT_OBJECT_COMMIT), "cannot find commit " + oid_hex(target));
-  GitObject o(obj);
-  GitSignature sig = signature();
-  git_oid oid;
-  int rc = git_tag_create(&oid, repo_.get(), name.c_str(), o.get(), sig.get(), message.c_str(), /*force=*/0);
-  if (rc == GIT_EEXISTS) fail(Exit::bad_input, describe("tag already exists", name));
-  git_check(rc, "cannot create tag '" + name + "'");
-  return oid;
+  return tag_object(name, target, GIT_OBJECT_COMMIT, message);
 }
 
 git_oid Repo::create_annotated_tag_on_object(const std::string& name, const git_oid& object, const std::string& message) {
+  return tag_object(name, object, GIT_OBJECT_ANY, message);
+}
+
+git_oid Repo::tag_object(const std::string& name, const git_oid& object, git_object_t type, const std::string& message) {
   git_object* obj = nullptr;
-  git_check(git_object_lookup(&obj, repo_.get(), &object, GIT_OBJECT_ANY), "cannot find object " + oid_hex(object));
+  git_check(git_object_lookup(&obj, repo_.get(), &object, type),
+            std::string(type == GIT_OBJECT_COMMIT ? "cannot find commit " : "cannot find object ") + oid_hex(object));
   GitObject o(obj);
   GitSignature sig = signature();
   git_oid oid;

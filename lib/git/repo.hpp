@@ -82,6 +82,8 @@ class Repo {
   GitSignature signature() const;
 
  private:
+  // An annotated tag `name` on `object`, which must be of `type` (GIT_OBJECT_ANY: any).
+  git_oid tag_object(const std::string& name, const git_oid& object, git_object_t type, const std::string& message);
   explicit Repo(GitRepository r) : repo_(std::move(r)) {}
   GitRepository repo_;
 };
