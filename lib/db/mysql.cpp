@@ -13,21 +13,29 @@
 // load(): the dump goes into a fresh scratch database `<db>__gp_restore_<random>` on
 //   the same server (a dump holding USE or CREATE DATABASE is refused, as is one
 //   without the "-- Dump completed" trailer). Only when it loaded completely:
-//     1. the target's triggers and views are dropped, and the scratch's triggers
-//        (moving a table with triggers to another database is refused by the server);
-//     2. ONE `RENAME TABLE` moves every table of the target into `<db>__gp_old_<random>`
-//        and every scratch table into the target: atomic, so readers see the old or
-//        the new tables, never a mix;
-//     3. the target's routines and events are dropped, and the scratch's views,
-//        triggers, routines and events are created in the target (their DDL is taken
-//        with mysqldump from the scratch database, where it has just been executed
+//     1. the scratch's triggers are dropped (moving a table with triggers to another
+//        database is refused by the server; they are recreated in step 3);
+//     2. ONE `RENAME TABLE` renames every table and view of the target to
+//        `__gp_old_<random>_<n>` inside the target (triggers stay with their tables)
+//        and moves every scratch table into the target: atomic, so readers see the
+//        old or the new tables, never a mix. It is the only statement that touches
+//        the target before the new tables are in, and it waits at most
+//        GIT_PANTHEON_DB_LOCK_WAIT (5 s) for the metadata locks of a site's open
+//        transactions (the site's new queries queue behind it meanwhile); when it
+//        gives up the target is untouched and the error names the connections that
+//        hold a transaction open;
+//     3. the previous tables and views are dropped (their triggers with them), then
+//        the target's routines and events, and the scratch's views, triggers,
+//        routines and events are created in the target (their DDL is taken with
+//        mysqldump from the scratch database, where it has just been executed
 //        successfully by the same user, so it does not fail for privileges);
-//     4. the old and scratch databases are dropped.
+//     4. the scratch database is dropped.
 //   DEFINER clauses are removed as the dump streams in (db/definer.hpp), so a dump
 //   from another environment's account loads without SUPER.
 //   Not atomic: views and triggers are missing for the moments between steps 1 and 3.
-//   A failure before step 2 leaves the target's tables untouched (the scratch database
-//   is dropped); a failure after it says which database holds the previous tables.
+//   A failure before step 2 leaves the target untouched (the scratch database is
+//   dropped); a failure after it says that the previous tables are the target's
+//   `__gp_old_*` (the next load drops such leftovers).
 //   The user needs CREATE and DROP on databases named `<db>\_\_gp\_%`, e.g.
 //   GRANT ALL ON `wp\_\_gp\_%`.* TO 'wp'@'%'.
 #include <cstring>
@@ -161,8 +169,8 @@ class MysqlDatabase final : public Database {
                     target, what);
     std::string charset = cs.size() == 1 && cs[0].size() == 2 ? " CHARACTER SET " + cs[0][0] + " COLLATE " + cs[0][1] : "";
     std::string base = target.substr(0, 40), rnd = random_suffix();
-    const std::string scratch = base + "__gp_restore_" + rnd, old = base + "__gp_old_" + rnd;
-    drop_stale(opts, base, what);
+    const std::string scratch = base + "__gp_restore_" + rnd;
+    drop_stale(opts, target, base, what);
     try {
       run_sql(opts, "CREATE DATABASE " + qi(scratch) + charset + ";\n", "", what);
     } catch (const Error& e) {
@@ -187,19 +195,19 @@ class MysqlDatabase final : public Database {
     GP_FAULT_POINT("db.mysql.scratch.created");
     load_into(opts, scratch, in, progress, what);
     GP_FAULT_POINT("db.mysql.loaded");
-    swap(opts, target, scratch, old, what);
+    swap(opts, target, scratch, rnd, what);
     GP_FAULT_POINT("db.mysql.swapped");
-    drop_scratch.db.clear();
+    // drop_scratch removes the (now empty) scratch database.
     progress.finish();
   }
 
  private:
   // Drops what loads killed before they finished left on the server: scratch
-  // databases (`<base>__gp_restore_*`, never swapped in) and the previous tables
-  // of a completed swap (`<base>__gp_old_*`, which the killed load was about to
-  // drop), unless a connection is using them (a load of another clone running now).
-  // Best effort: one we may not drop (another account's) does not stop this load.
-  void drop_stale(const SecretFile& opts, const std::string& base, const std::string& what) {
+  // databases (`<base>__gp_restore_*`, never swapped in), unless a connection is using
+  // them (a load of another clone running now), and the previous tables of a
+  // completed swap (`__gp_old_*` in the target, which the killed load was about to
+  // drop). Best effort: one we may not drop (another account's) does not stop this load.
+  void drop_stale(const SecretFile& opts, const std::string& target, const std::string& base, const std::string& what) {
     std::string like = qs(like_escape(base) + "\\_\\_gp\\_%");
     try {
       auto rows = query(opts,
@@ -208,6 +216,15 @@ class MysqlDatabase final : public Database {
                         "", what);
       for (auto& row : rows)
         if (row.size() == 1) run_sql(opts, "DROP DATABASE IF EXISTS " + qi(row[0]) + ";\n", "", what);
+      auto old = query(opts,
+                       "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + qs(target) +
+                           " AND TABLE_NAME LIKE " + qs(like_escape(old_prefix("")) + "%"),
+                       "", what);
+      std::string drops;
+      for (auto& row : old)
+        if (row.size() == 2)
+          drops += (row[1] == "VIEW" ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ") + qi(target) + "." + qi(row[0]) + ";\n";
+      if (!drops.empty()) run_sql(opts, "SET SESSION foreign_key_checks = 0;\n" + drops, "", what);
     } catch (const Error&) {
     }
   }
@@ -342,7 +359,11 @@ class MysqlDatabase final : public Database {
       fail_remote(what, "the dump has no " + trailer.name() + " trailer (truncated?); nothing was changed");
   }
 
-  void swap(const SecretFile& opts, const std::string& target, const std::string& scratch, const std::string& old,
+  // The swap (see the top of this file). Only one statement touches the target before
+  // the new tables are in: the RENAME, which is atomic and waits at most lock_wait for
+  // the metadata locks of the site's open transactions; when it gives up, the target
+  // is exactly as it was.
+  void swap(const SecretFile& opts, const std::string& target, const std::string& scratch, const std::string& rnd,
             const std::string& what) {
     auto objects = query(opts,
                          "SELECT 'table', TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE "
@@ -354,28 +375,33 @@ class MysqlDatabase final : public Database {
                          "SELECT 'event', EVENT_SCHEMA, EVENT_NAME, '' FROM information_schema.EVENTS WHERE "
                          "EVENT_SCHEMA IN (" + qs(target) + "," + qs(scratch) + ")",
                          "", what);
-    std::string drops, renames_out, renames_in, late_drops;
+    // scratch_drops: the scratch's triggers (a table with triggers may not move to
+    // another database; they are recreated from their DDL). renames: every table and
+    // view of the target to a previous name `__gp_old_<rnd>_<n>` inside the target
+    // (its triggers go with it), then every scratch table into the target.
+    // old_drops: what the target had, once the new tables are in.
+    std::string scratch_drops, renames_out, renames_in, old_drops, late_drops;
     std::vector<std::string> scratch_views;
     bool scratch_objects = false;
+    size_t n_old = 0;
     for (auto& row : objects) {
       if (row.size() != 4) continue;
       const auto &kind = row[0], &schema = row[1], &name = row[2], &type = row[3];
       bool in_target = schema == target;
       auto full = qi(schema) + "." + qi(name);
-      if (kind == "table" && type == "VIEW") {
-        if (in_target) drops += "DROP VIEW IF EXISTS " + full + ";\n";
-        else scratch_views.push_back(name);
+      if (kind == "table" && in_target) {
+        auto previous = qi(target) + "." + qi(old_prefix(rnd) + std::to_string(++n_old));
+        renames_out += ",\n  " + full + " TO " + previous;
+        old_drops += (type == "VIEW" ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ") + previous + ";\n";
+      } else if (kind == "table" && type == "VIEW") {
+        scratch_views.push_back(name);
       } else if (kind == "table") {
-        // Every old table must leave before a new one of the same name comes in.
-        (in_target ? renames_out : renames_in) += ",\n  " + full + " TO " + qi(in_target ? old : target) + "." + qi(name);
-      } else if (kind == "trigger") {
-        drops += "DROP TRIGGER IF EXISTS " + full + ";\n";
-        scratch_objects |= !in_target;
-      } else if (kind == "routine") {
-        if (in_target) late_drops += "DROP " + type + " IF EXISTS " + full + ";\n";
-        scratch_objects |= !in_target;
-      } else if (kind == "event") {
-        if (in_target) late_drops += "DROP EVENT IF EXISTS " + full + ";\n";
+        renames_in += ",\n  " + full + " TO " + qi(target) + "." + qi(name);
+      } else if (kind == "trigger" && !in_target) {
+        scratch_drops += "DROP TRIGGER IF EXISTS " + full + ";\n";
+        scratch_objects = true;
+      } else if (kind == "routine" || kind == "event") {
+        if (in_target) late_drops += "DROP " + (kind == "event" ? std::string("EVENT") : type) + " IF EXISTS " + full + ";\n";
         scratch_objects |= !in_target;
       }
     }
@@ -389,31 +415,64 @@ class MysqlDatabase final : public Database {
     if (scratch_objects)
       create += capture_dump(opts, {"--no-create-info", "--no-data", "--triggers", "--routines", "--events", "--", scratch},
                              what);
+    if (!scratch_drops.empty()) run_sql(opts, scratch_drops, "", what);
 
-    std::string script = "CREATE DATABASE " + qi(old) + ";\n" + drops;
     std::string renames = renames_out + renames_in;
-    if (!renames.empty()) script += "RENAME TABLE" + renames.substr(1) + ";\n";
-    script += late_drops + "USE " + qi(target) + ";\n" + create;
     GP_FAULT_POINT("db.mysql.swap.before");
+    if (!renames.empty()) {
+      try {
+        run_sql(opts, "RENAME TABLE" + renames.substr(1) + ";\n", "", what, Run::critical);
+      } catch (const Error& e) {
+        std::string cause = e.what();
+        bool lock = cause.find("ERROR 1205") != std::string::npos || cause.find("Lock wait timeout") != std::string::npos;
+        fail(Exit::remote, cause + "; nothing was changed", lock ? blocker_hint(opts, target) : e.hint());
+      }
+    }
+    GP_FAULT_POINT("db.mysql.swap.after");
+    // The target's previous objects give way to the scratch's (trigger names are
+    // unique per database: the previous tables, and their triggers, go first).
+    std::string script = "SET SESSION foreign_key_checks = 0;\n" + old_drops + late_drops + "USE " + qi(target) + ";\n" + create;
     try {
       run_sql(opts, script, "", what, Run::critical);
     } catch (const Error& e) {
-      bool moved = false;
-      try {
-        auto left = query(opts, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + qs(old), "", what,
-                          Run::cleanup);
-        moved = !left.empty() && !left[0].empty() && left[0][0] != "0";
-        if (!moved) run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\n", "", what, Run::cleanup);
-      } catch (...) {
-      }
-      if (moved)
-        fail(Exit::remote, std::string(e.what()) + " (after the swap: the previous tables are in database '" + old + "')",
-             "the new tables are in place; compare, then DROP DATABASE `" + old + "`");
-      throw;
+      fail(Exit::remote,
+           std::string(e.what()) + " (after the swap: the previous tables are in '" + target + "' as " + old_prefix(rnd) +
+               "<n>)",
+           "the new tables are in place; compare, then drop the tables named " + old_prefix(rnd) + "<n>");
     }
-    GP_FAULT_POINT("db.mysql.swap.after");
-    run_sql(opts, "DROP DATABASE IF EXISTS " + qi(old) + ";\nDROP DATABASE IF EXISTS " + qi(scratch) + ";\n", "", what,
-            Run::cleanup);
+  }
+
+  static std::string old_prefix(const std::string& rnd) { return "__gp_old_" + rnd + "_"; }
+
+  // The hint of a swap that gave up waiting for a lock: the connections with a
+  // transaction open (they hold the metadata locks of every table they used until
+  // they end it), else the ones busy in the target database.
+  std::string blocker_hint(const SecretFile& opts, const std::string& target) const {
+    std::string wait = "GIT_PANTHEON_DB_LOCK_WAIT=<seconds> sets how long a restore waits (now " +
+                       std::to_string(limits_.lock_wait.count()) + ")";
+    std::vector<std::vector<std::string>> rows;
+    try {
+      rows = query(opts,
+                   "SELECT p.ID, p.USER, p.HOST, IFNULL(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), -1), p.COMMAND, "
+                   "p.TIME FROM information_schema.PROCESSLIST p LEFT JOIN information_schema.INNODB_TRX t ON "
+                   "t.trx_mysql_thread_id = p.ID WHERE p.ID <> CONNECTION_ID() AND (t.trx_id IS NOT NULL OR "
+                   "(p.DB = " + qs(target) + " AND p.COMMAND NOT IN ('Sleep', 'Daemon'))) ORDER BY t.trx_id IS NULL, p.ID",
+                   "", "cannot list connections", Run::cleanup);
+    } catch (const Error&) {
+    }
+    std::string who;
+    for (size_t i = 0; i < rows.size() && i < 3; ++i) {
+      const auto& r = rows[i];
+      if (r.size() != 6) continue;
+      who += (who.empty() ? "" : ", ") + std::string("connection ") + r[0] + " (" + r[1] + "@" + r[2] + ", " +
+             (r[3] != "-1" ? "transaction open for " + r[3] + " s" : r[4] + " for " + r[5] + " s") + ")";
+    }
+    if (who.empty())
+      return "another session holds a lock on a table of '" + target +
+             "' (an open transaction or LOCK TABLES); run the restore again when it ends; " + wait;
+    return who + (rows.size() > 3 ? " and " + std::to_string(rows.size() - 3) + " more" : "") +
+           " may hold the lock; end " + (rows.size() == 1 ? "it (or KILL " + rows[0][0] + ")" : "them") +
+           " and run the restore again; " + wait;
   }
 
   DbUrl url_;

@@ -17,7 +17,10 @@
 //   sent only when the whole dump, trailer included, went through: an error, a
 //   truncated dump or a lost connection ends the session without COMMIT and the
 //   server rolls everything back. Guarantee: other sessions see either all the old
-//   content or all the new one; writers wait on our locks meanwhile. Not covered:
+//   content or all the new one; once DROP SCHEMA holds the tables' locks, the site's
+//   queries on them wait until COMMIT. lock_timeout (GIT_PANTHEON_DB_LOCK_WAIT, 5 s)
+//   bounds each wait for a lock a site's open transaction holds: when it runs out,
+//   nothing changed and the error names the sessions with an old transaction. Not covered:
 //   large objects, roles, database-level settings (they are not in a schema). The user
 //   must own the database (or every schema in it).
 #include "db/internal.hpp"
@@ -80,8 +83,11 @@ class PostgresDatabase final : public Database {
     SigpipeBlock block;
     Process p(std::move(spec));
     widen_pipe(p.stdin_fd());
-    static const std::string prelude =
+    // lock_timeout bounds each wait for a lock a site's session holds (DROP SCHEMA
+    // needs every table's): when it runs out the transaction ends, nothing changed.
+    const std::string prelude =
         "SET client_min_messages = warning;\n"
+        "SET lock_timeout = '" + std::to_string(limits_.lock_wait.count()) + "s';\n"
         "BEGIN;\n"
         "DO $gp$ DECLARE s record; BEGIN\n"
         "  FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')\n"
@@ -115,7 +121,11 @@ class PostgresDatabase final : public Database {
     p.close_stdin();  // without COMMIT: psql quits, the server rolls back
     int status = p.wait();
     GP_FAULT_POINT("db.postgres.commit.after");
-    if (status != 0) fail_remote(what, child_cause(p, status) + "; nothing was changed");
+    if (status != 0) {
+      std::string cause = child_cause(p, status);
+      fail_remote(what, cause + "; nothing was changed",
+                  cause.find("lock timeout") != std::string::npos ? blocker_hint(pass.get()) : std::string());
+    }
     if (!alive) fail_remote(what, "'psql' stopped reading the dump; nothing was changed");
     if (!complete)
       fail_remote(what, "the dump has no " + trailer.name() + " trailer (truncated?); nothing was changed");
@@ -123,8 +133,46 @@ class PostgresDatabase final : public Database {
   }
 
  private:
-  [[noreturn]] void fail_remote(const std::string& what, const std::string& cause) const {
-    fail(Exit::remote, gp::describe(what, url_.display(), scrub(cause, password_)));
+  [[noreturn]] void fail_remote(const std::string& what, const std::string& cause, const std::string& hint = {}) const {
+    fail(Exit::remote, gp::describe(what, url_.display(), scrub(cause, password_)), hint);
+  }
+
+  // The hint of a load that gave up waiting for a lock: the sessions of this
+  // database whose transaction began before the wait did (they may hold a lock on a
+  // table until they end it), and those of other roles, whose state PostgreSQL hides
+  // from us.
+  std::string blocker_hint(const SecretFile* pass) const {
+    std::string wait = "GIT_PANTHEON_DB_LOCK_WAIT=<seconds> sets how long a restore waits (now " +
+                       std::to_string(limits_.lock_wait.count()) + ")";
+    std::string rows;
+    try {
+      rows = query(pass,
+                   "SELECT pid || ' (' || coalesce(usename, '?') || CASE WHEN state IS NULL THEN "
+                   "', another role: its state is hidden' ELSE '@' || coalesce(host(client_addr), 'local') || ', ' || "
+                   "state || ', transaction open for ' || extract(epoch FROM now() - xact_start)::bigint || ' s' END || ')' "
+                   "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND "
+                   "backend_type = 'client backend' AND (xact_start <= now() - interval '" +
+                       std::to_string(limits_.lock_wait.count()) + " seconds' OR state IS NULL) "
+                   "ORDER BY xact_start NULLS LAST LIMIT 4",
+                   "cannot list sessions");
+    } catch (const Error&) {
+    }
+    std::vector<std::string> who;
+    for (size_t pos = 0; pos < rows.size();) {
+      size_t nl = rows.find('\n', pos);
+      if (nl == std::string::npos) nl = rows.size();
+      if (nl > pos) who.push_back("session " + rows.substr(pos, nl - pos));
+      pos = nl + 1;
+    }
+    if (who.empty())
+      return "another session holds a lock on a table of '" + url_.dbname +
+             "'; run the restore again when it ends; " + wait;
+    std::string list;
+    for (size_t i = 0; i < who.size() && i < 3; ++i) list += (i ? ", " : "") + who[i];
+    return list + (who.size() > 3 ? " and more" : "") + " may hold the lock; end " +
+           (who.size() == 1 ? "it (SELECT pg_terminate_backend(" + who[0].substr(8, who[0].find(' ', 8) - 8) + "))"
+                            : std::string("them")) +
+           " and run the restore again; " + wait;
   }
 
   std::unique_ptr<SecretFile> passfile() const {

@@ -473,6 +473,10 @@ class RestoreMariadb(Operation):
         left = my("SHOW DATABASES LIKE 'crash\\_rs\\_\\_gp%'").split()
         if left:
             problems.append(f"scratch databases left: {left}")
+        old = my("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'crash_rs' "
+                 "AND TABLE_NAME LIKE '\\_\\_gp\\_old\\_%'").split()
+        if old:
+            problems.append(f"previous tables left: {old}")
 
 
 def make_pg_db(db, seed, rows):
