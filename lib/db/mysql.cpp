@@ -391,12 +391,12 @@ class MysqlDatabase final : public Database {
       auto full = qi(schema) + "." + qi(name);
       if (kind == "table" && in_target) {
         auto previous = qi(target) + "." + qi(old_prefix(rnd) + std::to_string(++n_old));
-        renames_out += ",\n  " + full + " TO " + previous;
+        renames_out += ", " + full + " TO " + previous;
         old_drops += (type == "VIEW" ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ") + previous + ";\n";
       } else if (kind == "table" && type == "VIEW") {
         scratch_views.push_back(name);
       } else if (kind == "table") {
-        renames_in += ",\n  " + full + " TO " + qi(target) + "." + qi(name);
+        renames_in += ", " + full + " TO " + qi(target) + "." + qi(name);
       } else if (kind == "trigger" && !in_target) {
         scratch_drops += "DROP TRIGGER IF EXISTS " + full + ";\n";
         scratch_objects = true;
@@ -417,29 +417,48 @@ class MysqlDatabase final : public Database {
                              what);
     if (!scratch_drops.empty()) run_sql(opts, scratch_drops, "", what);
 
+    // One script, so that a kill of ours after it started lets the client finish it
+    // (Run::critical): the RENAME on its first line, then the target's previous
+    // objects give way to the scratch's (trigger names are unique per database: the
+    // previous tables, and their triggers, go first). The client stops at the first
+    // error: one "at line 1" is the RENAME's, and nothing was changed.
     std::string renames = renames_out + renames_in;
+    std::string script = renames.empty() ? "" : "RENAME TABLE" + renames.substr(1) + ";\n";
+    script += "SET SESSION foreign_key_checks = 0;\n" + old_drops + late_drops + "USE " + qi(target) + ";\n" + create;
     GP_FAULT_POINT("db.mysql.swap.before");
-    if (!renames.empty()) {
-      try {
-        run_sql(opts, "RENAME TABLE" + renames.substr(1) + ";\n", "", what, Run::critical);
-      } catch (const Error& e) {
-        std::string cause = e.what();
-        bool lock = cause.find("ERROR 1205") != std::string::npos || cause.find("Lock wait timeout") != std::string::npos;
-        fail(Exit::remote, cause + "; nothing was changed", lock ? blocker_hint(opts, target) : e.hint());
-      }
-    }
-    GP_FAULT_POINT("db.mysql.swap.after");
-    // The target's previous objects give way to the scratch's (trigger names are
-    // unique per database: the previous tables, and their triggers, go first).
-    std::string script = "SET SESSION foreign_key_checks = 0;\n" + old_drops + late_drops + "USE " + qi(target) + ";\n" + create;
     try {
       run_sql(opts, script, "", what, Run::critical);
     } catch (const Error& e) {
+      std::string cause = e.what();
+      if (!renames.empty() && !swapped(opts, cause, scratch, !renames_in.empty(), target, rnd)) {
+        bool lock = cause.find("ERROR 1205") != std::string::npos || cause.find("Lock wait timeout") != std::string::npos;
+        fail(Exit::remote, cause + "; nothing was changed", lock ? blocker_hint(opts, target) : e.hint());
+      }
       fail(Exit::remote,
-           std::string(e.what()) + " (after the swap: the previous tables are in '" + target + "' as " + old_prefix(rnd) +
-               "<n>)",
+           cause + " (after the swap: the previous tables are in '" + target + "' as " + old_prefix(rnd) + "<n>)",
            "the new tables are in place; compare, then drop the tables named " + old_prefix(rnd) + "<n>");
     }
+    GP_FAULT_POINT("db.mysql.swap.after");
+  }
+
+  // Whether the swap's RENAME took place, after its script failed with `cause`: not
+  // when the client says the error is on the RENAME's line, yes on a later one; else
+  // (no line: the connection failed) as the server says
+  // (the scratch's tables left it, or the target holds the previous tables).
+  bool swapped(const SecretFile& opts, const std::string& cause, const std::string& scratch, bool tables_in,
+               const std::string& target, const std::string& rnd) const {
+    if (cause.find(" at line ") != std::string::npos) return cause.find(" at line 1: ") == std::string::npos;
+    try {
+      auto rows = query(opts,
+                        "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + qs(scratch) +
+                            " AND TABLE_TYPE <> 'VIEW'), (SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                            "TABLE_SCHEMA = " + qs(target) + " AND TABLE_NAME LIKE " +
+                            qs(like_escape(old_prefix(rnd)) + "%") + ")",
+                        "", "cannot check the swap", Run::cleanup);
+      if (rows.size() == 1 && rows[0].size() == 2) return tables_in ? rows[0][0] == "0" : rows[0][1] != "0";
+    } catch (const Error&) {
+    }
+    return true;  // unknown: say where the previous tables may be
   }
 
   static std::string old_prefix(const std::string& rnd) { return "__gp_old_" + rnd + "_"; }

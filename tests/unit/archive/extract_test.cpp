@@ -15,7 +15,7 @@ namespace gp::test {
 namespace {
 
 // The script beside this file writes the hostile corpus.
-fs::path hostile_script() { return fs::path(__FILE__).parent_path() / "data" / "hostile.py"; }
+fs::path hostile_script() { return fs::path(GP_UNIT_DIR) / "archive" / "data" / "hostile.py"; }
 
 // Every path under `dir` except those under `skip`, with type, size, mode, mtime and content hash.
 std::map<std::string, std::string> snapshot(const fs::path& dir, const fs::path& skip) {

@@ -15,7 +15,7 @@ namespace gp {
 namespace {
 
 fs::path regressions(const std::string& target) {
-  return fs::path(__FILE__).parent_path().parent_path().parent_path() / "fuzz" / "regressions" / target;
+  return fs::path(GP_UNIT_DIR).parent_path() / "fuzz" / "regressions" / target;
 }
 
 std::vector<fs::path> inputs(const std::string& target) {
