@@ -55,7 +55,7 @@ const Command kCommands[] = {
     {"hooks", "install, uninstall or show the git hooks (pre-push uploads archives, post-commit backs up)",
      "hooks install [--force]\n   or: git pantheon hooks uninstall\n   or: git pantheon hooks status [--format=text|json]",
      true, run_hooks},
-    {"hook", "run a hook (called by the installed hook shims)", "hook pre-push <remote> <url>\n   or: git pantheon hook post-commit", true, run_hook},
+    {"hook", "run a hook (called by the installed hook files)", "hook pre-push <remote> <url>\n   or: git pantheon hook post-commit", true, run_hook},
     {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},
     {"version", "print the version of git-pantheon and of its libraries", "version", false, run_version},
 };

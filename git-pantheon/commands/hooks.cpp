@@ -1,4 +1,4 @@
-// git pantheon hooks install|uninstall|status, and `hook <name>` (what the shims run)
+// git pantheon hooks install|uninstall|status, and `hook <name>` (what the hook files run)
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>

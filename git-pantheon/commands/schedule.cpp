@@ -6,6 +6,7 @@
 #include "backup/protect.hpp"
 #include "commands.hpp"
 #include "schedule/schedule.hpp"
+#include "util/fs.hpp"
 #include "util/json.hpp"
 
 namespace gp::cli {
@@ -40,9 +41,9 @@ int schedule_enable(Context& ctx, Args& args) {
   ScheduleJob job;
   job.site = cfg.site;
   job.repo = ctx.root();
-  std::error_code ec;
-  job.program = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw Error(Exit::internal, "cannot find this program's path (/proc/self/exe)");
+  auto self = self_executable();
+  if (!self) throw Error(Exit::internal, "cannot find this program's path (/proc/self/exe)");
+  job.program = *self;
   job.daily_minute = cfg.schedule.daily_minute;
   if (daily && *daily != "random") {
     auto m = parse_time_of_day(*daily);

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <system_error>
 
+#include "remote/hook_files.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/handles.hpp"
 
 namespace gp {
@@ -85,8 +87,18 @@ void rename_or_fail(const fs::path& from, const fs::path& to) {
 }  // namespace
 
 const std::vector<std::string>& managed_hooks() {
-  static const std::vector<std::string> hooks{"pre-push", "post-commit"};
+  static const std::vector<std::string> hooks = [] {
+    std::vector<std::string> names;
+    for (const HookFile& f : embedded_hook_files()) names.emplace_back(f.name);
+    return names;
+  }();
   return hooks;
+}
+
+std::optional<fs::path> installed_hooks_dir() {
+  auto exe = self_executable();
+  if (!exe) return std::nullopt;
+  return (exe->parent_path() / ".." / "share" / "git-pantheon" / "hooks").lexically_normal();
 }
 
 fs::path hooks_dir(const Repo& repo) {
@@ -108,39 +120,14 @@ fs::path hooks_dir(const Repo& repo) {
 }
 
 std::string hook_shim(const std::string& hook) {
-  if (hook == "post-commit") {
-    // git gives post-commit no input and ignores its exit status; the shim still
-    // exits 0 whatever happens. Fast path: unless .pantheon.toml (git runs hooks
-    // from the work tree root) mentions post-commit, git-pantheon is not started.
-    const std::string chained = "\"$hookdir/" + hook + kChainedSuffix + "\"";
-    return "#!/bin/sh\n" + std::string(kHookMarker) + " (" + hook +
-           ", format 1): managed by 'git pantheon hooks'; do not edit.\n"
-           "# A foreign hook that was here runs first, as " + hook + kChainedSuffix + ".\n"
-           "# Backs up what [hooks.post-commit] in .pantheon.toml asks for; never fails the commit.\n"
-           "# GIT_PANTHEON_SKIP_POST_COMMIT=1 (or GIT_PANTHEON_SKIP_HOOKS=1) skips git-pantheon's part.\n"
-           "case $0 in */*) hookdir=${0%/*} ;; *) hookdir=. ;; esac\n"
-           "if [ -x " + chained + " ]; then\n"
-           "  " + chained + " \"$@\"\n"
-           "fi\n"
-           "[ \"${GIT_PANTHEON_SKIP_POST_COMMIT:-}\" = 1 ] && exit 0\n"
-           "[ \"${GIT_PANTHEON_SKIP_HOOKS:-}\" = 1 ] && exit 0\n"
-           "grep -qs post-commit .pantheon.toml || exit 0\n"
-           "git pantheon hook post-commit \"$@\"\n"
-           "exit 0\n";
+  if (auto dir = installed_hooks_dir()) {
+    std::error_code ec;
+    fs::path file = *dir / hook;
+    if (fs::exists(file, ec)) return read_text_file(file);
   }
-  return "#!/bin/sh\n" + std::string(kHookMarker) + " (" + hook +
-         ", format 1): managed by 'git pantheon hooks'; do not edit.\n"
-         "# A foreign hook that was here runs first, as " + hook + kChainedSuffix + ".\n"
-         "# GIT_PANTHEON_SKIP_PUSH=1 (or GIT_PANTHEON_SKIP_HOOKS=1) skips git-pantheon's part.\n"
-         "hookdir=$(dirname \"$0\")\n"
-         "input=$(mktemp \"${TMPDIR:-/tmp}/git-pantheon-" + hook + ".XXXXXX\") || exit 1\n"
-         "trap 'rm -f \"$input\"' EXIT\n"
-         "trap 'exit 130' INT TERM\n"
-         "cat >\"$input\" || exit 1\n"
-         "if [ -x \"$hookdir/" + hook + kChainedSuffix + "\" ]; then\n"
-         "  \"$hookdir/" + hook + kChainedSuffix + "\" \"$@\" <\"$input\" || exit $?\n"
-         "fi\n"
-         "git pantheon hook " + hook + " \"$@\" <\"$input\"\n";
+  for (const HookFile& f : embedded_hook_files())
+    if (f.name == hook) return std::string(f.text);
+  throw InternalError("no hook file for '" + hook + "'");
 }
 
 std::string hook_line(const std::string& hook) {

@@ -221,6 +221,13 @@ bool path_within(const fs::path& base, const fs::path& path) {
   return bi == b.end() || (std::next(bi) == b.end() && bi->empty());
 }
 
+std::optional<fs::path> self_executable() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec || exe.empty()) return std::nullopt;
+  return exe;
+}
+
 bool same_file_system(const fs::path& a, const fs::path& b) {
   struct stat sa, sb;
   return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;

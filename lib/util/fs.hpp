@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -121,6 +122,10 @@ bool path_within(const fs::path& base, const fs::path& path);
 // True when both paths exist and are on one file system (st_dev), so that a
 // rename (and renameat2 RENAME_EXCHANGE) between them works.
 bool same_file_system(const fs::path& a, const fs::path& b);
+
+// The running program's own file, symlinks resolved (/proc/self/exe), or nullopt
+// when the system does not tell.
+std::optional<fs::path> self_executable();
 
 // Human-readable byte count: "1.5 MiB".
 std::string human_size(uint64_t bytes);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "../fixture.hpp"
+#include "remote/hook_files.hpp"
 #include "remote/hooks.hpp"
 #include "util/error.hpp"
 
@@ -79,6 +80,36 @@ TEST_F(HooksTest, NeverWritesIntoAHooksFolderOfTheWorkTreeUnlessForced) {
   EXPECT_EQ(hooks_status(repo)[0].state, "foreign");
   install_hooks(repo, true);
   EXPECT_EQ(read_text_file(wt / ".githooks" / "pre-push"), hook_shim("pre-push"));
+}
+
+// The embedded hook files are the files of hooks/, byte for byte, in GP_HOOKS' order.
+TEST(HookFiles, AreTheFilesOfTheHooksFolder) {
+  EXPECT_EQ(managed_hooks(), (std::vector<std::string>{"pre-push", "post-commit"}));
+  ASSERT_EQ(embedded_hook_files().size(), managed_hooks().size());
+  for (const HookFile& f : embedded_hook_files()) {
+    const std::string name(f.name);
+    SCOPED_TRACE(name);
+    EXPECT_EQ(std::string(f.text), read_text_file(fs::path(GP_HOOKS_SOURCE_DIR) / name));
+    // What the library recognises a hook by, and the chained hook's name, are in it.
+    EXPECT_NE(f.text.find(std::string(kHookMarker) + " (" + name + ", format 1)"), std::string_view::npos);
+    EXPECT_NE(f.text.find(name + kChainedSuffix), std::string_view::npos);
+    EXPECT_NE(f.text.find(hook_line(name)), std::string_view::npos);
+  }
+}
+
+// This test program has no share/git-pantheon/hooks beside it: what install writes
+// is the embedded copy of hooks/.
+TEST_F(HooksTest, WithoutInstalledHookFilesWritesTheEmbeddedOnes) {
+  ASSERT_TRUE(installed_hooks_dir());
+  ASSERT_FALSE(fs::exists(*installed_hooks_dir()));
+  fs::path wt = make_repo("site", {{"a.txt", "a\n"}});
+  Repo repo = Repo::open(wt);
+  install_hooks(repo, false);
+  for (const HookFile& f : embedded_hook_files()) {
+    EXPECT_EQ(hook_shim(std::string(f.name)), f.text);
+    EXPECT_EQ(read_text_file(hooks_dir(repo) / std::string(f.name)), f.text);
+  }
+  EXPECT_THROW(hook_shim("pre-commit"), InternalError);
 }
 
 }  // namespace
