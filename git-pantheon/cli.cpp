@@ -131,6 +131,7 @@ class TerminalProgress final : public Progress {
     finish();
     label_ = label;
     total_ = total;
+    bytes_ = items_ = 0;  // a new phase never shows the previous one's numbers
     began_ = last_ = std::chrono::steady_clock::now();
     active_ = true;
     draw(0, 0, true);

@@ -107,9 +107,10 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
   ArchiveRecord rec;
   rec.element = element;
   rec.file = file_name;
+  // Each writer starts and finishes its own progress phase ("code", "database",
+  // "files"): one line per element.
   switch (element) {
     case Element::code: {
-      progress.start("code", 0);
       TempDir scratch(store.tmp_dir(), "code-");
       auto stats = write_code_tar(repo, commit, code_archive_branch(repo, env, commit), "code_" + env.name,
                                   scratch.path(), gz, progress);
@@ -117,7 +118,6 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
       break;
     }
     case Element::database: {
-      progress.start("database", 0);
       auto db = open_database(env, root, store.secrets_dir(), store.tmp_dir());
       auto stats = db->dump(gz, progress);
       rec.entries = stats.tables;
@@ -141,14 +141,12 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
              it.increment(lec))
           if (it->path().filename().string().rfind(stale, 0) == 0) skip.push_back(it->path());
       }
-      progress.start("files", 0);
       auto stats = write_files_tar(dir, "files_" + env.name, config.files_excludes(env), skip, gz, progress);
       rec.entries = stats.entries;
       break;
     }
   }
   gz.close();
-  progress.finish();
   GP_FAULT_POINT("backup.archive.written");
   file.publish(/*replace=*/false);
   GP_FAULT_POINT("backup.archive.published");

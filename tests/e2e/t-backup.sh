@@ -49,6 +49,26 @@ assert (e - c).days == 365, (c, e)
 PY
 }
 
+# --progress draws one line per element, redrawn in place ("\r\033[K<label>: ..."),
+# each starting from zero and ending with its own figures, never the previous
+# element's.
+test_progress_is_one_line_per_element_with_its_own_figures() {
+  demo_site
+  expect_code 0 git pantheon --progress backup create
+  printf '%s\n' "$ERR" | python3 -c '
+import re, sys
+lines = [l for l in sys.stdin.read().split("\n") if l.startswith("\r\x1b[K")]
+phases = [[seg for seg in l.split("\r\x1b[K") if seg] for l in lines]
+labels = [sorted({seg.split(":")[0] for seg in p}) for p in phases]
+assert labels == [["code"], ["database"], ["files"]], "progress lines: %r" % lines
+finals = []
+for p in phases:
+    assert re.fullmatch(r"[a-z]+: 0 B", p[0]), "a phase does not start at zero: %r" % p
+    finals.append(p[-1].split(": ", 1)[1])
+assert len(set(finals)) == 3, "an element shows another one'"'"'s figures: %r" % finals
+' || fail "progress of backup create: $(printf '%s' "$ERR" | cat -A)"
+}
+
 test_files_archive_content() {
   demo_site
   mkdir -p sites/default/files/js sites/default/files/empty-folder
