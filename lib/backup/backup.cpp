@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "archive/gzip.hpp"
 #include "archive/tar.hpp"
@@ -155,18 +154,28 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
   return rec;
 }
 
-bool backup_exists(const Repo& repo, const Store& store, const std::string& site, const std::string& env,
-                   const std::string& stamp) {
-  if (repo.tag(backup_tag_name(env, stamp))) return true;
-  std::error_code ec;
-  for (auto e : {Element::code, Element::database, Element::files})
-    if (fs::exists(store.archive_path(archive_file_name(site, env, stamp, e)), ec)) return true;
-  return false;
+// The names a backup at `stamp` takes: its tag and its archives' file names.
+std::vector<std::string> backup_names(const std::string& site, const std::string& env, const std::string& stamp,
+                                      const std::vector<Element>& elements) {
+  std::vector<std::string> out{backup_tag_name(env, stamp)};
+  for (auto e : elements) out.push_back(archive_file_name(site, env, stamp, e));
+  return out;
+}
+
+// The names of backups that are going away (prune, keep_newest_backups), so that
+// they are never given to another backup.
+std::vector<std::string> names_of(const std::vector<Backup>& backups) {
+  std::vector<std::string> out;
+  for (auto& b : backups) {
+    out.push_back(b.tag);
+    for (auto& a : b.manifest.archives) out.push_back(a.file);
+  }
+  return out;
 }
 
 }  // namespace
 
-size_t recover_interrupted_backups(const Repo& repo, const Store& store, const FileLock&) {
+size_t recover_interrupted_backups(const Repo& repo, const Store& store, const FileLock& lock) {
   size_t removed = 0;
   std::error_code ec;
   for (auto it = fs::directory_iterator(store.pending_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
@@ -185,6 +194,7 @@ size_t recover_interrupted_backups(const Repo& repo, const Store& store, const F
     }
     // Only a journal whose tag was never written leaves orphans behind.
     if (!lines.empty() && lines[0].rfind(kBackupTagPrefix, 0) == 0 && !repo.tag(lines[0])) {
+      store.record_names(lock, lines);  // create_backup did; a journal of an older version had not
       for (size_t i = 1; i < lines.size(); ++i) {
         const std::string& name = lines[i];
         if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") continue;
@@ -198,6 +208,22 @@ size_t recover_interrupted_backups(const Repo& repo, const Store& store, const F
   return removed;
 }
 
+TimePoint free_backup_time(const Repo& repo, const Store& store, const FileLock& lock, const std::string& site,
+                           const std::string& env, TimePoint wanted) {
+  static const std::vector<Element> kAll{Element::code, Element::database, Element::files};
+  const auto used = store.used_names(lock);
+  auto taken = [&](const std::string& stamp) {
+    std::error_code ec;
+    for (auto& n : backup_names(site, env, stamp, kAll))
+      if (used.count(n) || (n.rfind(kBackupTagPrefix, 0) == 0 ? repo.tag(n).has_value()
+                                                               : fs::exists(store.archive_path(n), ec)))
+        return true;
+    return false;
+  };
+  while (taken(pantheon_stamp(wanted))) wanted += std::chrono::seconds(1);
+  return wanted;
+}
+
 Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                      const BackupRequest& req, Progress& progress) {
   recover_interrupted_backups(repo, store, lock);
@@ -206,18 +232,10 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   std::string deploy_tag;
   git_oid commit = req.commit ? *req.commit : backup_commit(repo, env, &deploy_tag);
 
-  // Archive names have one-second resolution (Pantheon's scheme): two backups of an
-  // environment in the same second wait for the next one, so that names, tags and
-  // "latest" stay unambiguous.
-  TimePoint created = current_time();
+  // Archive names have one-second resolution (Pantheon's scheme) and are never
+  // reused (see free_backup_time).
+  TimePoint created = free_backup_time(repo, store, lock, config.site, env.name, current_time());
   std::string stamp = pantheon_stamp(created);
-  while (backup_exists(repo, store, config.site, env.name, stamp)) {
-    if (test_clock()) fail(Exit::bad_input, describe("a backup of " + env.name + " exists at GP_TEST_NOW", stamp));
-    check_interrupted();
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    created = current_time();
-    stamp = pantheon_stamp(created);
-  }
 
   Manifest m;
   m.site = config.site;
@@ -245,9 +263,13 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   // A journal names this backup's tag and archives before any archive becomes
   // visible; a SIGKILL between publishing and tagging leaves complete archives that
   // no tag references, which the next writer removes (recover_interrupted_backups).
+  // The names are recorded as used first: whatever happens next, no other backup
+  // will have them.
   std::string tag = backup_tag_name(env.name, stamp);
-  std::string journal_text = tag + "\n";
-  for (auto e : m.elements) journal_text += archive_file_name(config.site, env.name, stamp, e) + "\n";
+  const auto names = backup_names(config.site, env.name, stamp, m.elements);
+  store.record_names(lock, names);
+  std::string journal_text;
+  for (auto& n : names) journal_text += n + "\n";
   fs::path journal = store.pending_dir() / (env.name + "_" + stamp);
   PublishedArchives published(journal);
   write_file_atomic(journal, journal_text, 0600);
@@ -475,6 +497,9 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
     std::sort(r.orphans.begin(), r.orphans.end());
   }
   if (req.dry_run) return r;
+  auto gone = names_of(r.removed);
+  gone.insert(gone.end(), r.orphans.begin(), r.orphans.end());
+  store.record_names(lock, gone);  // before anything is removed: a removed name stays used
   for (auto& b : r.removed) {
     check_interrupted();
     repo.delete_tag(b.tag);  // the tag first: a tag must never outlive its archives
@@ -495,7 +520,7 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
   return prune_backups(repo, store, lock, req, progress);
 }
 
-std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock&, const std::string& env,
+std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const FileLock& lock, const std::string& env,
                                         const std::string& initiator, size_t keep, Progress& progress) {
   std::vector<Backup> removed;
   std::set<std::string> referenced;  // archives of the backups that stay
@@ -509,6 +534,7 @@ std::vector<Backup> keep_newest_backups(Repo& repo, const Store& store, const Fi
     }
     removed.push_back(std::move(b));
   }
+  store.record_names(lock, names_of(removed));
   for (auto& b : removed) {
     check_interrupted();
     repo.delete_tag(b.tag);  // the tag first: a tag must never outlive its archives

@@ -49,7 +49,17 @@ git_oid backup_commit(const Repo& repo, const EnvConfig& env, std::string* deplo
 // journals. Returns the number of archives removed. Run by create and prune.
 size_t recover_interrupted_backups(const Repo& repo, const Store& store, const FileLock& lock);
 
-// Makes a backup. On any failure (or interruption) nothing is left: no tag, and no
+// When a new backup of `env` wanted at `wanted` is made: `wanted` itself, unless
+// the names its second gives (tag, archive file names) are taken, then the first
+// later second whose names are free (same sub-second part). Taken: an existing
+// tag, an archive in the local store, or a name in the store's record of names
+// ever used (Store::used_names), so a name is never reused, not even after its
+// backup was pruned. Deterministic; the caller holds the store lock.
+TimePoint free_backup_time(const Repo& repo, const Store& store, const FileLock& lock, const std::string& site,
+                           const std::string& env, TimePoint wanted);
+
+// Makes a backup. Its names are recorded as used (Store::record_names) before any
+// archive is written. On any failure (or interruption) nothing is left: no tag, and no
 // archive of this backup in the store.
 Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                      const BackupRequest& request, Progress& progress);

@@ -139,9 +139,42 @@ std::optional<std::string> default_storage_remote(const Config& config, const st
   return config.storage.begin()->first;
 }
 
+namespace {
+
+std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
+
+// Whether the storage's object `key` (described by `info`, which exists) holds the
+// bytes `a` records. Without a stored sha256 an object of the right size is
+// downloaded into the store's tmp/ and checked (get verifies size and sha256).
+// Returns the cause when it does not, empty when it does.
+std::string stored_difference(Storage& storage, const Store& store, const std::string& key, const ObjectInfo& info,
+                              const ArchiveRecord& a, Progress& progress) {
+  auto said = [&](const std::string& theirs) {
+    return storage.url() + " already holds '" + a.file + "' with other content (" + theirs + "; the manifest says " +
+           std::to_string(a.size) + " bytes, sha256 " + short_sha(a.sha256) + ")";
+  };
+  if (info.size != a.size) return said(std::to_string(info.size) + " bytes");
+  if (info.sha256) return *info.sha256 == a.sha256 ? "" : said("sha256 " + short_sha(*info.sha256));
+  store.create();
+  TempDir scratch(store.tmp_dir(), "stored-");
+  try {
+    storage.get(key, scratch.path() / a.file, a.size, a.sha256, progress);
+  } catch (const Error& e) {
+    if (e.code() != Exit::integrity) throw;
+    return said(std::to_string(info.size) + " bytes of another sha256");
+  }
+  return "";
+}
+
+}  // namespace
+
 UploadResult upload_archives(Storage& storage, const Store& store, const std::vector<Backup>& backups,
                              Progress& progress) {
+  // First every archive is looked up, and nothing is sent while any name the
+  // storage holds has other bytes than ours (a backup name reused elsewhere, or a
+  // damaged copy): the storage's bytes may be what some pushed tag records.
   UploadResult result;
+  std::vector<const ArchiveRecord*> to_send;
   std::vector<std::string> seen;
   for (auto& b : backups) {
     for (auto& a : b.manifest.archives) {
@@ -149,33 +182,44 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
       seen.push_back(a.file);
       check_interrupted();
       std::string key = archive_key(a);
+      std::string differs;
       std::optional<ObjectInfo> info;
       try {
         info = storage.stat(key);
+        if (info) differs = stored_difference(storage, store, key, *info, a, progress);
       } catch (const Error& e) {
         rethrow_for(e, "cannot upload archive", a);
       }
-      if (stored_matches(info, a)) {
+      if (!differs.empty())
+        fail(Exit::bad_input, describe("refusing to upload archive", a.file, differs),
+             "nothing was uploaded or pushed; the stored copy is another backup's or damaged: compare it, then remove "
+             "it from the storage yourself if it is not needed");
+      if (info) {
         progress.info("already in " + storage.url() + ": " + a.file);
         result.skipped.push_back(a.file);
         continue;
       }
-      fs::path local = store.archive_path(a.file);
       std::error_code ec;
-      if (!fs::exists(local, ec))
+      if (!fs::exists(store.archive_path(a.file), ec))
         fail(Exit::bad_input, describe("cannot upload archive", a.file, "it is neither in the local store nor in " + storage.url()),
              "fetch it from another remote with 'git pantheon fetch --archives'");
-      progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
-      GP_FAULT_POINT("push.upload.before");
-      try {
-        storage.put(key, local, a.sha256, progress);
-        verify_stored(storage, key, a);
-      } catch (const Error& e) {
-        rethrow_for(e, "cannot upload archive", a);
-      }
-      GP_FAULT_POINT("push.upload.after");
-      result.uploaded.push_back(a.file);
+      to_send.push_back(&a);
     }
+  }
+  for (const ArchiveRecord* ap : to_send) {
+    const ArchiveRecord& a = *ap;
+    check_interrupted();
+    std::string key = archive_key(a);
+    progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
+    GP_FAULT_POINT("push.upload.before");
+    try {
+      storage.put(key, store.archive_path(a.file), a.sha256, progress);
+      verify_stored(storage, key, a);
+    } catch (const Error& e) {
+      rethrow_for(e, "cannot upload archive", a);
+    }
+    GP_FAULT_POINT("push.upload.after");
+    result.uploaded.push_back(a.file);
   }
   return result;
 }

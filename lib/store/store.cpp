@@ -1,5 +1,9 @@
 #include "store/store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 namespace gp {
@@ -28,6 +32,35 @@ FileLock Store::lock() const {
     if (end && *end == '\0' && v >= 0 && v < 86400) secs = v;
   }
   return lock(std::chrono::seconds(secs));
+}
+
+std::set<std::string> Store::used_names(const FileLock&) const {
+  std::error_code ec;
+  if (!fs::exists(names_path(), ec)) return {};
+  std::set<std::string> out;
+  for (auto& line : read_text_lines(names_path(), Exit::internal))
+    if (!line.empty()) out.insert(line);
+  return out;
+}
+
+void Store::record_names(const FileLock&, const std::vector<std::string>& names) const {
+  if (names.empty()) return;
+  const fs::path p = names_path();
+  std::error_code ec;
+  bool created = !fs::exists(p, ec);
+  Fd fd = open_file(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600, Exit::internal);
+  std::string text;
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) fail_errno(Exit::internal, "cannot stat", p.string());
+  if (st.st_size > 0) {  // a last line without its newline (a crash mid-write) ends here
+    char last = '\n';
+    if (::pread(fd.get(), &last, 1, st.st_size - 1) != 1) fail_errno(Exit::internal, "cannot read", p.string());
+    if (last != '\n') text += '\n';
+  }
+  for (auto& n : names) text += n + "\n";
+  write_all(fd.get(), text.data(), text.size(), p.string());
+  fsync_fd(fd.get(), p.string());
+  if (created) fsync_dir(root_);
 }
 
 fs::path Store::partial_path(const std::string& sha256, uint64_t size) const {

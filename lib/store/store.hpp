@@ -10,8 +10,14 @@
 //   partial/    archive downloads in progress, kept across runs so that they resume:
 //               <sha256>-<size>.part; removed when older than kPartialMaxAge
 //   lock        the repository lock (flock), held by every command that writes
+//   names       every backup name this repository has ever used (tags and archive
+//               file names, one a line, appended under the lock, never removed):
+//               a name is never reused (see lib/backup/README.md, "Names")
 #include <chrono>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "git/repo.hpp"
 #include "util/lock.hpp"
@@ -42,6 +48,14 @@ class Store {
   fs::path partial_path(const std::string& sha256, uint64_t size) const;
   // Removes partial downloads not touched for `max_age`; returns how many.
   size_t clean_partials(std::chrono::seconds max_age) const;
+
+  // The record of backup names ever used (see `names` above).
+  fs::path names_path() const { return root_ / "names"; }
+  // Every name in the record (empty when there is none yet).
+  std::set<std::string> used_names(const FileLock& lock) const;
+  // Adds `names` to the record durably (one append, then fsync) before returning.
+  // A line a crash cut short is never joined to the next one.
+  void record_names(const FileLock& lock, const std::vector<std::string>& names) const;
 
   bool exists() const;
   // Creates the folders with mode 0700 (idempotent).

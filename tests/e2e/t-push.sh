@@ -239,4 +239,90 @@ test_corrupt_partial_download_is_discarded() {
   assert_eq "$(sha256sum ../db.sql.gz | cut -d' ' -f1)" "$sha"
 }
 
+# A storage listing: every object's name and sha256 (file:// storage).
+store_listing() { (cd "$1" && find . -path ./.gp-tmp -prune -o -type f -print0 | sort -z | xargs -0r sha256sum); }
+
+# Another repository (a clone of the git remote without its backup tags) makes a
+# backup at the same second: the same archive names, other bytes. Pushing it must
+# not replace what the storage holds for the first repository's pushed tag.
+test_push_refuses_a_stored_name_with_other_bytes() {
+  mkdir store
+  site_with_remote "file://$PWD/store"
+  git push -q origin main
+  export GP_TEST_NOW=2026-11-25T12:00:00Z
+  git pantheon -q backup create --element db
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  f=$(manifest "$tag" "d['archive'][0]['file']")
+  expect_code 0 git pantheon push
+  cd ..
+  git clone -q --no-tags remote.git other
+  cd other
+  git pantheon -q hooks install
+  mkdir -p sites/default/files
+  sqlite3 sites/default/files/.ht.sqlite "CREATE TABLE node (nid INTEGER PRIMARY KEY, title TEXT); INSERT INTO node VALUES (1, 'another site''s row');"
+  git pantheon -q backup create --element db
+  assert_eq "$(git tag -l 'pantheon/backup/dev/*')" "$tag" "the other repository's backup has the same name"
+  before=$(store_listing ../store)
+  remote_before=$(remote_backup_tags ../remote.git)
+  expect_code 5 git pantheon push
+  assert_one_line_error "refusing to upload archive '$f': file://"
+  assert_contains "$ERR" "already holds '$f' with other content"
+  assert_eq "$(store_listing ../store)" "$before" "the storage changed"
+  assert_eq "$(remote_backup_tags ../remote.git)" "$remote_before" "the git remote changed"
+  # The pre-push hook refuses the same way, before git would (the remote has a
+  # tag of that name), and git sends nothing.
+  expect_code 1 git push origin "refs/tags/$tag"
+  assert_contains "$ERR" "refusing to upload archive '$f'"
+  assert_eq "$(store_listing ../store)" "$before" "the storage changed (hook)"
+  assert_eq "$(remote_backup_tags ../remote.git)" "$remote_before" "the git remote changed (hook)"
+  # The first repository pushes again: its archives are stored already (idempotent).
+  cd ../site
+  expect_code 0 git pantheon push --format=json
+  assert_eq "$(echo "$OUT" | json_get 'len(d["uploaded"]), d["skipped"], d["tags_pushed"]')" "(0, ['$f'], ['$tag'])"
+  assert_eq "$(store_listing ../store)" "$before" "an idempotent push changed the storage"
+}
+
+# Without a stored sha256 (an object another tool wrote) an object of the right
+# size is downloaded and compared: the same bytes are "already stored", other
+# bytes are refused.
+test_push_checks_the_bytes_of_a_stored_copy_without_checksum() {
+  mkdir store
+  site_with_remote "file://$PWD/store"
+  git pantheon -q backup create --element db
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  f=$(manifest "$tag" "d['archive'][0]['file']")
+  cp ".git/pantheon/archives/$f" "../store/$f"
+  printf 'x' | dd of="../store/$f" bs=1 seek=40 conv=notrunc 2>/dev/null
+  before=$(store_listing ../store)
+  expect_code 5 git pantheon push
+  assert_one_line_error "refusing to upload archive '$f'"
+  assert_contains "$ERR" "of another sha256"
+  assert_eq "$(store_listing ../store)" "$before" "the storage changed"
+  assert_eq "$(remote_backup_tags ../remote.git)" "" "a backup tag reached the remote"
+  cp ".git/pantheon/archives/$f" "../store/$f"
+  expect_code 0 git pantheon push --format=json
+  assert_eq "$(echo "$OUT" | json_get 'len(d["uploaded"]), len(d["skipped"])')" "(0, 1)"
+  assert_contains "$(remote_backup_tags ../remote.git)" "$tag"
+}
+
+# The same on S3: an object written by another client under the archive's key.
+test_push_refuses_other_bytes_in_s3() {
+  new_bucket
+  site_with_remote "s3://$BUCKET/n" "$S3_ENDPOINT"
+  git pantheon -q backup create --element db
+  tag=$(git tag -l 'pantheon/backup/dev/*')
+  f=$(manifest "$tag" "d['archive'][0]['file']")
+  echo "someone else's archive" >../other.gz
+  awscli s3 cp --quiet ../other.gz "s3://$BUCKET/n/$f"
+  expect_code 5 git pantheon push
+  assert_one_line_error "refusing to upload archive '$f': s3://$BUCKET/n already holds '$f' with other content"
+  awscli s3 cp --quiet "s3://$BUCKET/n/$f" ../after.gz
+  cmp -s ../other.gz ../after.gz || fail "the stored object was replaced"
+  assert_eq "$(remote_backup_tags ../remote.git)" "" "a backup tag reached the remote"
+  # Our own bytes, stored without our sha256 metadata: checked, then skipped.
+  awscli s3 cp --quiet ".git/pantheon/archives/$f" "s3://$BUCKET/n/$f"
+  expect_code 0 git pantheon push --format=json
+  assert_eq "$(echo "$OUT" | json_get 'len(d["uploaded"]), len(d["skipped"]), d["tags_pushed"]')" "(0, 1, ['$tag'])"
+}
+
 run_tests
