@@ -21,7 +21,7 @@ manifest_files() {  # the archive file names and sha256s in a tag's manifest
     python3 -c 'import sys,tomllib; d=tomllib.loads(sys.stdin.read()); [print(a["file"], a["sha256"]) for a in d["archive"]]'
 }
 
-test_eight_processes_on_one_repository() {
+site_with_origin() {  # a demo site in ./site (the cwd after), pushed to ../remote.git, storage ../storage
   git init -q --bare remote.git
   mkdir storage
   python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
@@ -31,6 +31,10 @@ test_eight_processes_on_one_repository() {
   git add .pantheon.toml && git commit -q -m "git-pantheon config"
   git remote add origin ../remote.git
   git push -q origin main
+}
+
+test_eight_processes_on_one_repository() {
+  site_with_origin
   git pantheon -q backup create
   local runs=0 refused=0 bad=0 round i rc lockwait now
   for round in $(seq "$ROUNDS"); do
@@ -139,15 +143,7 @@ test_eight_processes_on_one_repository() {
 # clock) gets the next free name, so the remote's tag keeps the bytes its manifest
 # records, and the new backup pushes beside it.
 test_a_pruned_name_is_not_reused() {
-  git init -q --bare remote.git
-  mkdir storage
-  python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
-  cd site
-  git pantheon init -q
-  printf '\n[storage.origin]\nurl = "file://%s/storage"\n' "$(cd .. && pwd)" >>.pantheon.toml
-  git add .pantheon.toml && git commit -q -m "git-pantheon config"
-  git remote add origin ../remote.git
-  git push -q origin main
+  site_with_origin
   export GP_TEST_NOW=2026-11-25T12:00:00Z
   expect_code 0 git pantheon backup create --element db --keep-for 1h
   first=$(git tag -l 'pantheon/backup/dev/*')
