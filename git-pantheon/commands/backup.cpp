@@ -46,9 +46,11 @@ void manifest_json(JsonWriter& j, const Backup& b, const Store* store) {
   j.end_array().end_object();
 }
 
+// The --element values; empty for none or "all" (every element the environment has).
 std::vector<Element> elements_from(Args& args) {
   std::vector<Element> out;
   for (auto& v : args.values("element")) {
+    if (v == "all") return {};
     for (auto e : parse_elements(v))
       if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
   }
@@ -66,7 +68,8 @@ int backup_create(Context& ctx, Args& args) {
   if (!elements.empty()) req.elements = elements;
   if (keep) req.keep_for = parse_duration(*keep, "--keep-for");
   const Config& cfg = ctx.config();
-  cfg.env(env);  // unknown environment: say so before taking the lock
+  const EnvConfig& env_cfg = cfg.env(env);  // unknown environment: say so before taking the lock
+  for (auto e : elements) require_element(env_cfg, e);
   Store store(ctx.repo());
   auto lock = store.lock();
   Backup b = create_backup(ctx.repo(), cfg, store, lock, req, ctx.progress());
@@ -79,6 +82,15 @@ int backup_create(Context& ctx, Args& args) {
   ctx.out() << "Created backup " << b.tag << " (" << human_size(b.manifest.total_size()) << ", expires "
             << short_time(b.manifest.expires) << " UTC)\n";
   for (auto& a : b.manifest.archives) ctx.out() << "  " << to_string(a.element) << "\t" << a.file << "\t" << human_size(a.size) << "\n";
+  // Every element the env has was backed up: say which ones it has not.
+  if (elements.empty()) {
+    if (env_cfg.code_only())
+      ctx.out() << "  " << env << " is a code environment (no database, no files directory): this backup holds its code only\n";
+    else if (!env_cfg.database)
+      ctx.out() << "  " << env << " has no database: this backup holds no database archive\n";
+    else if (!env_cfg.files)
+      ctx.out() << "  " << env << " has no files directory: this backup holds no files archive\n";
+  }
   return 0;
 }
 

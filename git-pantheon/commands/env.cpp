@@ -1,5 +1,6 @@
 // git pantheon env list: each environment, its database (never a secret), files
-// directory, and the deploy tag and commit its code is at.
+// directory ("(none)" / null for a code environment), and the deploy tag and
+// commit its code is at.
 #include <iostream>
 
 #include "commands.hpp"
@@ -40,14 +41,20 @@ int env_list(Context& ctx, Args& args) {
     JsonWriter j;
     j.begin_object().field("site", cfg.site).field("framework", to_string(cfg.framework)).key("environments").begin_array();
     for (auto& r : rows) {
-      const DbUrl& db = r.env->database;
-      j.begin_object().field("name", r.env->name).key("database").begin_object().field("kind", to_string(db.kind));
-      if (db.kind == DbKind::sqlite) {
-        j.field("path", db.path);
+      j.begin_object().field("name", r.env->name).key("database");
+      if (const auto& db = r.env->database) {
+        j.begin_object().field("kind", to_string(db->kind));
+        if (db->kind == DbKind::sqlite) {
+          j.field("path", db->path);
+        } else {
+          j.field("user", db->user).field("host", db->host).field("port", db->port).field("name", db->dbname);
+        }
+        j.end_object();
       } else {
-        j.field("user", db.user).field("host", db.host).field("port", db.port).field("name", db.dbname);
+        j.null();
       }
-      j.end_object().field("files", r.env->files);
+      j.key("files");
+      r.env->files ? j.value(*r.env->files) : j.null();
       j.key("worktree");
       r.env->worktree.empty() ? j.null() : j.value(r.env->worktree);
       j.key("deploy_tag");
@@ -62,8 +69,8 @@ int env_list(Context& ctx, Args& args) {
   }
   std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT"}};
   for (auto& r : rows)
-    table.push_back({r.env->name, r.env->database.display(), r.env->files, r.code,
-                     r.commit ? oid_hex(*r.commit).substr(0, 12) : "-"});
+    table.push_back({r.env->name, r.env->database ? r.env->database->display() : "(none)", r.env->files.value_or("(none)"),
+                     r.code, r.commit ? oid_hex(*r.commit).substr(0, 12) : "-"});
   print_table(ctx.out(), table);
   return 0;
 }
@@ -128,20 +135,16 @@ int env_clone_content(Context& ctx, Args& args) {
   if (!files_only) elements.push_back(Element::database);
   if (!db_only) elements.push_back(Element::files);
   const Config& cfg = ctx.config();
-  if (ops[0] == ops[1]) throw Error(Exit::bad_input, describe("cannot clone content of", ops[0], "into itself"));
-  const EnvConfig& from = cfg.env(ops[0]);
-  const EnvConfig& to = cfg.env(ops[1]);
-  std::vector<std::string> plan;
-  if (!files_only) plan.push_back("database " + to.database.display() + " is replaced by " + from.name + "'s");
-  if (!db_only) plan.push_back("files directory " + to.files + " is replaced by " + from.name + "'s");
-  plan.push_back("a safety backup of " + to.name + " is made first ('restore --undo --to-env " + to.name + "' brings it back)");
-  require_confirmation("Cloning content of " + from.name + " into " + to.name + ":", plan, to.name, yes, confirm_env);
+  const std::string& from = ops[0];
+  const std::string& to = ops[1];
+  auto plan = describe_clone(cfg, from, to, elements);  // refuses what clone_content would, before the prompt
+  require_confirmation("Cloning content of " + from + " into " + to + ":", plan, to, yes, confirm_env);
   Store store(ctx.repo());
   auto lock = store.lock();
-  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from.name, to.name, elements, ctx.progress());
+  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from, to, elements, ctx.progress());
   ctx.out() << "Cloned";
   for (auto e : r.restore.restored) ctx.out() << " " << to_string(e);
-  ctx.out() << " of " << from.name << " into " << to.name << " (snapshot " << r.source_backup.tag << ")\n";
+  ctx.out() << " of " << from << " into " << to << " (snapshot " << r.source_backup.tag << ")\n";
   if (r.restore.safety) ctx.out() << "  safety backup " << r.restore.safety->tag << "\n";
   return 0;
 }

@@ -56,7 +56,8 @@ int import_element(Context& ctx, Args& args, Element element) {
   req.target_env = env.value_or("dev");
   req.elements = {element};
   req.safety_backup = !no_safety;
-  cfg.env(req.target_env);
+  // Before any download: an environment without this element refuses at once.
+  require_element(cfg.env(req.target_env), element, describe("cannot import the " + to_string(element) + " into", req.target_env));
 
   auto lock = store.lock();
   std::optional<TempDir> downloads;

@@ -33,6 +33,19 @@ git_oid backup_commit(const Repo& repo, const EnvConfig& env, std::string* deplo
   return repo.head_commit();
 }
 
+std::vector<Element> env_elements(const EnvConfig& env) {
+  std::vector<Element> out{Element::code};
+  if (env.database) out.push_back(Element::database);
+  if (env.files) out.push_back(Element::files);
+  return out;
+}
+
+void require_element(const EnvConfig& env, Element e, const std::string& doing, const std::string& hint) {
+  if (e == Element::code || (e == Element::database && env.database) || (e == Element::files && env.files)) return;
+  std::string why = env.missing_part(e == Element::database ? EnvConfig::Part::database : EnvConfig::Part::files);
+  fail(Exit::bad_input, doing.empty() ? why : doing + ": " + why, hint);
+}
+
 namespace {
 
 // Removes the archives of a backup being made unless the backup completed.
@@ -123,14 +136,15 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
       break;
     }
     case Element::files: {
-      fs::path dir = anchored(root, env.files);
+      const std::string& files = env.require_files();
+      fs::path dir = anchored(root, files);
       std::error_code ec;
       if (!fs::is_directory(dir, ec))
-        fail(Exit::bad_input, describe("files directory", env.files, "does not exist (env " + env.name + ")"),
+        fail(Exit::bad_input, describe("files directory", files, "does not exist (env " + env.name + ")"),
              "create it, or set 'files' of [env." + env.name + "] in .pantheon.toml");
       std::vector<fs::path> skip;
-      if (env.database.kind == DbKind::sqlite) {
-        fs::path dbfile = anchored(root, env.database.path);
+      if (env.database && env.database->kind == DbKind::sqlite) {
+        fs::path dbfile = anchored(root, env.database->path);
         for (const char* suffix : {"", "-wal", "-shm", "-journal"}) skip.push_back(dbfile.string() + suffix);
         // A SQLite load killed before its rename leaves <name>.gp-restore-* beside
         // the file (removed by the next load): never part of the files.
@@ -226,9 +240,10 @@ TimePoint free_backup_time(const Repo& repo, const Store& store, const FileLock&
 
 Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                      const BackupRequest& req, Progress& progress) {
-  recover_interrupted_backups(repo, store, lock);
   const EnvConfig& env = config.env(req.env);
-  if (req.elements.empty()) fail(Exit::bad_input, "no element to back up");
+  const std::vector<Element> wanted = req.elements.empty() ? env_elements(env) : req.elements;
+  for (auto e : wanted) require_element(env, e);
+  recover_interrupted_backups(repo, store, lock);
   std::string deploy_tag;
   git_oid commit = req.commit ? *req.commit : backup_commit(repo, env, &deploy_tag);
 
@@ -250,7 +265,7 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   auto keep = req.keep_for.value_or(req.initiator == "safety" ? config.backup.safety_keep_for : config.backup.keep_for);
   m.expires = created + std::chrono::duration_cast<std::chrono::microseconds>(keep);
   for (auto e : {Element::code, Element::database, Element::files})
-    if (std::find(req.elements.begin(), req.elements.end(), e) != req.elements.end()) m.elements.push_back(e);
+    if (std::find(wanted.begin(), wanted.end(), e) != wanted.end()) m.elements.push_back(e);
 
   if (std::find(m.elements.begin(), m.elements.end(), Element::code) != m.elements.end()) {
     auto head = repo.resolve_commit("HEAD");

@@ -25,9 +25,19 @@ using ProtectionMap = std::map<std::string, std::string>;
 
 namespace gp {
 
+// The elements `env` has: code, and its database and its files when it declares
+// them (a code environment has code only), in that order.
+std::vector<Element> env_elements(const EnvConfig& env);
+
+// Unless `env` has element `e` (code it always has): gp::Error(bad_input)
+// "<doing>: environment 'test' has no database (add database = ... under
+// [env.test] in .pantheon.toml)" (without "<doing>: " when `doing` is empty),
+// with `hint`.
+void require_element(const EnvConfig& env, Element e, const std::string& doing = {}, const std::string& hint = {});
+
 struct BackupRequest {
   std::string env;
-  std::vector<Element> elements{Element::code, Element::database, Element::files};
+  std::vector<Element> elements;                 // empty: env_elements() (every element the env has)
   std::optional<std::chrono::seconds> keep_for;  // default: config's keep_for (safety_keep_for for "safety")
   std::string initiator = "manual";              // manual | automated | commit | deploy | safety | clone
   std::optional<git_oid> commit;                 // default: the environment's code (see backup_commit)
@@ -58,8 +68,9 @@ size_t recover_interrupted_backups(const Repo& repo, const Store& store, const F
 TimePoint free_backup_time(const Repo& repo, const Store& store, const FileLock& lock, const std::string& site,
                            const std::string& env, TimePoint wanted);
 
-// Makes a backup. Its names are recorded as used (Store::record_names) before any
-// archive is written. On any failure (or interruption) nothing is left: no tag, and no
+// Makes a backup. An element the environment does not have is refused
+// (require_element) before anything is written. Its names are recorded as used
+// (Store::record_names) before any archive is written. On any failure (or interruption) nothing is left: no tag, and no
 // archive of this backup in the store.
 Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                      const BackupRequest& request, Progress& progress);

@@ -84,6 +84,22 @@ const EnvConfig& Config::env(const std::string& name) const {
        known.empty() ? "add an [env." + name + "] table" : "known environments: " + known);
 }
 
+std::string EnvConfig::missing_part(Part part) const {
+  const bool db = part == Part::database;
+  return "environment '" + name + "' has no " + (db ? "database" : "files directory") + " (add " +
+         (db ? "database" : "files") + " = ... under [env." + name + "] in " + kConfigFileName + ")";
+}
+
+const DbUrl& EnvConfig::require_database() const {
+  if (!database) fail(Exit::bad_input, missing_part(Part::database));
+  return *database;
+}
+
+const std::string& EnvConfig::require_files() const {
+  if (!files) fail(Exit::bad_input, missing_part(Part::files));
+  return *files;
+}
+
 std::vector<std::string> Config::files_excludes(const EnvConfig& e) const {
   auto out = framework_excludes(framework);
   out.insert(out.end(), backup.excludes.begin(), backup.excludes.end());
@@ -303,14 +319,20 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention"});
     EnvConfig e;
     e.name = name;
-    std::string db = p.get_string(*t, "database", where, true);
-    try {
-      e.database = parse_db_url(db);
-    } catch (const Error& err) {
-      p.error_at(*t->get("database"), where + ": " + err.what());
+    // Without a database and a files key the environment is code only; with a
+    // database, an absent files key is the framework's directory (as always).
+    if (t->get("database")) {
+      std::string db = p.get_string(*t, "database", where, true);
+      try {
+        e.database = parse_db_url(db);
+      } catch (const Error& err) {
+        p.error_at(*t->get("database"), where + ": " + err.what());
+      }
     }
-    e.files = p.get_string(*t, "files", where, false, default_files_dir(c.framework, origin.parent_path()));
-    if (e.files.empty()) p.error_at(*t, "'files' in " + where + " is empty");
+    if (t->get("files") || e.database) {
+      e.files = p.get_string(*t, "files", where, false, default_files_dir(c.framework, origin.parent_path()));
+      if (e.files->empty()) p.error_at(*t->get("files"), "'files' in " + where + " is empty");
+    }
     e.worktree = p.get_string(*t, "worktree", where, false);
     e.branch = p.get_string(*t, "branch", where, false);
     if (!e.branch.empty() && git_reference_is_valid_name(("refs/heads/" + e.branch).c_str()) != 1)
@@ -321,11 +343,13 @@ Config parse_config(const std::string& text, const fs::path& origin) {
       if (!rt) p.error_at(*r, "'env." + name + ".retention' must be a table");
       c.retention.per_env[name] = p.get_policy(*rt, "[env." + name + ".retention]", c.retention.policy);
     }
-    std::string key = (fs::path(e.files) / "").lexically_normal().string();  // "f" and "f/" are one
-    if (auto it = files_seen.find(key); it != files_seen.end())
-      p.error_at(*t, "environments '" + it->second + "' and '" + name + "' share the files directory '" + e.files +
-                         "': each environment needs its own");
-    files_seen[key] = name;
+    if (e.files) {
+      std::string key = (fs::path(*e.files) / "").lexically_normal().string();  // "f" and "f/" are one
+      if (auto it = files_seen.find(key); it != files_seen.end())
+        p.error_at(*t, "environments '" + it->second + "' and '" + name + "' share the files directory '" + *e.files +
+                           "': each environment needs its own");
+      files_seen[key] = name;
+    }
     c.envs.emplace(name, std::move(e));
   }
   if (c.envs.empty()) p.error_at(*envs, "no environments: add at least an [env.dev] table");
@@ -395,6 +419,17 @@ Config parse_config(const std::string& text, const fs::path& origin) {
         }
         if (!pcc.database && !pcc.files) p.error_at(*el, "'elements' in " + where + " is empty: choose \"db\" and/or \"files\"");
       }
+      {
+        const EnvConfig& target = c.envs.at(pcc.env);
+        const toml::node* el = t->get("elements");
+        auto missing = [&](EnvConfig::Part part, const char* element) {
+          p.error_at(el ? *el : *t, where + " backs up the " + element + " of '" + pcc.env + "' (" +
+                                        (el ? "its 'elements'" : "\"db\" by default") + "), but " +
+                                        target.missing_part(part));
+        };
+        if (pcc.database && !target.database) missing(EnvConfig::Part::database, "database");
+        if (pcc.files && !target.files) missing(EnvConfig::Part::files, "files");
+      }
       if (const toml::node* k = t->get("keep")) {
         auto v = k->value_exact<int64_t>();  // no conversion: a huge float is UB in value<int64_t>()
         if (!v || *v < 1 || *v > 100) p.error_at(*k, "'keep' in " + where + " must be an integer from 1 to 100");
@@ -455,11 +490,19 @@ std::string render_initial_config(const std::string& site, Framework f, const st
     << "   # sqlite:<path>, mysql://user@host:port/db, postgres://user@host:port/db\n"
     << "files = " << toml_quote(files_dir) << "\n"
     << "# branch = \"main\"          # the branch holding dev's code (default: the current branch)\n\n"
-    << "# [env.test]\n"
-       "# database = \"mysql://wp@127.0.0.1:3306/test\"\n"
-       "# files = \"../site-test/" << files_dir << "\"\n"
-       "# worktree = \"../site-test\"  # a linked worktree that deploys to test update\n\n"
-       "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
+    << "# test and live are code environments: deploys, checkout, code-log and code\n"
+       "# backups work now. Give one a database and a files directory of its own (both\n"
+       "# lines) and its backups, restores and clone-content include them.\n";
+  for (const char* env : {"test", "live"}) {
+    std::string files = fs::path(files_dir).is_absolute() ? "/srv/" + site + "-" + env + "/files"
+                                                          : "../" + site + "-" + env + "/" + files_dir;
+    o << "[env." << env << "]\n"
+      << "# database = \"mysql://wp@127.0.0.1:3306/" << env << "\"   # password: GIT_PANTHEON_DB_PASSWORD_"
+      << (std::string(env) == "test" ? "TEST" : "LIVE") << "\n"
+      << "# files = " << toml_quote(files) << "\n"
+      << "# worktree = \"../" << site << "-" << env << "\"   # a linked worktree that deploys to " << env << " update\n\n";
+  }
+  o << "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
        "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";
   return o.str();
 }

@@ -20,13 +20,27 @@ enum class Framework { drupal, wordpress, other };
 std::string to_string(Framework f);
 std::optional<Framework> parse_framework(const std::string& s);
 
+// An environment. A code environment (no `database`, no `files` key, as `init`
+// writes test and live) has code only: deploy tags, checkout, code-log and code
+// backups; whatever needs its database or files refuses with missing_part().
 struct EnvConfig {
   std::string name;
-  DbUrl database;               // parsed database URL
-  std::string files;            // files directory, relative to the repository root (or absolute)
+  std::optional<DbUrl> database;     // parsed database URL; nullopt: the environment has none
+  std::optional<std::string> files;  // files directory, relative to the repository root (or absolute);
+                                     // nullopt: none (absent key in an environment without a database)
   std::string worktree;         // optional linked worktree that deploys update (relative or absolute)
   std::string branch;           // dev: the branch holding its code (default: the repository's HEAD branch)
   std::vector<std::string> excludes;  // extra excludes for the files element
+
+  // True when only code is declared: no database and no files directory.
+  bool code_only() const { return !database && !files; }
+  // The database / files directory, or gp::Error(bad_input) from missing_part().
+  const DbUrl& require_database() const;
+  const std::string& require_files() const;
+  // "environment 'test' has no database (add database = ... under [env.test] in
+  // .pantheon.toml)", or the same of its files directory.
+  enum class Part { database, files };
+  std::string missing_part(Part part) const;
 };
 
 struct StorageConfig {

@@ -84,7 +84,8 @@ std::optional<std::string> database_password(const std::string& env, const fs::p
 // short-lived 0600 client files holding the password, and for a SQLite load's new
 // file when it is on the database file's file system (else that file is built
 // beside the database). A password file with loose
-// permissions is gp::Error(Exit::config).
+// permissions is gp::Error(Exit::config); an environment without a database,
+// gp::Error(Exit::bad_input) (EnvConfig::require_database).
 std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
                                         const fs::path& scratch_dir);
 

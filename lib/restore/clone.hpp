@@ -12,8 +12,14 @@ struct CloneResult {
   RestoreResult restore;  // what happened to `to` (its safety backup included)
 };
 
-// `elements` holds Element::database and/or Element::files. gp::Error(bad_input)
-// when from == to or an environment is unknown.
+// What clone_content would do, for the confirmation prompt: one line per element
+// replaced and one for the safety backup. Refuses as clone_content does.
+std::vector<std::string> describe_clone(const Config& config, const std::string& from, const std::string& to,
+                                        const std::vector<Element>& elements);
+
+// `elements` holds Element::database and/or Element::files. gp::Error(bad_input),
+// before anything is written, when from == to, an environment is unknown, or
+// either lacks one of `elements` (a code environment has no database and no files).
 CloneResult clone_content(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                           const std::string& from, const std::string& to, const std::vector<Element>& elements,
                           Progress& progress);

@@ -30,13 +30,17 @@ std::string trial_database(const Config& config, const fs::path& root, const Sto
                            const ArchiveRecord& rec, const fs::path& archive, const fs::path& scratch, Progress& progress,
                            bool* skipped) {
   const EnvConfig& real = config.env(b.manifest.env);
-  if (real.database.kind != DbKind::sqlite) {
+  if (!real.database) {
     *skipped = true;
-    return "no scratch database for " + to_string(real.database.kind) + " yet";
+    return "the environment has no database now, so no engine to load the dump with";
+  }
+  if (real.database->kind != DbKind::sqlite) {
+    *skipped = true;
+    return "no scratch database for " + to_string(real.database->kind) + " yet";
   }
   EnvConfig env = real;
-  env.database.path = (scratch / "trial.sqlite").string();
-  env.database.text = "sqlite:" + env.database.path;
+  env.database->path = (scratch / "trial.sqlite").string();
+  env.database->text = "sqlite:" + env.database->path;
   auto db = open_database(env, root, store.secrets_dir(), scratch);
   {
     DecompressSource in(archive);

@@ -51,17 +51,17 @@ path_style = true
   EXPECT_EQ(c.backup.compression_level, 3);
   ASSERT_EQ(c.envs.size(), 3u);
   EXPECT_EQ(c.env("dev").files, "sites/default/files");  // the framework default
-  EXPECT_EQ(c.env("dev").database.kind, DbKind::sqlite);
-  EXPECT_EQ(c.env("dev").database.path, "sites/default/files/.ht.sqlite");
+  EXPECT_EQ(c.env("dev").database->kind, DbKind::sqlite);
+  EXPECT_EQ(c.env("dev").database->path, "sites/default/files/.ht.sqlite");
   const auto& live = c.env("live");
-  EXPECT_EQ(live.database.kind, DbKind::mysql);
-  EXPECT_EQ(live.database.user, "wp");
-  EXPECT_EQ(live.database.host, "127.0.0.1");
-  EXPECT_EQ(live.database.port, 3307);
-  EXPECT_EQ(live.database.dbname, "live");
+  EXPECT_EQ(live.database->kind, DbKind::mysql);
+  EXPECT_EQ(live.database->user, "wp");
+  EXPECT_EQ(live.database->host, "127.0.0.1");
+  EXPECT_EQ(live.database->port, 3307);
+  EXPECT_EQ(live.database->dbname, "live");
   EXPECT_EQ(live.worktree, "../live");
-  EXPECT_EQ(c.env("test").database.kind, DbKind::postgres);
-  EXPECT_EQ(c.env("test").database.socket, "/run/pg");
+  EXPECT_EQ(c.env("test").database->kind, DbKind::postgres);
+  EXPECT_EQ(c.env("test").database->socket, "/run/pg");
   auto ex = c.files_excludes(live);
   EXPECT_NE(std::find(ex.begin(), ex.end(), "styles"), ex.end());
   EXPECT_NE(std::find(ex.begin(), ex.end(), "private/tmp"), ex.end());
@@ -154,7 +154,7 @@ TEST(Config, InitialConfigParsesForEveryFramework) {
     auto text = render_initial_config("site", f, default_files_dir(f, "/nonexistent"), "sqlite:db.sqlite");
     auto c = parse(text);
     EXPECT_EQ(c.framework, f);
-    EXPECT_EQ(c.env("dev").database.path, "db.sqlite");
+    EXPECT_EQ(c.env("dev").database->path, "db.sqlite");
   }
 }
 
