@@ -7,12 +7,7 @@ demo_site() {
   python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
   cd site
   git pantheon init -q
-  cat >>.pantheon.toml <<'TOML'
-
-[env.test]
-database = "sqlite:../test-env/db.sqlite"
-files = "../test-env/files"
-TOML
+  env_content test "sqlite:../test-env/db.sqlite" "../test-env/files"
   git add .pantheon.toml && git commit -q -m "git-pantheon config"
 }
 
@@ -183,11 +178,7 @@ test_confirmation_is_required() {
   git pantheon backup create -q --element db
   expect_code 2 git pantheon restore dev@latest </dev/null
   assert_contains "$ERR" "--yes"
-  cat >>.pantheon.toml <<'TOML'
-[env.live]
-database = "sqlite:../live.sqlite"
-files = "../live-files"
-TOML
+  env_content live "sqlite:../live.sqlite" "../live-files"
   expect_code 2 git pantheon restore dev@latest --to-env live --yes
   assert_contains "$ERR" "--confirm-env live"
   [ ! -e ../live.sqlite ] || fail "live was written without confirmation"
@@ -268,7 +259,7 @@ test_staging_on_another_file_system_than_the_store() {
   [ -f .git ] && [ "$(stat -c %d "$(git rev-parse --git-common-dir)")" != "$(stat -c %d .)" ] || fail "git dir not moved"
   git pantheon init -q
   # test: files and database outside the work tree, on the other file system
-  printf '\n[env.test]\ndatabase = "sqlite:%s/test.sqlite"\nfiles = "%s/test-files"\n' "$SHM" "$SHM" >>.pantheon.toml
+  env_content test "sqlite:$SHM/test.sqlite" "$SHM/test-files"
   commit_all "git-pantheon config"
   head -c 2000000 /dev/urandom >$FILES/big.bin
   mkdir "$SHM/test-files" && echo old >"$SHM/test-files/old.txt"

@@ -110,7 +110,7 @@ TEST(Config, InconsistentValuesAreRefused) {
   EXPECT_NE(parse_error("site='s'\n").find("no environments"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\nframework='joomla'\n[env.dev]\ndatabase='sqlite:x'\n").find("framework must be"),
             std::string::npos);
-  EXPECT_NE(parse_error("site='s'\n[env.dev]\n").find("missing key 'database'"), std::string::npos);
+  EXPECT_NE(parse_error("site='s'\n[env.dev]\nfiles=''\n").find("'files' in [env.dev] is empty"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[env.Dev]\ndatabase='sqlite:x'\n").find("environment name 'Dev'"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[env.dev]\ndatabase='oracle://x/y'\n").find("unknown scheme"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\nkeep_for='forever'\n[env.dev]\ndatabase='sqlite:x'\n").find("invalid duration"),
@@ -155,6 +155,78 @@ TEST(Config, InitialConfigParsesForEveryFramework) {
     auto c = parse(text);
     EXPECT_EQ(c.framework, f);
     EXPECT_EQ(c.env("dev").database->path, "db.sqlite");
+    EXPECT_EQ(c.env("dev").files, default_files_dir(f, "/nonexistent"));
+    // Pantheon's three: test and live as code environments.
+    EXPECT_EQ(c.envs.size(), 3u);
+    EXPECT_TRUE(c.env("test").code_only());
+    EXPECT_TRUE(c.env("live").code_only());
+  }
+}
+
+// Uncommenting the lines init writes under [env.test] and [env.live] gives
+// each a database, files directory and worktree of its own.
+TEST(Config, InitialConfigCommentedLinesParseWhenUncommented) {
+  for (const char* files : {"sites/default/files", "/srv/dev/files"}) {
+    auto text = render_initial_config("shop", Framework::drupal, files, "sqlite:db.sqlite");
+    std::string out;
+    bool in_env = false;
+    for (size_t pos = 0; pos < text.size();) {
+      size_t nl = text.find('\n', pos);
+      std::string line = text.substr(pos, nl - pos);
+      pos = nl + 1;
+      if (line.rfind("[", 0) == 0) in_env = line == "[env.test]" || line == "[env.live]";
+      if (in_env && line.rfind("# ", 0) == 0) line = line.substr(2);
+      out += line + "\n";
+    }
+    auto c = parse(out);
+    for (const char* env : {"test", "live"}) {
+      const EnvConfig& e = c.env(env);
+      ASSERT_TRUE(e.database) << out;
+      EXPECT_EQ(e.database->kind, DbKind::mysql);
+      EXPECT_EQ(e.database->dbname, env);
+      ASSERT_TRUE(e.files);
+      EXPECT_NE(*e.files, files);
+      EXPECT_EQ(e.worktree, std::string("../shop-") + env);
+    }
+  }
+}
+
+TEST(Config, CodeEnvironmentsHaveNoDatabaseAndNoFiles) {
+  auto c = parse("site='s'\nframework='drupal'\n[env.dev]\ndatabase='sqlite:x'\n[env.test]\n[env.live]\nworktree='../live'\n"
+                 "[env.uploads]\nfiles='../uploads'\n");
+  // A database without a files key keeps the framework's directory, as before.
+  EXPECT_EQ(c.env("dev").files, "sites/default/files");
+  EXPECT_FALSE(c.env("dev").code_only());
+  for (const char* name : {"test", "live"}) {
+    const EnvConfig& e = c.env(name);
+    EXPECT_TRUE(e.code_only());
+    EXPECT_FALSE(e.database.has_value());
+    EXPECT_FALSE(e.files.has_value());
+  }
+  EXPECT_EQ(c.env("live").worktree, "../live");
+  // Files without a database: no database, and not a code environment.
+  EXPECT_FALSE(c.env("uploads").database.has_value());
+  EXPECT_EQ(c.env("uploads").files, "../uploads");
+  EXPECT_FALSE(c.env("uploads").code_only());
+}
+
+TEST(Config, MissingDatabaseOrFilesIsOneLineNamingTheFix) {
+  auto c = parse("site='s'\n[env.dev]\ndatabase='sqlite:x'\n[env.test]\n");
+  EXPECT_EQ(c.env("dev").require_database().path, "x");
+  EXPECT_EQ(c.env("dev").require_files(), "files");
+  try {
+    c.env("test").require_database();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::bad_input);
+    EXPECT_STREQ(e.what(), "environment 'test' has no database (add database = ... under [env.test] in .pantheon.toml)");
+  }
+  try {
+    c.env("test").require_files();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::bad_input);
+    EXPECT_STREQ(e.what(), "environment 'test' has no files directory (add files = ... under [env.test] in .pantheon.toml)");
   }
 }
 
@@ -176,6 +248,17 @@ TEST_F(DetectTest, DetectsDrupalAndWordPress) {
 // ---- [hooks.post-commit] ------------------------------------------------------
 
 const char* kBase = "site = \"s\"\n[env.dev]\ndatabase = \"sqlite:db.sqlite\"\nfiles = \"f\"\n[env.live]\ndatabase = \"sqlite:live.sqlite\"\nfiles = \"lf\"\n";
+
+TEST(Config, PostCommitOfAnElementTheEnvironmentLacksIsRefused) {
+  const std::string base = std::string(kBase) + "[env.test]\n[env.up]\nfiles = \"up\"\n";
+  auto msg = parse_error(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"test\"\n");
+  EXPECT_NE(msg.find("(\"db\" by default), but environment 'test' has no database"), std::string::npos) << msg;
+  msg = parse_error(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"up\"\nelements = [\"db\"]\n");
+  EXPECT_NE(msg.find("environment 'up' has no database"), std::string::npos) << msg;
+  msg = parse_error(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"test\"\nelements = [\"files\"]\n");
+  EXPECT_NE(msg.find("environment 'test' has no files directory"), std::string::npos) << msg;
+  EXPECT_TRUE(parse(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"up\"\nelements = [\"files\"]\n").post_commit);
+}
 
 TEST(Config, PostCommitIsOffByDefault) {
   EXPECT_FALSE(parse(kBase).post_commit.has_value());
