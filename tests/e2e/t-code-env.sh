@@ -81,6 +81,13 @@ test_database_or_files_of_a_code_environment_are_refused() {
   tar -czf ../files.tar.gz -C sites/default/files inline-images
   refused 5 "cannot import the files into 'live': environment 'live' has no files directory" \
     git pantheon import files ../files.tar.gz --env live --yes --confirm-env live
+  # A site import refuses before its code is imported, and in a dry run.
+  local stamp="${DEV_BACKUP#pantheon/backup/dev/}" a=.git/pantheon/archives/site_dev
+  cp "${a}_${stamp}_UTC_code.tar.gz" "${a}_${stamp}_UTC_database.sql.gz" "${a}_${stamp}_UTC_files.tar.gz" ..
+  for dry in --dry-run --yes; do
+    refused 5 "cannot import the database of a Pantheon backup into test: environment 'test' has no database" \
+      git pantheon import site ../site_dev_"${stamp}"_UTC_{code.tar.gz,database.sql.gz,files.tar.gz} --env test $dry
+  done
 }
 
 test_restore_into_a_code_environment_refuses_unless_code_alone_is_asked() {
