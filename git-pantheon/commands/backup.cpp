@@ -85,7 +85,8 @@ int backup_create(Context& ctx, Args& args) {
   // Every element the env has was backed up: say which ones it has not.
   if (elements.empty()) {
     if (env_cfg.code_only())
-      ctx.out() << "  " << env << " is a code environment (no database, no files directory): this backup holds its code only\n";
+      ctx.out() << "  " << env
+                << " is a code environment (no database, no files directory): this backup holds its code only\n";
     else if (!env_cfg.database)
       ctx.out() << "  " << env << " has no database: this backup holds no database archive\n";
     else if (!env_cfg.files)

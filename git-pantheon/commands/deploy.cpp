@@ -32,8 +32,8 @@ int run_deploy(Context& ctx, Args& args) {
     // snapshot of live restored into the target with every restore safety rule.
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
     const std::vector<Element> content{Element::database, Element::files};
-    require_confirmation("Deploying to " + req.env + " with content from live:", describe_clone(cfg, "live", req.env, content),
-                         req.env, yes, confirm_env);
+    require_confirmation("Deploying to " + req.env + " with content from live:",
+                         describe_clone(cfg, "live", req.env, content), req.env, yes, confirm_env);
     auto lock = store.lock();
     CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress());
     ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");

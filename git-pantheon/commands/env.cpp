@@ -69,8 +69,8 @@ int env_list(Context& ctx, Args& args) {
   }
   std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT"}};
   for (auto& r : rows)
-    table.push_back({r.env->name, r.env->database ? r.env->database->display() : "(none)", r.env->files.value_or("(none)"),
-                     r.code, r.commit ? oid_hex(*r.commit).substr(0, 12) : "-"});
+    table.push_back({r.env->name, r.env->database ? r.env->database->display() : "(none)",
+                     r.env->files.value_or("(none)"), r.code, r.commit ? oid_hex(*r.commit).substr(0, 12) : "-"});
   print_table(ctx.out(), table);
   return 0;
 }

@@ -57,7 +57,8 @@ int import_element(Context& ctx, Args& args, Element element) {
   req.elements = {element};
   req.safety_backup = !no_safety;
   // Before any download: an environment without this element refuses at once.
-  require_element(cfg.env(req.target_env), element, describe("cannot import the " + to_string(element) + " into", req.target_env));
+  require_element(cfg.env(req.target_env), element,
+                  describe("cannot import the " + to_string(element) + " into", req.target_env));
 
   auto lock = store.lock();
   std::optional<TempDir> downloads;

@@ -500,7 +500,8 @@ std::string render_initial_config(const std::string& site, Framework f, const st
       << "# database = \"mysql://wp@127.0.0.1:3306/" << env << "\"   # password: GIT_PANTHEON_DB_PASSWORD_"
       << (std::string(env) == "test" ? "TEST" : "LIVE") << "\n"
       << "# files = " << toml_quote(files) << "\n"
-      << "# worktree = \"../" << site << "-" << env << "\"   # a linked worktree that deploys to " << env << " update\n\n";
+      << "# worktree = \"../" << site << "-" << env << "\"   # a linked worktree that deploys to " << env
+      << " update\n\n";
   }
   o << "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
        "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";

@@ -189,8 +189,10 @@ bool has_files_part(const SitePlan& plan) { return plan.files_archive || !plan.f
 const EnvConfig& target_env(const SitePlan& plan, const Config& config, const std::string& env_name) {
   const EnvConfig& env = config.env(env_name);
   const std::string what = plan.format == SiteFormat::pantheon ? "a Pantheon backup" : "the " + to_string(plan.format);
-  if (has_db_part(plan)) require_element(env, Element::database, "cannot import the database of " + what + " into " + env.name);
-  if (has_files_part(plan)) require_element(env, Element::files, "cannot import the files of " + what + " into " + env.name);
+  if (has_db_part(plan))
+    require_element(env, Element::database, "cannot import the database of " + what + " into " + env.name);
+  if (has_files_part(plan))
+    require_element(env, Element::files, "cannot import the files of " + what + " into " + env.name);
   return env;
 }
 

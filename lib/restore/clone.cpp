@@ -23,7 +23,8 @@ void check_clone(const Config& config, const std::string& from, const std::strin
       return std::find(v.begin(), v.end(), other) != v.end();
     };
     if (!has(source) || !has(target)) return "";
-    return other == Element::files ? "copy the files alone with --files-only" : "copy the database alone with --db-only";
+    return other == Element::files ? "copy the files alone with --files-only"
+                                   : "copy the database alone with --db-only";
   };
   for (auto e : elements) {
     const std::string doing = describe("cannot clone the " + to_string(e) + " of", from, "") + " into " + to;
@@ -40,7 +41,8 @@ std::vector<std::string> describe_clone(const Config& config, const std::string&
   const EnvConfig& target = config.env(to);
   std::vector<std::string> out;
   for (auto e : elements) {
-    if (e == Element::database) out.push_back("database " + target.database->display() + " is replaced by " + from + "'s");
+    if (e == Element::database)
+      out.push_back("database " + target.database->display() + " is replaced by " + from + "'s");
     if (e == Element::files) out.push_back("files directory " + *target.files + " is replaced by " + from + "'s");
   }
   out.push_back("a safety backup of " + to + " is made first ('restore --undo --to-env " + to + "' brings it back)");

@@ -71,7 +71,8 @@ std::vector<Element> chosen_elements(const EnvConfig& env, const RestoreSource& 
   } else {
     for (auto e : req.elements)
       if (!has_element(available, e))
-        fail(Exit::bad_input, describe("nothing to restore for element", to_string(e), src.label + " has no such archive"));
+        fail(Exit::bad_input,
+             describe("nothing to restore for element", to_string(e), src.label + " has no such archive"));
     for (auto e : {Element::code, Element::database, Element::files})
       if (has_element(req.elements, e)) out.push_back(e);
   }
@@ -158,7 +159,8 @@ void check_sources(const EnvConfig& env, const Store& store, const RestoreSource
     fs::path p = source_path(store, src, e);
     std::error_code dec;
     if (e == Element::files && fs::is_directory(p, dec)) continue;  // extracted and checked already
-    if (e == Element::database) check_dump(p, nullptr, env.require_database().kind, progress);
+    if (e == Element::database)
+      check_dump(p, nullptr, env.require_database().kind, progress);
     else if (e != Element::files) check_archive(p, progress);  // files: checked by their extraction, before the swap
   }
 }
@@ -639,7 +641,9 @@ std::vector<std::string> describe_restore(const Config& config, const fs::path& 
     std::string size;
     if (source.backup) size = " (" + human_size(source.backup->manifest.archive(e)->size) + " compressed)";
     switch (e) {
-      case Element::database: out.push_back("database " + env.require_database().display() + " is replaced" + size); break;
+      case Element::database:
+        out.push_back("database " + env.require_database().display() + " is replaced" + size);
+        break;
       case Element::files:
         out.push_back("files directory " + anchored(root, env.require_files()).string() + " is replaced" + size);
         break;
@@ -681,8 +685,9 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
   std::error_code ec;
-  const bool had_database = has_element(elements, Element::database) &&
-                            (env.database->kind != DbKind::sqlite || fs::exists(anchored(root, env.database->path), ec));
+  const bool had_database =
+      has_element(elements, Element::database) &&
+      (env.database->kind != DbKind::sqlite || fs::exists(anchored(root, env.database->path), ec));
   if (had_database) open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
 
   // 2. The files are extracted beside their directory (and their archive checked)
@@ -699,7 +704,8 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
     BackupRequest b;
     b.env = env.name;
     b.initiator = "safety";
-    if (has_element(elements, Element::files) && fs::exists(anchored(root, *env.files), ec)) b.elements.push_back(Element::files);
+    if (has_element(elements, Element::files) && fs::exists(anchored(root, *env.files), ec))
+      b.elements.push_back(Element::files);
     if (had_database) b.elements.push_back(Element::database);
     if (!b.elements.empty()) {
       progress.info("making a safety backup of " + env.name);

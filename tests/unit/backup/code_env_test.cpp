@@ -13,8 +13,9 @@ class CodeEnvBackup : public test::TempDirTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
-    std::string cfg = "site = \"s\"\n[env.dev]\ndatabase = \"sqlite:dev.sqlite\"\nfiles = \"files\"\n[env.test]\n"
-                      "[env.up]\nfiles = \"../up\"\n";
+    std::string cfg =
+        "site = \"s\"\n[env.dev]\ndatabase = \"sqlite:dev.sqlite\"\nfiles = \"files\"\n[env.test]\n"
+        "[env.up]\nfiles = \"../up\"\n";
     wt_ = make_repo("site", {{".pantheon.toml", cfg}, {".gitignore", "dev.sqlite\nfiles/\n"}});
     fs::create_directories(wt_ / "files");
     fs::create_directories(wt_ / "../up");

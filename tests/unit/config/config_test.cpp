@@ -192,8 +192,9 @@ TEST(Config, InitialConfigCommentedLinesParseWhenUncommented) {
 }
 
 TEST(Config, CodeEnvironmentsHaveNoDatabaseAndNoFiles) {
-  auto c = parse("site='s'\nframework='drupal'\n[env.dev]\ndatabase='sqlite:x'\n[env.test]\n[env.live]\nworktree='../live'\n"
-                 "[env.uploads]\nfiles='../uploads'\n");
+  auto c = parse(
+      "site='s'\nframework='drupal'\n[env.dev]\ndatabase='sqlite:x'\n[env.test]\n[env.live]\nworktree='../live'\n"
+      "[env.uploads]\nfiles='../uploads'\n");
   // A database without a files key keeps the framework's directory, as before.
   EXPECT_EQ(c.env("dev").files, "sites/default/files");
   EXPECT_FALSE(c.env("dev").code_only());
@@ -219,14 +220,16 @@ TEST(Config, MissingDatabaseOrFilesIsOneLineNamingTheFix) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Exit::bad_input);
-    EXPECT_STREQ(e.what(), "environment 'test' has no database (add database = ... under [env.test] in .pantheon.toml)");
+    EXPECT_STREQ(e.what(),
+                 "environment 'test' has no database (add database = ... under [env.test] in .pantheon.toml)");
   }
   try {
     c.env("test").require_files();
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Exit::bad_input);
-    EXPECT_STREQ(e.what(), "environment 'test' has no files directory (add files = ... under [env.test] in .pantheon.toml)");
+    EXPECT_STREQ(e.what(),
+                 "environment 'test' has no files directory (add files = ... under [env.test] in .pantheon.toml)");
   }
 }
 
@@ -257,7 +260,8 @@ TEST(Config, PostCommitOfAnElementTheEnvironmentLacksIsRefused) {
   EXPECT_NE(msg.find("environment 'up' has no database"), std::string::npos) << msg;
   msg = parse_error(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"test\"\nelements = [\"files\"]\n");
   EXPECT_NE(msg.find("environment 'test' has no files directory"), std::string::npos) << msg;
-  EXPECT_TRUE(parse(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"up\"\nelements = [\"files\"]\n").post_commit);
+  EXPECT_TRUE(
+      parse(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"up\"\nelements = [\"files\"]\n").post_commit);
 }
 
 TEST(Config, PostCommitIsOffByDefault) {
