@@ -290,7 +290,7 @@ int backup_verify(Context& ctx, Args& args) {
         ++n;
         if (e.status == "FAILED") ++failed;
         if (!ctx.quiet() || e.status == "FAILED")
-          ctx.out() << (e.status == "ok" ? "ok      " : e.status == "skipped" ? "skipped " : "FAILED  ") << e.file << ": "
+          ctx.out() << (e.status == "ok" ? "ok      " : "FAILED  ") << e.file << ": "
                     << e.detail << "\n";
       }
     }
