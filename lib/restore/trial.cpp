@@ -89,6 +89,7 @@ TrialResult trial_restore(const Config& config, const fs::path& root, const Stor
     } catch (const Error& err) {
       e.status = "FAILED";
       e.detail = err.what();
+      if (!err.hint().empty()) e.detail += " (" + err.hint() + ")";
     }
     r.elements.push_back(std::move(e));
   }
