@@ -28,7 +28,7 @@ die() {
 if dpkg-query -W -f='${db:Status-Abbrev}' git-pantheon 2>/dev/null | grep -q '^.i'; then
   die "the git-pantheon package is already installed (apt-get remove git-pantheon first)"
 fi
-for f in /usr/bin/git-pantheon /usr/local/bin/git-pantheon /usr/share/git-pantheon; do
+for f in /usr/bin/git-pantheon /usr/share/git-pantheon; do
   [ ! -e "$f" ] || die "$f exists: this test installs and removes the package, and would replace it"
 done
 
