@@ -18,6 +18,9 @@ test_packages=(
   # the sanitizer and fuzzing build (scripts/test.sh, tests/fuzz): clang 14 with its
   # sanitizer and libFuzzer runtimes (install-recommends is off, so named here)
   clang libclang-rt-14-dev
+  # the Debian package (scripts/package-test.sh): CPack's DEB generator runs
+  # dpkg-shlibdeps for the Depends line
+  dpkg-dev
   # run: database clients and servers, compression, man pages
   mariadb-server mariadb-client postgresql postgresql-client
   pigz zstd bzip2 xz-utils zip mandoc man-db curl
