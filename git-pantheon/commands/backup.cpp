@@ -303,7 +303,7 @@ int backup_verify(Context& ctx, Args& args) {
         ++n;
         if (e.status == "FAILED") ++failed;
         if (!ctx.quiet() || e.status == "FAILED")
-          ctx.out() << (e.status == "ok" ? "ok      " : e.status == "skipped" ? "skipped " : "FAILED  ") << e.file << ": "
+          ctx.out() << (e.status == "ok" ? "ok      " : "FAILED  ") << e.file << ": "
                     << e.detail << "\n";
       }
     }
@@ -359,16 +359,18 @@ int backup_prune(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
   bool dry = args.flag("dry-run", 'n');
   auto env = args.value("env");
+  auto remote = args.value("remote");
   auto policy = policy_from(args);
   bool verbose = args.flag("verbose", 'v');
   args.operands(0, 0);
   if (env) ctx.config().env(*env);
-  // A .pantheon.toml is needed for policies; without one, keep-for alone (as before).
+  // A .pantheon.toml is needed for policies and remotes; without one, keep-for
+  // alone (as before).
   const Config* cfg = nullptr;
   try {
     cfg = &ctx.config();
   } catch (const Error& e) {
-    if (e.code() != Exit::config || policy) throw;
+    if (e.code() != Exit::config || policy || remote) throw;
   }
   Store store(ctx.repo());
   auto lock = store.lock();
@@ -378,15 +380,35 @@ int backup_prune(Context& ctx, Args& args) {
   req.env = env;
   req.policy = policy;
   req.retention = cfg ? &cfg->retention : nullptr;
-  auto r = prune_backups(ctx.repo(), store, lock, req, ctx.progress());
+  // What is removed: the backups, then archives (the store's unreferenced ones
+  // locally; the removed backups' own in a remote's storage).
+  std::vector<PruneDecision> decisions;
+  std::vector<Backup> removed;
+  std::vector<std::string> archives;
+  std::string where, archive_word = "unreferenced archive";
+  if (remote) {
+    auto r = prune_remote(ctx.repo(), *cfg, store, lock, *remote, req, ctx.progress());
+    decisions = std::move(r.decisions);
+    removed = std::move(r.removed);
+    archives = std::move(r.objects);
+    where = " on " + *remote;
+    archive_word = "archive";
+  } else {
+    auto r = prune_backups(ctx.repo(), store, lock, req, ctx.progress());
+    decisions = std::move(r.decisions);
+    removed = std::move(r.removed);
+    archives = std::move(r.orphans);
+  }
   if (fmt == Format::json) {
     JsonWriter j;
-    j.begin_object().field("dry_run", dry).key("removed").begin_array();
-    for (auto& b : r.removed) j.value(b.tag);
-    j.end_array().key("orphans").begin_array();
-    for (auto& o : r.orphans) j.value(o);
+    j.begin_object().field("dry_run", dry);
+    if (remote) j.field("remote", *remote);
+    j.key("removed").begin_array();
+    for (auto& b : removed) j.value(b.tag);
+    j.end_array().key(remote ? "archives" : "orphans").begin_array();
+    for (auto& o : archives) j.value(o);
     j.end_array().key("backups").begin_array();
-    for (auto& d : r.decisions) {
+    for (auto& d : decisions) {
       j.begin_object().field("tag", d.backup.tag).field("env", d.backup.manifest.env);
       j.field("created", iso8601(d.backup.manifest.created)).field("initiator", d.backup.manifest.initiator);
       j.field("keep", d.keep).key("reasons").begin_array();
@@ -406,14 +428,14 @@ int backup_prune(Context& ctx, Args& args) {
     for (auto& [e, p] : cfg->retention.per_env) policy_in_effect = policy_in_effect || !p.empty();
   }
   bool explain = dry && (policy_in_effect || verbose);
-  for (auto& d : r.decisions) {
+  for (auto& d : decisions) {
     if (d.keep && !explain) continue;
     std::string why;
     for (auto& w : d.reasons) why += (why.empty() ? "" : ", ") + w;
-    ctx.out() << (d.keep ? "keep" : verb) << " " << d.backup.tag << " (" << why << ")\n";
+    ctx.out() << (d.keep ? "keep" : verb) << " " << d.backup.tag << where << " (" << why << ")\n";
   }
-  for (auto& o : r.orphans) ctx.out() << verb << " unreferenced archive " << o << "\n";
-  if (r.removed.empty() && r.orphans.empty() && !ctx.quiet()) ctx.out() << "nothing to prune\n";
+  for (auto& o : archives) ctx.out() << verb << " " << archive_word << " " << o << where << "\n";
+  if (removed.empty() && archives.empty() && !ctx.quiet()) ctx.out() << "nothing to prune" << where << "\n";
   return 0;
 }
 

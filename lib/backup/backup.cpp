@@ -176,8 +176,8 @@ std::vector<std::string> backup_names(const std::string& site, const std::string
   return out;
 }
 
-// The names of backups that are going away (prune, keep_newest_backups), so that
-// they are never given to another backup.
+}  // namespace
+
 std::vector<std::string> names_of(const std::vector<Backup>& backups) {
   std::vector<std::string> out;
   for (auto& b : backups) {
@@ -186,8 +186,6 @@ std::vector<std::string> names_of(const std::vector<Backup>& backups) {
   }
   return out;
 }
-
-}  // namespace
 
 size_t recover_interrupted_backups(const Repo& repo, const Store& store, const FileLock& lock) {
   size_t removed = 0;
@@ -308,16 +306,19 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
 }
 
 std::vector<Backup> list_backups(const Repo& repo, Progress& progress) {
+  return backups_of(repo.tags(kBackupTagPrefix), progress, "ignored");
+}
+
+std::vector<Backup> backups_of(const std::vector<TagInfo>& tags, Progress& progress, const std::string& fate,
+                               size_t* unreadable) {
   std::vector<Backup> out;
-  for (auto& t : repo.tags(kBackupTagPrefix)) {
-    if (!t.annotated) {
-      progress.warn("tag '" + t.name + "' is in the backup namespace but is not annotated: ignored");
-      continue;
-    }
+  for (auto& t : tags) {
     try {
+      if (!t.annotated) throw Error(Exit::integrity, "tag '" + t.name + "' is in the backup namespace but is not annotated");
       out.push_back({t.name, parse_manifest(t.message, t.name)});
     } catch (const Error& e) {
-      progress.warn(std::string(e.what()) + ": ignored");
+      if (unreadable) ++*unreadable;
+      progress.warn(std::string(e.what()) + ": " + fate);
     }
   }
   std::sort(out.begin(), out.end(), [](const Backup& a, const Backup& b) {
@@ -457,29 +458,11 @@ void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs:
   out.publish(force);
 }
 
-PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, const PruneRequest& req,
-                          Progress& progress) {
-  PruneResult r;
-  if (!req.dry_run) recover_interrupted_backups(repo, store, lock);
-  size_t unreadable = 0;
-  std::vector<Backup> all;
-  {
-    // Count tags whose manifest cannot be read: their archives must not be taken for orphans.
-    for (auto& t : repo.tags(kBackupTagPrefix)) {
-      try {
-        if (!t.annotated) throw Error(Exit::integrity, "not annotated");
-        all.push_back({t.name, parse_manifest(t.message, t.name)});
-      } catch (const Error& e) {
-        ++unreadable;
-        progress.warn(std::string(e.what()) + ": kept");
-      }
-    }
-  }
-  std::sort(all.begin(), all.end(), [](const Backup& a, const Backup& b) {
-    return a.manifest.created != b.manifest.created ? a.manifest.created > b.manifest.created : a.tag > b.tag;
-  });
+std::vector<PruneDecision> plan_prune(const Repo& repo, const std::vector<Backup>& all, const ProtectionMap& more,
+                                      const PruneRequest& req) {
   bool deploy_rule = !req.retention || req.retention->protect_live_deploys;
   ProtectionMap prot = protections(repo, all, deploy_rule);
+  for (auto& [tag, why] : more) prot.emplace(tag, why);
   static const RetentionPolicy kNone{};
   auto policy_for = [&](const std::string& env) -> const RetentionPolicy& {
     if (req.policy) return *req.policy;
@@ -489,17 +472,28 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
   std::vector<Backup> scope;
   for (auto& b : all)
     if (!req.env || b.manifest.env == *req.env) scope.push_back(b);
-  r.decisions = decide_prune(scope, prot, policy_for, req.now);
-  std::set<std::string> removed_tags;
-  for (auto& d : r.decisions)
-    if (!d.keep) {
-      r.removed.push_back(d.backup);
-      removed_tags.insert(d.backup.tag);
-    }
-  std::set<std::string> referenced;
+  return decide_prune(scope, prot, policy_for, req.now);
+}
+
+std::set<std::string> archives_kept(const std::vector<Backup>& all, const std::vector<Backup>& removed) {
+  std::set<std::string> gone, kept;
+  for (auto& b : removed) gone.insert(b.tag);
   for (auto& b : all)
-    if (!removed_tags.count(b.tag))
-      for (auto& a : b.manifest.archives) referenced.insert(a.file);
+    if (!gone.count(b.tag))
+      for (auto& a : b.manifest.archives) kept.insert(a.file);
+  return kept;
+}
+
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, const PruneRequest& req,
+                          Progress& progress) {
+  PruneResult r;
+  if (!req.dry_run) recover_interrupted_backups(repo, store, lock);
+  size_t unreadable = 0;  // their archives must not be taken for orphans
+  std::vector<Backup> all = backups_of(repo.tags(kBackupTagPrefix), progress, "kept", &unreadable);
+  r.decisions = plan_prune(repo, all, {}, req);
+  for (auto& d : r.decisions)
+    if (!d.keep) r.removed.push_back(d.backup);
+  std::set<std::string> referenced = archives_kept(all, r.removed);
   std::error_code ec;
   if (unreadable == 0 && !req.env) {
     for (auto it = fs::directory_iterator(store.archives_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,11 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
 // Every backup tag with a readable manifest, newest first (created time, then tag
 // name). Tags whose manifest cannot be read are reported through `progress.warn`.
 std::vector<Backup> list_backups(const Repo& repo, Progress& progress);
+// The backups that `tags` (backup tags, wherever read from) name, newest first. A
+// tag whose manifest cannot be read is warned about ("<error>: <fate>") and left
+// out; `unreadable` (when given) counts them.
+std::vector<Backup> backups_of(const std::vector<TagInfo>& tags, Progress& progress, const std::string& fate,
+                               size_t* unreadable = nullptr);
 
 // True for backups a person or a schedule made (manual, hook); false for the
 // snapshots git-pantheon takes itself (safety, clone), which the short forms below
@@ -159,6 +165,19 @@ struct PruneRequest {
 std::vector<PruneDecision> decide_prune(const std::vector<Backup>& all, const ProtectionMap& protections,
                                         const std::function<const RetentionPolicy&(const std::string& env)>& policy_for,
                                         TimePoint now);
+
+// decide_prune for `all` (newest first) as `request` asks: its environment only, its
+// policy or the configured ones, the protections of this repository (the
+// live-deploy rule unless [retention] turns it off) plus `more` (a remote's).
+std::vector<PruneDecision> plan_prune(const Repo& repo, const std::vector<Backup>& all, const ProtectionMap& more,
+                                      const PruneRequest& request);
+
+// The names (tag and archive files) of backups that are going away, to record as
+// used (Store::record_names) before anything is removed.
+std::vector<std::string> names_of(const std::vector<Backup>& backups);
+
+// The archive files the backups of `all` that are not in `removed` reference.
+std::set<std::string> archives_kept(const std::vector<Backup>& all, const std::vector<Backup>& removed);
 
 // Removes the backups decide_prune lets go (tag first, then archives) and archives
 // that no backup tag references. With `dry_run`, only reports.
