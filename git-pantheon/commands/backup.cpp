@@ -18,11 +18,6 @@ int run_backup_protect(Context& ctx, Args& args, bool protect);  // commands/sch
 
 namespace {
 
-std::string short_time(TimePoint t) {
-  std::string s = iso8601(t);  // 2026-11-25T12:00:00.123456Z
-  return s.substr(0, 10) + " " + s.substr(11, 8);
-}
-
 void manifest_json(JsonWriter& j, const Backup& b, const Store* store) {
   const Manifest& m = b.manifest;
   j.begin_object().field("tag", b.tag).field("site", m.site).field("env", m.env);
@@ -51,7 +46,7 @@ std::vector<Element> elements_from(Args& args) {
   std::vector<Element> out;
   for (auto& v : args.values("element")) {
     if (v == "all") return {};
-    for (auto e : parse_elements(v))
+    for (auto e : option_value([&] { return parse_elements(v); }))
       if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
   }
   return out;
@@ -66,7 +61,7 @@ int backup_create(Context& ctx, Args& args) {
   BackupRequest req;
   req.env = env;
   if (!elements.empty()) req.elements = elements;
-  if (keep) req.keep_for = parse_duration(*keep, "--keep-for");
+  if (keep) req.keep_for = option_value([&] { return parse_duration(*keep, "--keep-for"); });
   const Config& cfg = ctx.config();
   const EnvConfig& env_cfg = cfg.env(env);  // unknown environment: say so before taking the lock
   for (auto e : elements) require_element(env_cfg, e);
@@ -80,7 +75,7 @@ int backup_create(Context& ctx, Args& args) {
     return 0;
   }
   ctx.out() << "Created backup " << b.tag << " (" << human_size(b.manifest.total_size()) << ", expires "
-            << short_time(b.manifest.expires) << " UTC)\n";
+            << ctx.when(b.manifest.expires) << ")\n";
   for (auto& a : b.manifest.archives) ctx.out() << "  " << to_string(a.element) << "\t" << a.file << "\t" << human_size(a.size) << "\n";
   // Every element the env has was backed up: say which ones it has not.
   if (elements.empty()) {
@@ -103,7 +98,7 @@ int backup_list(Context& ctx, Args& args) {
   std::optional<Element> element;
   if (element_arg) {
     element = parse_element(*element_arg);
-    if (!element) throw Error(Exit::bad_input, describe("unknown element", *element_arg), "choose code, db (or database) or files");
+    if (!element) throw Error(Exit::usage, describe("unknown element", *element_arg), "choose code, db (or database) or files");
   }
   if (env) ctx.config().env(*env);
   Store store(ctx.repo());
@@ -118,12 +113,15 @@ int backup_list(Context& ctx, Args& args) {
     ctx.out() << j.str() << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> table{{"BACKUP", "ENV", "CREATED (UTC)", "EXPIRES", "ELEMENTS", "SIZE", "INITIATOR"}};
+  std::vector<std::vector<std::string>> table{
+      {"BACKUP", "ENV", "CREATED", "AGE", "EXPIRES", "ELEMENTS", "SIZE", "INITIATOR"}};
+  const TimePoint now = current_time();
   for (auto& b : rows) {
     std::string els;
     for (auto e : b.manifest.elements) els += (els.empty() ? "" : ",") + to_string(e);
-    table.push_back({b.tag, b.manifest.env, short_time(b.manifest.created), short_time(b.manifest.expires).substr(0, 10),
-                     els, human_size(b.manifest.total_size()), b.manifest.initiator});
+    table.push_back({b.tag, b.manifest.env, ctx.when(b.manifest.created), age_text(b.manifest.created, now),
+                     ctx.when(b.manifest.expires, true), els, human_size(b.manifest.total_size()),
+                     b.manifest.initiator});
   }
   if (rows.empty()) {
     if (!ctx.quiet()) std::cerr << "no backups yet: make one with 'git pantheon backup create'\n";
@@ -136,7 +134,14 @@ int backup_list(Context& ctx, Args& args) {
 // The backup named by the first operand, or the latest of --env (default dev).
 Backup chosen_backup(Context& ctx, const std::optional<std::string>& env_opt, const std::vector<std::string>& ops,
                      std::optional<Element> element) {
-  if (!ops.empty()) return resolve_backup(ctx.repo(), ops[0], ctx.progress());
+  if (!ops.empty()) {
+    const Config* cfg = nullptr;
+    try {
+      cfg = &ctx.config();
+    } catch (const Error&) {  // no usable .pantheon.toml: backups can still be named
+    }
+    return resolve_backup(ctx.repo(), ops[0], ctx.progress(), cfg);
+  }
   std::string env = env_opt.value_or("dev");
   auto b = latest_backup(ctx.repo(), env, element, ctx.progress());
   if (!b)
@@ -188,8 +193,8 @@ int backup_info(Context& ctx, Args& args) {
   o << "backup     " << b.tag << "\n"
     << "site       " << m.site << "\n"
     << "env        " << m.env << "\n"
-    << "created    " << iso8601(m.created) << "\n"
-    << "expires    " << iso8601(m.expires) << "\n"
+    << "created    " << ctx.when(m.created) << " (" << age_text(m.created, current_time()) << ")\n"
+    << "expires    " << ctx.when(m.expires) << " (" << age_text(m.expires, current_time()) << ")\n"
     << "initiator  " << m.initiator << "\n"
     << "commit     " << m.commit << (m.dirty ? " (work tree had uncommitted changes)" : "") << "\n"
     << "deploy tag " << (m.deploy_tag.empty() ? "-" : m.deploy_tag) << "\n";
@@ -218,13 +223,15 @@ int backup_get(Context& ctx, Args& args) {
   bool url = args.flag("url");
   auto expires = args.value("expires");
   if (expires && !url) args.usage_error("--expires goes with --url");
+  auto expires_in = expires ? option_value([&] { return parse_short_duration(*expires, "--expires"); })
+                            : std::chrono::seconds(15 * 60);
   args.flag("latest");  // the default when no backup is named
   auto ops = args.operands(0, 1);
   if (element_arg && file) args.usage_error("--element and --file exclude each other");
   std::optional<Element> element;
   if (element_arg) {
     element = parse_element(*element_arg);
-    if (!element) throw Error(Exit::bad_input, describe("unknown element", *element_arg), "choose code, db (or database) or files");
+    if (!element) throw Error(Exit::usage, describe("unknown element", *element_arg), "choose code, db (or database) or files");
   }
   Store store(ctx.repo());
   const ArchiveRecord* rec = nullptr;
@@ -252,8 +259,7 @@ int backup_get(Context& ctx, Args& args) {
     if (to || force) args.usage_error("--url excludes --to and --force");
     auto name = default_storage_remote(ctx.config(), remote);
     if (!name) throw Error(Exit::config, "no storage remote configured", "add [storage.origin] to .pantheon.toml");
-    auto secs = expires ? parse_short_duration(*expires, "--expires") : std::chrono::seconds(15 * 60);
-    ctx.out() << presign_archive(ctx.config(), *name, *rec, secs) << "\n";
+    ctx.out() << presign_archive(ctx.config(), *name, *rec, expires_in) << "\n";
     return 0;
   }
   fs::path dest = to ? fs::path(*to) : fs::path(rec->file);

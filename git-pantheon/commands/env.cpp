@@ -114,9 +114,8 @@ int env_code_log(Context& ctx, Args& args) {
   }
   for (auto& e : log) {
     std::string labels = e.environments.empty() ? "-" : "[" + join(e.environments, ",") + "]";
-    ctx.out() << e.commit.short_id << " "
-              << git_time_iso8601(e.commit.author_time, e.commit.author_offset).substr(0, 10) << " " << labels << " "
-              << e.commit.subject << "\n";
+    TimePoint when{std::chrono::seconds(e.commit.author_time)};
+    ctx.out() << e.commit.short_id << " " << ctx.when(when) << " " << labels << " " << e.commit.subject << "\n";
   }
   return 0;
 }

@@ -48,7 +48,6 @@ void require_element(const EnvConfig& env, Element e, const std::string& doing, 
 
 namespace {
 
-// Removes the archives of a backup being made unless the backup completed.
 // The archives of a backup being made; unless committed, they are removed, then the
 // journal naming them (a failed backup leaves nothing behind).
 class PublishedArchives {
@@ -337,7 +336,7 @@ std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, st
   return std::nullopt;
 }
 
-Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress) {
+Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress, const Config* config) {
   std::string full = spec;
   if (full.rfind("refs/tags/", 0) == 0) full = full.substr(10);
   if (full.rfind(kBackupTagPrefix, 0) != 0 && spec.find('@') == std::string::npos) full = kBackupTagPrefix + full;
@@ -356,10 +355,20 @@ Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progr
     if (when == "latest" || stamp == when || stamp.rfind(when + "T", 0) == 0) matches.push_back(b);
     if (when == "latest" && !matches.empty()) break;
   }
-  if (matches.empty())
-    fail(Exit::bad_input, describe("no backup matches", spec),
-         when == "latest" ? "make one with 'git pantheon backup create --env " + env + "'"
-                          : "use <env>@latest, <env>@YYYY-MM-DD or <env>@YYYY-MM-DDTHH-MM-SS");
+  if (matches.empty()) {
+    // A hint that works from here: backing up an environment .pantheon.toml does
+    // not have fails the same way.
+    std::string hint = "use <env>@latest, <env>@YYYY-MM-DD or <env>@YYYY-MM-DDTHH-MM-SS";
+    if (config && !config->envs.count(env)) {
+      std::string have;
+      for (auto& [name, e] : config->envs) have += (have.empty() ? "" : ", ") + name;
+      hint = "there is no environment '" + env + "' in .pantheon.toml (it has " + have + "): add [env." + env +
+             "] to back it up, or run 'git pantheon fetch' for the backups a remote holds";
+    } else if (when == "latest") {
+      hint = "make one with 'git pantheon backup create --env " + env + "'";
+    }
+    fail(Exit::bad_input, describe("no backup matches", spec), hint);
+  }
   if (matches.size() > 1) {
     std::string list;
     for (size_t i = 0; i < matches.size() && i < 5; ++i) list += (i ? ", " : "") + matches[i].tag;
@@ -431,7 +440,7 @@ void verify_archive(const Store& store, const ArchiveRecord& record, Progress& p
   if (record.element == Element::database) {
     Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
     FdSource src(fd.get(), path.string());
-    GzipReader gz(src, record.file);
+    GzipReader gz(src, "cannot read archive '" + record.file + "'");
     std::vector<char> buf(1 << 20);
     while (gz.read(buf.data(), buf.size()) > 0) {
     }

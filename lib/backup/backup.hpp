@@ -93,8 +93,10 @@ bool user_backup(const Manifest& m);
 // Resolves what a user typed: a full tag name, "pantheon/backup/..." or its
 // "<env>/<stamp>" tail, "<env>@latest", "<env>@<YYYY-MM-DD>" (must be unique that
 // day), "<env>@<YYYY-MM-DDTHH-MM-SS>". gp::Error(bad_input) when nothing or more
-// than one backup matches, listing candidates.
-Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress);
+// than one backup matches, listing candidates; with `config`, the hint for an
+// environment it does not declare says so (instead of a backup command that
+// would fail the same way).
+Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress, const Config* config = nullptr);
 
 // The newest user backup (see user_backup) of `env` holding `element` (nullopt: any).
 std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, std::optional<Element> element,

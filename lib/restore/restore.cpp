@@ -111,7 +111,7 @@ void check_dump(const fs::path& path, const ArchiveRecord* record, DbKind kind, 
     progress.start(record->file, record->size);
     std::optional<Error> undecodable;  // reported after the sha256, which says more
     try {
-      GzipReader gz(raw, record->file);
+      GzipReader gz(raw, "cannot read archive '" + record->file + "'");
       for (size_t n; (n = gz.read(buf.data(), buf.size())) > 0;) {
         trailer.add(buf.data(), n);
         progress.update(raw.bytes(), 0);
@@ -607,22 +607,33 @@ std::string loose_label(const std::vector<std::pair<Element, fs::path>>& files) 
 
 }  // namespace
 
-RestoreSource source_from_files(const std::vector<fs::path>& files) {
+RestoreSource source_from_files(const std::vector<fs::path>& files, const std::vector<Element>& requested) {
   RestoreSource src;
+  auto named = [](const std::string& name, Element e) {
+    static const char* const code[] = {"_code.tar.gz", "_code.tgz"};
+    static const char* const db[] = {".sql", ".sql.gz", ".sql.zst", ".sql.bz2", ".sql.xz"};
+    static const char* const tree[] = {"_files.tar.gz", "_files.tgz", "_files.tar", "_files.zip", "_files.tar.zst"};
+    auto any = [&](auto& list) {
+      return std::any_of(std::begin(list), std::end(list), [&](const char* x) { return ends_with(name, x); });
+    };
+    return e == Element::code ? any(code) : e == Element::database ? any(db) : any(tree);
+  };
   for (auto& f : files) {
     std::error_code ec;
     if (!fs::is_regular_file(f, ec)) fail(Exit::bad_input, describe("cannot read archive", f.string(), "no such file"));
     std::string name = f.filename().string();
     std::optional<Element> e;
-    if (ends_with(name, "_code.tar.gz")) e = Element::code;
-    else if (ends_with(name, "_database.sql.gz") || ends_with(name, ".sql") || ends_with(name, ".sql.gz") ||
-             ends_with(name, ".sql.zst") || ends_with(name, ".sql.bz2") || ends_with(name, ".sql.xz"))
-      e = Element::database;
-    else if (ends_with(name, "_files.tar.gz")) e = Element::files;
-    else e = sniff_element(f);
+    for (Element c : {Element::code, Element::database, Element::files})
+      if (named(name, c)) e = c;
+    // One archive and one element asked for: the user has said what it holds.
+    if (!e && files.size() == 1 && requested.size() == 1) e = requested[0];
+    if (!e) e = sniff_element(f);
     if (!e)
-      fail(Exit::bad_input, describe("cannot tell what archive", f.string(), "holds"),
-           "name it like Pantheon does (..._code.tar.gz, ..._database.sql.gz, ..._files.tar.gz)");
+      fail(Exit::bad_input,
+           describe("cannot restore archive", f.string(),
+                    "neither its name nor its first entries say whether it holds code, a database or files"),
+           "name it like Pantheon does (..._code.tar.gz, ..._database.sql.gz, ..._files.tar.gz), or say which "
+           "with --element code|db|files");
     for (auto& [have, p] : src.files)
       if (have == *e) fail(Exit::bad_input, describe("two " + to_string(*e) + " archives given", p.string() + "' and '" + f.string()));
     src.files.emplace_back(*e, fs::absolute(f));
