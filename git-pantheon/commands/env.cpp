@@ -1,6 +1,6 @@
 // git pantheon env list: each environment, its database (never a secret), files
 // directory ("(none)" / null for a code environment), and the deploy tag and
-// commit its code is at.
+// commit its code is at, and when its latest backup was made (and how long ago).
 #include <iostream>
 
 #include "commands.hpp"
@@ -17,6 +17,7 @@ struct EnvRow {
   std::optional<DeployTag> deploy;
   std::optional<git_oid> commit;
   std::string code;  // "pantheon_live_3", "branch main" or "-"
+  std::optional<Backup> latest;  // the newest backup a person or the schedule made
 };
 
 int env_list(Context& ctx, Args& args) {
@@ -25,8 +26,15 @@ int env_list(Context& ctx, Args& args) {
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
   std::vector<EnvRow> rows;
-  for (auto& [name, env] : cfg.envs) {
-    EnvRow r{&env, latest_deploy_tag(repo, name), std::nullopt, "-"};
+  const auto backups = list_backups(repo, ctx.progress());
+  for (auto& name : ordered_env_names(cfg)) {  // dev, test, live, then the others
+    const EnvConfig& env = cfg.env(name);
+    EnvRow r{&env, latest_deploy_tag(repo, name), std::nullopt, "-", std::nullopt};
+    for (auto& b : backups)
+      if (b.manifest.env == name && user_backup(b.manifest)) {
+        r.latest = b;
+        break;
+      }
     if (r.deploy) {
       r.commit = r.deploy->tag.target;
       r.code = r.deploy->tag.name;
@@ -61,16 +69,24 @@ int env_list(Context& ctx, Args& args) {
       r.deploy ? j.value(r.deploy->tag.name) : j.null();
       j.key("commit");
       r.commit ? j.value(oid_hex(*r.commit)) : j.null();
+      j.key("latest_backup");
+      if (r.latest)
+        j.begin_object().field("tag", r.latest->tag).field("created", iso8601(r.latest->manifest.created)).end_object();
+      else
+        j.null();
       j.end_object();
     }
     j.end_array().end_object();
     ctx.out() << j.str() << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT"}};
+  std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT", "LATEST BACKUP"}};
+  const TimePoint now = current_time();
   for (auto& r : rows)
     table.push_back({r.env->name, r.env->database ? r.env->database->display() : "(none)",
-                     r.env->files.value_or("(none)"), r.code, r.commit ? oid_hex(*r.commit).substr(0, 12) : "-"});
+                     r.env->files.value_or("(none)"), r.code, r.commit ? oid_hex(*r.commit).substr(0, 12) : "-",
+                     r.latest ? ctx.when(r.latest->manifest.created) + " (" + age_text(r.latest->manifest.created, now) + ")"
+                              : "-"});
   print_table(ctx.out(), table);
   return 0;
 }

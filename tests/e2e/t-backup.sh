@@ -244,6 +244,12 @@ test_list_and_info_show_local_time_and_age() {
   assert_contains "$OUT" "created    2026-07-01 12:00:00 CEST (3 h ago)"
   GP_TEST_NOW=2026-07-10T13:00:00Z expect_code 0 git pantheon backup list
   assert_contains "$OUT" "9 days ago"
+  expect_code 0 git pantheon env list
+  assert_contains "$(printf '%s\n' "$OUT" | head -1)" "LATEST BACKUP"
+  assert_contains "$(printf '%s\n' "$OUT" | grep '^dev ')" "2026-07-01 12:00:00 CEST (3 h ago)"
+  expect_code 0 git pantheon env list --format=json
+  assert_eq "$(printf '%s' "$OUT" | json_get '[e["latest_backup"]["created"] for e in d["environments"] if e["name"] == "dev"][0]')" \
+    "2026-07-01T10:00:00.000000Z"
   expect_code 0 git pantheon backup list --format=json
   assert_eq "$(printf '%s' "$OUT" | json_get 'd[0]["created"]')" "2026-07-01T10:00:00.000000Z"
 }

@@ -44,7 +44,7 @@ test_env_list_shows_none_for_what_a_code_environment_lacks() {
   assert_eq "$(printf '%s\n' "$OUT" | awk '$1=="test" {print $2, $3, $4}')" "(none) (none) -"
   expect_code 0 git pantheon env list --format=json
   assert_eq "$(printf '%s' "$OUT" | json_get '[(e["name"], e["database"], e["files"]) for e in d["environments"] if e["name"] != "dev"]')" \
-    "[('live', None, None), ('test', None, None)]"
+    "[('test', None, None), ('live', None, None)]"
   assert_eq "$(printf '%s' "$OUT" | json_get '[e for e in d["environments"] if e["name"]=="dev"][0]["database"]["kind"]')" "sqlite"
 }
 
@@ -182,7 +182,7 @@ test_environments_with_database_and_files_behave_as_before() {
   assert_not_contains "$OUT" "code environment"
   assert_eq "$(manifest "$(git tag -l 'pantheon/backup/test/*')" 'd["backup"]["elements"]')" "['code', 'database', 'files']"
   expect_code 0 git pantheon env list --format=json
-  assert_eq "$(printf '%s' "$OUT" | json_get '[e["files"] for e in d["environments"]]')" "['files', '../files-live', '../files-test']"
+  assert_eq "$(printf '%s' "$OUT" | json_get '[e["files"] for e in d["environments"]]')" "['files', '../files-test', '../files-live']"
 }
 
 run_tests
