@@ -31,7 +31,7 @@ const Command kCommands[] = {
      "   (into live, add --confirm-env live)",
      true, run_restore},
     {"env", "list environments, show the code log labelled with them, clone content between them",
-     "env list [--format=text|json]\n"
+     "env list [--check] [--format=text|json]\n"
      "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]\n"
      "   or: git pantheon env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]",
      true, run_env},

@@ -20,15 +20,29 @@ struct EnvRow {
   std::optional<Backup> latest;  // the newest backup a person or the schedule made
 };
 
+// An environment that cannot be used (a malformed database URL) is listed with
+// "(invalid)" and its error as a warning; with --check it fails the command (exit 4).
+int broken_envs(Context& ctx, const std::vector<EnvRow>& rows, bool check) {
+  std::vector<std::string> errors;
+  for (auto& r : rows)
+    if (!r.env->broken.empty()) errors.push_back(r.env->broken);
+  if (check && !errors.empty())
+    throw Error(Exit::config, errors[0],
+                errors.size() > 1 ? std::to_string(errors.size() - 1) + " more environments cannot be used" : "");
+  for (auto& e : errors) ctx.progress().warn(e);
+  return 0;
+}
+
 int env_list(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
+  bool check = args.flag("check");
   args.operands(0, 0);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
   std::vector<EnvRow> rows;
   const auto backups = list_backups(repo, ctx.progress());
   for (auto& name : ordered_env_names(cfg)) {  // dev, test, live, then the others
-    const EnvConfig& env = cfg.env(name);
+    const EnvConfig& env = cfg.envs.at(name);  // a broken one too: it is shown with its error
     EnvRow r{&env, latest_deploy_tag(repo, name), std::nullopt, "-", std::nullopt};
     for (auto& b : backups)
       if (b.manifest.env == name && user_backup(b.manifest)) {
@@ -49,7 +63,10 @@ int env_list(Context& ctx, Args& args) {
     JsonWriter j;
     j.begin_object().field("site", cfg.site).field("framework", to_string(cfg.framework)).key("environments").begin_array();
     for (auto& r : rows) {
-      j.begin_object().field("name", r.env->name).key("database");
+      j.begin_object().field("name", r.env->name);
+      j.key("error");
+      r.env->broken.empty() ? j.null() : j.value(r.env->broken);
+      j.key("database");
       if (const auto& db = r.env->database) {
         j.begin_object().field("kind", to_string(db->kind));
         if (db->kind == DbKind::sqlite) {
@@ -78,17 +95,18 @@ int env_list(Context& ctx, Args& args) {
     }
     j.end_array().end_object();
     ctx.out() << j.str() << "\n";
-    return 0;
+    return broken_envs(ctx, rows, check);
   }
   std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT", "LATEST BACKUP"}};
   const TimePoint now = current_time();
   for (auto& r : rows)
-    table.push_back({r.env->name, r.env->database ? r.env->database->display() : "(none)",
+    table.push_back({r.env->name,
+                     r.env->database ? r.env->database->display() : r.env->broken.empty() ? "(none)" : "(invalid)",
                      r.env->files.value_or("(none)"), r.code, r.commit ? oid_hex(*r.commit).substr(0, 12) : "-",
                      r.latest ? ctx.when(r.latest->manifest.created) + " (" + age_text(r.latest->manifest.created, now) + ")"
                               : "-"});
   print_table(ctx.out(), table);
-  return 0;
+  return broken_envs(ctx, rows, check);
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep) {

@@ -77,6 +77,10 @@ Framework detect_framework(const fs::path& w) {
 
 const EnvConfig& Config::env(const std::string& name) const {
   auto it = envs.find(name);
+  if (it != envs.end() && !it->second.broken.empty())
+    fail(Exit::config, it->second.broken,
+         "fix the database URL of [env." + name + "] in " + path.filename().string() +
+             " (the forms are in git-pantheon(1), CONFIGURATION); the other environments work meanwhile");
   if (it != envs.end()) return it->second;
   std::string known;
   for (auto& [n, _] : envs) known += (known.empty() ? "" : ", ") + n;
@@ -126,12 +130,15 @@ class Parser {
  public:
   explicit Parser(const fs::path& origin) : origin_(origin) {}
 
-  [[noreturn]] void error_at(const toml::source_region& src, const std::string& what) const {
+  std::string message_at(const toml::source_region& src, const std::string& what) const {
     std::ostringstream s;
     s << origin_.filename().string();
     if (src.begin.line) s << ":" << src.begin.line << ":" << src.begin.column;
     s << ": " << what;
-    throw Error(Exit::config, s.str());
+    return s.str();
+  }
+  [[noreturn]] void error_at(const toml::source_region& src, const std::string& what) const {
+    throw Error(Exit::config, message_at(src, what));
   }
   [[noreturn]] void error_at(const toml::node& n, const std::string& what) const { error_at(n.source(), what); }
 
@@ -326,7 +333,8 @@ Config parse_config(const std::string& text, const fs::path& origin) {
       try {
         e.database = parse_db_url(db);
       } catch (const Error& err) {
-        p.error_at(*t->get("database"), where + ": " + err.what());
+        // This environment only: the others stay usable (EnvConfig::broken).
+        e.broken = p.message_at(t->get("database")->source(), where + ": " + err.what());
       }
     }
     if (t->get("files") || e.database) {

@@ -31,9 +31,14 @@ struct EnvConfig {
   std::string worktree;         // optional linked worktree that deploys update (relative or absolute)
   std::string branch;           // dev: the branch holding its code (default: the repository's HEAD branch)
   std::vector<std::string> excludes;  // extra excludes for the files element
+  // Non-empty: why this environment cannot be used ("<file>:<line>:<col>: [env.live]:
+  // invalid database URL ..."). The rest of the configuration loads, so that the
+  // other environments work and `env list` shows this one; Config::env() refuses it
+  // with this message (Exit::config).
+  std::string broken;
 
   // True when only code is declared: no database and no files directory.
-  bool code_only() const { return !database && !files; }
+  bool code_only() const { return !database && !files && broken.empty(); }
   // The database / files directory, or gp::Error(bad_input) from missing_part().
   const DbUrl& require_database() const;
   const std::string& require_files() const;
@@ -109,7 +114,8 @@ struct Config {
   RetentionConfig retention;                     // [retention], [env.<name>.retention]
   ScheduleConfig schedule;                       // [schedule]
 
-  // The named environment, or gp::Error(bad_input) listing the known ones.
+  // The named environment, or gp::Error(bad_input) listing the known ones;
+  // gp::Error(config) with EnvConfig::broken for an environment that cannot be used.
   const EnvConfig& env(const std::string& name) const;
   // The files-element excludes for `env`: framework defaults + [backup] + env's own.
   std::vector<std::string> files_excludes(const EnvConfig& env) const;

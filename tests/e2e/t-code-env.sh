@@ -185,4 +185,25 @@ test_environments_with_database_and_files_behave_as_before() {
   assert_eq "$(printf '%s' "$OUT" | json_get '[e["files"] for e in d["environments"]]')" "['files', '../files-test', '../files-live']"
 }
 
+# A malformed database URL in one environment: env list shows it and its error,
+# the healthy environments keep working, the broken one fails with that error
+# (exit 4, nothing changed), and env list --check refuses.
+test_a_broken_environment_does_not_stop_the_others() {
+  code_env_site
+  printf '\n[env.stage]\ndatabase = "mysql://wp@db.example:notaport/wp"\nfiles = "../stage-files"\n' >>.pantheon.toml
+  expect_code 0 git pantheon env list
+  assert_contains "$(printf '%s\n' "$OUT" | grep '^stage ')" "(invalid)"
+  assert_contains "$ERR" ".pantheon.toml:"
+  assert_contains "$ERR" "[env.stage]"
+  expect_code 0 git pantheon env list --format=json
+  assert_eq "$(printf '%s' "$OUT" | json_get '[e["name"] for e in d["environments"] if e["error"]]')" "['stage']"
+  assert_eq "$(printf '%s' "$OUT" | json_get '[e["error"] for e in d["environments"] if e["name"] == "dev"]')" "[None]"
+  expect_code 0 git pantheon backup create --element db -q
+  expect_code 0 git pantheon deploy test
+  refused 4 "[env.stage]" git pantheon backup create --env stage
+  assert_contains "$ERR" "hint: fix the database URL of [env.stage]"
+  refused 4 "[env.stage]" git pantheon restore "$DEV_BACKUP" --to-env stage --yes
+  refused 4 "[env.stage]" git pantheon env list --check
+}
+
 run_tests

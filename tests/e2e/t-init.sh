@@ -31,7 +31,7 @@ test_init_writes_test_and_live_as_code_environments() {
   done
   expect_code 0 git pantheon env list --format=json
   assert_eq "$(printf '%s' "$OUT" | json_get '[(e["name"], e["database"], e["files"]) for e in d["environments"]]')" \
-    "[('dev', {'kind': 'sqlite', 'path': 'sites/default/files/.ht.sqlite'}, 'sites/default/files'), ('live', None, None), ('test', None, None)]"
+    "[('dev', {'kind': 'sqlite', 'path': 'sites/default/files/.ht.sqlite'}, 'sites/default/files'), ('test', None, None), ('live', None, None)]"
   # Uncommenting test's lines gives it a database and files of its own.
   sed -i '/^\[env\.test\]$/,/^$/s/^# //' .pantheon.toml
   expect_code 0 git pantheon env list
@@ -222,7 +222,13 @@ test_malformed_config_names_line_and_column() {
 test_password_in_config_is_refused_and_not_echoed() {
   new_repo
   printf 'site = "x"\n[env.dev]\ndatabase = "mysql://wp:S3cretPw@localhost/wp"\n' >.pantheon.toml
-  expect_code 4 git pantheon env list
+  # Listed as unusable (a warning), refused wherever it would be used, never echoed.
+  expect_code 0 git pantheon env list
+  assert_contains "$ERR" "contains a password"
+  assert_not_contains "$ERR$OUT" "S3cretPw"
+  expect_code 4 git pantheon env list --check
+  assert_contains "$ERR" "contains a password"
+  expect_code 4 git pantheon backup create
   assert_contains "$ERR" "contains a password"
   assert_not_contains "$ERR" "S3cretPw"
 }

@@ -9,6 +9,19 @@ namespace {
 
 Config parse(const std::string& text) { return parse_config(text, "/repo/.pantheon.toml"); }
 
+// The error of using environment `env` of a file that loads: an environment whose
+// database URL is malformed fails alone (EnvConfig::broken), the others work.
+std::string env_error(const std::string& text, const std::string& env) {
+  Config c = parse(text);
+  try {
+    c.env(env);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::config);
+    return e.what();
+  }
+  return "";
+}
+
 // The message of the gp::Error that parsing `text` throws ("" when it parses).
 std::string parse_error(const std::string& text) {
   try {
@@ -98,7 +111,10 @@ TEST(Config, UnknownKeysAreReportedWithTheirPlace) {
 }
 
 TEST(Config, ADatabaseUrlErrorNamesTheEnvironment) {
-  auto msg = parse_error("site='s'\n[env.dev]\ndatabase='sqlite:x'\n[env.live]\ndatabase='mysql://wp@127.0.0.1/wp?socket=/nonexistent'\n");
+  const std::string text = "site='s'\n[env.dev]\ndatabase='sqlite:x'\n[env.live]\ndatabase='mysql://wp@127.0.0.1/wp?socket=/nonexistent'\n";
+  EXPECT_EQ(parse(text).env("dev").database->path, "x");
+  EXPECT_FALSE(parse(text).envs.at("live").code_only());
+  auto msg = env_error(text, "live");
   EXPECT_EQ(msg.rfind(".pantheon.toml:5:", 0), 0u) << msg;
   EXPECT_NE(msg.find("[env.live]"), std::string::npos) << msg;
   EXPECT_NE(msg.find("invalid database URL 'mysql://wp@127.0.0.1/wp?socket=/nonexistent'"), std::string::npos) << msg;
@@ -112,7 +128,7 @@ TEST(Config, InconsistentValuesAreRefused) {
             std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[env.dev]\nfiles=''\n").find("'files' in [env.dev] is empty"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[env.Dev]\ndatabase='sqlite:x'\n").find("environment name 'Dev'"), std::string::npos);
-  EXPECT_NE(parse_error("site='s'\n[env.dev]\ndatabase='oracle://x/y'\n").find("unknown scheme"), std::string::npos);
+  EXPECT_NE(env_error("site='s'\n[env.dev]\ndatabase='oracle://x/y'\n", "dev").find("unknown scheme"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\nkeep_for='forever'\n[env.dev]\ndatabase='sqlite:x'\n").find("invalid duration"),
             std::string::npos);
   // Found by fuzzing: a float out of int64_t's range was converted (undefined behaviour).
@@ -132,7 +148,7 @@ TEST(Config, InconsistentValuesAreRefused) {
 }
 
 TEST(Config, PasswordsInDatabaseUrlsAreRefused) {
-  auto msg = parse_error("site='s'\n[env.dev]\ndatabase='mysql://wp:hunter2@localhost/wp'\n");
+  auto msg = env_error("site='s'\n[env.dev]\ndatabase='mysql://wp:hunter2@localhost/wp'\n", "dev");
   EXPECT_NE(msg.find("contains a password"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("hunter2"), std::string::npos) << "the secret must not be echoed: " << msg;
 }
