@@ -196,7 +196,7 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
              "nothing was uploaded or pushed; the stored copy is another backup's or damaged: compare it, then remove "
              "it from the storage yourself if it is not needed");
       if (info) {
-        progress.info("already in " + storage.url() + ": " + a.file);
+        progress.step("already in " + storage.url() + ": " + a.file);
         result.skipped.push_back(a.file);
         continue;
       }
@@ -211,7 +211,7 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
     const ArchiveRecord& a = *ap;
     check_interrupted();
     std::string key = archive_key(a);
-    progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
+    progress.step("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
     GP_FAULT_POINT("push.upload.before");
     try {
       storage.put(key, store.archive_path(a.file), a.sha256, progress);
@@ -283,7 +283,7 @@ PushResult push_backups(Repo& repo, const Config& config, const Store& store, co
 
   std::vector<std::string> tags;
   for (auto& b : backups) tags.push_back(b.tag);
-  progress.info("pushing " + std::to_string(tags.size()) + " backup tags to " + remote);
+  progress.step("pushing " + std::to_string(tags.size()) + " backup tags to " + remote);
   // A protection travels with its backup (backup/protect.hpp).
   for (auto& b : backups)
     if (repo.tag(protect_tag_name(b.tag))) tags.push_back(protect_tag_name(b.tag));
@@ -297,7 +297,7 @@ PushResult push_backups(Repo& repo, const Config& config, const Store& store, co
 FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                           const std::string& remote, bool archives, Progress& progress) {
   if (archives) storage_config(config, remote);  // say so before fetching anything
-  progress.info("fetching backup tags from " + remote);
+  progress.step("fetching backup tags from " + remote);
   fetch_refspecs(repo, remote,
                  {std::string("refs/tags/") + kBackupTagPrefix + "*:refs/tags/" + kBackupTagPrefix + "*",
                   std::string("refs/tags/") + kProtectTagPrefix + "*:refs/tags/" + kProtectTagPrefix + "*"},
@@ -318,7 +318,7 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
       if (fs::exists(store.archive_path(a.file), ec)) continue;
       check_interrupted();
       fs::path tmp = download_path(store, a);
-      progress.info("downloading " + a.file + " (" + human_size(a.size) + ") from " + storage->url());
+      progress.step("downloading " + a.file + " (" + human_size(a.size) + ") from " + storage->url());
       try {
         storage->get(archive_key(a), tmp, a.size, a.sha256, progress);
       } catch (const Error& e) {
@@ -351,7 +351,7 @@ RemotePruneResult prune_remote(Repo& repo, const Config& config, const Store& st
     }
   } drop{repo, ns};
   repo.delete_refs_under(ns);
-  progress.info("reading the backups " + remote + " holds");
+  progress.step("reading the backups " + remote + " holds");
   fetch_refspecs(repo, remote,
                  {std::string("+refs/tags/") + kBackupTagPrefix + "*:" + ns + "backup/*",
                   std::string("+refs/tags/") + kProtectTagPrefix + "*:" + ns + "protected/*"},
@@ -382,7 +382,7 @@ RemotePruneResult prune_remote(Repo& repo, const Config& config, const Store& st
   store.record_names(lock, names_of(r.removed));
   std::vector<std::string> deletions;
   for (auto& b : r.removed) deletions.push_back(":refs/tags/" + b.tag);
-  progress.info("deleting " + std::to_string(deletions.size()) + " backup tags on " + remote);
+  progress.step("deleting " + std::to_string(deletions.size()) + " backup tags on " + remote);
   GP_FAULT_POINT("prune.remote.tags.before");
   push_refspecs(repo, remote, std::move(deletions), "cannot delete backup tags on");
   GP_FAULT_POINT("prune.remote.tags.after");
@@ -420,7 +420,7 @@ bool ensure_local(const Store& store, const FileLock& /*lock*/, const Config& co
   store.create();
   store.clean_partials(kPartialMaxAge);
   fs::path tmp = download_path(store, record);
-  progress.info("downloading " + record.file + " (" + human_size(record.size) + ") from " + storage->url());
+  progress.step("downloading " + record.file + " (" + human_size(record.size) + ") from " + storage->url());
   try {
     storage->get(archive_key(record), tmp, record.size, record.sha256, progress);
   } catch (const Error& e) {

@@ -58,7 +58,7 @@ CloneResult clone_content(Repo& repo, const Config& config, const Store& store, 
   b.elements = elements;
   b.initiator = "clone";
   b.keep_for = config.backup.safety_keep_for;
-  progress.info("taking a snapshot of " + from);
+  progress.step("taking a snapshot of " + from);
   CloneResult r;
   r.source_backup = create_backup(repo, config, store, lock, b, progress);
   RestoreSource src;

@@ -181,6 +181,7 @@ class FaultPointProgress final : public Progress {
   void finish() override { next_.finish(); }
   void warn(const std::string& m) override { next_.warn(m); }
   void info(const std::string& m) override { next_.info(m); }
+  void step(const std::string& m) override { next_.step(m); }
 
  private:
   Progress& next_;
@@ -719,7 +720,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
       b.elements.push_back(Element::files);
     if (had_database) b.elements.push_back(Element::database);
     if (!b.elements.empty()) {
-      progress.info("making a safety backup of " + env.name);
+      progress.step("making a safety backup of " + env.name);
       result.safety = create_backup(repo, config, store, lock, b, progress);
       GP_FAULT_POINT("restore.safety.after");
     }

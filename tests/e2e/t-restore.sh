@@ -112,6 +112,20 @@ test_unknown_environment_hint_leads_somewhere() {
   assert_eq "$(sqlite3 ../stage-env/db.sqlite 'SELECT x FROM t')" "stage"
 }
 
+# Step lines are progress: not on stderr when it is not a terminal (scripts that
+# treat stderr as failure see nothing), shown with --progress, gone with -q.
+test_step_lines_only_where_progress_is_shown() {
+  demo_site
+  git pantheon backup create -q
+  expect_code 0 git pantheon restore dev@latest --element db --yes
+  assert_not_contains "$ERR" "making a safety backup"
+  assert_eq "$ERR" "" "stderr of a restore that worked, not a terminal"
+  expect_code 0 git pantheon --progress restore dev@latest --element db --yes
+  assert_contains "$ERR" "making a safety backup of dev"
+  expect_code 0 git pantheon -q --progress restore dev@latest --element db --yes
+  assert_not_contains "$ERR" "making a safety backup"
+}
+
 test_restore_from_loose_files() {
   demo_site
   git pantheon backup create -q
