@@ -419,7 +419,8 @@ fs::path ensure_in_store(const Store& store, const ArchiveRecord& record, const 
   std::error_code ec;
   if (!fs::exists(path, ec) && !(fetch && *fetch && (*fetch)(record)))
     fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
-         "fetch it with 'git pantheon fetch --archives'");
+         "with a storage remote in .pantheon.toml ([storage.origin] url = the one the backups were pushed to), "
+         "restore, backup get and backup verify fetch it on demand");
   return path;
 }
 

@@ -437,7 +437,7 @@ std::string presign_archive(const Config& config, const std::string& remote, con
   std::string key = archive_key(record);
   if (storage->url().rfind("s3://", 0) != 0)
     fail(Exit::bad_input, describe("cannot make a download URL for", storage->url(), "only s3:// storage can presign URLs"),
-         "copy the archive out with 'git pantheon backup get' instead");
+         "copy the archive out with 'git pantheon backup get --file " + record.file + "' instead");
   auto info = storage->stat(key);
   if (!stored_matches(info, record))
     fail(Exit::bad_input, describe("archive", record.file, "is not in " + storage->url()),
