@@ -8,7 +8,7 @@
 #include "remote/hook_files.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
-#include "util/handles.hpp"
+#include "util/git_handles.hpp"
 
 namespace gp {
 

@@ -7,7 +7,7 @@
 
 #include "backup/protect.hpp"
 #include "util/error.hpp"
-#include "util/handles.hpp"
+#include "util/git_handles.hpp"
 #include "util/signals.hpp"
 #include "util/fault.hpp"
 
