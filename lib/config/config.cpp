@@ -300,7 +300,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!t) p.error_at(v, "'env." + name + "' must be a table");
     if (!valid_env_name(name))
       p.error_at(v, "environment name '" + name + "' must be 1-32 lowercase letters, digits or '-', starting with a letter or digit");
-    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention"});
+    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention", "url", "urls"});
     EnvConfig e;
     e.name = name;
     std::string db = p.get_string(*t, "database", where, true);
@@ -316,6 +316,25 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!e.branch.empty() && git_reference_is_valid_name(("refs/heads/" + e.branch).c_str()) != 1)
       p.error_at(*t->get("branch"), "'branch' in " + where + " is not a valid branch name");
     e.excludes = p.get_string_array(*t, "excludes", where);
+    if (t->get("url") && t->get("urls"))
+      p.error_at(*t->get("urls"), "give 'url' or 'urls' in " + where + ", not both");
+    if (const toml::node* u = t->get("url")) {
+      if (!u->is_string()) p.error_at(*u, "'url' in " + where + " must be a string such as \"https://www.example.com\"");
+      e.urls.push_back(p.get_string(*t, "url", where, true));
+    } else {
+      e.urls = p.get_string_array(*t, "urls", where);
+      if (const toml::node* us = t->get("urls"); us && e.urls.empty())
+        p.error_at(*us, "'urls' in " + where + " is empty: leave it out");
+    }
+    for (size_t i = 0; i < e.urls.size(); ++i) {
+      std::string why;
+      auto n = normalise_url(e.urls[i], false, &why);
+      const toml::node* at = t->get("url") ? t->get("url") : t->get("urls")->as_array()->get(i);
+      if (!n) p.error_at(*at, "invalid URL '" + e.urls[i] + "' in " + where + ": " + why);
+      for (size_t j = 0; j < i; ++j)
+        if (e.urls[j] == *n) p.error_at(*at, "URL '" + *n + "' is listed twice in " + where);
+      e.urls[i] = *n;
+    }
     if (const toml::node* r = t->get("retention")) {
       const toml::table* rt = r->as_table();
       if (!rt) p.error_at(*r, "'env." + name + ".retention' must be a table");
@@ -430,6 +449,44 @@ std::string toml_quote(const std::string& s) {
   return out + "\"";
 }
 }  // namespace
+
+namespace {
+bool url_host_char(unsigned char c) { return std::isalnum(c) || c == '.' || c == '-' || c == '_' || c >= 0x80; }
+bool url_word_char(unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c >= 0x80; }
+}  // namespace
+
+std::optional<std::string> normalise_url(const std::string& url, bool host_allowed, std::string* why) {
+  auto no = [&](const std::string& w) -> std::optional<std::string> {
+    if (why) *why = w;
+    return std::nullopt;
+  };
+  std::string u = url;
+  while (u.size() > 1 && u.back() == '/') u.pop_back();
+  std::string rest = u;
+  auto at = u.find("://");
+  if (at != std::string::npos) {
+    std::string scheme = u.substr(0, at);
+    for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "http" && scheme != "https") return no("the scheme must be http:// or https://");
+    u = scheme + u.substr(at);
+    rest = u.substr(at + 3);
+  } else if (!host_allowed) {
+    return no("it must start with http:// or https://");
+  } else if (rest.rfind("//", 0) == 0) {
+    rest = rest.substr(2);
+    u = rest;
+  }
+  auto slash = rest.find('/');
+  std::string host = rest.substr(0, slash);
+  if (host.empty()) return no("it names no host");
+  for (unsigned char c : host)
+    if (!url_host_char(c) && c != ':' && c != '[' && c != ']') return no("its host has a character a host name cannot have");
+  if (!url_word_char(static_cast<unsigned char>(host.back()))) return no("its host ends in '" + host.substr(host.size() - 1) + "'");
+  for (unsigned char c : rest)
+    if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c == '<' || c == '>' || c == '?' || c == '#' || c == 0x7f)
+      return no("it holds a space, quote, backslash, query or fragment");
+  return u;
+}
 
 std::string render_initial_config(const std::string& site, Framework f, const std::string& files_dir,
                                   const std::string& database_url) {
