@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "restore/clone.hpp"
 #include "deploy/deploy.hpp"
+#include "rewrite.hpp"
 #include "util/json.hpp"
 
 namespace gp::cli {
@@ -48,6 +49,9 @@ int env_list(Context& ctx, Args& args) {
         j.field("user", db.user).field("host", db.host).field("port", db.port).field("name", db.dbname);
       }
       j.end_object().field("files", r.env->files);
+      j.key("urls").begin_array();
+      for (auto& u : r.env->urls) j.value(u);
+      j.end_array();
       j.key("worktree");
       r.env->worktree.empty() ? j.null() : j.value(r.env->worktree);
       j.key("deploy_tag");
@@ -122,6 +126,8 @@ int env_clone_content(Context& ctx, Args& args) {
   bool files_only = args.flag("files-only");
   auto confirm_env = args.value("confirm-env");
   bool yes = args.flag("yes", 'y');
+  RewriteRequest rewrite = rewrite_options(args);
+  Format fmt = ctx.format(args);
   auto ops = args.operands(2, 2);
   if (db_only && files_only) args.usage_error("--db-only and --files-only exclude each other");
   std::vector<Element> elements;
@@ -138,11 +144,24 @@ int env_clone_content(Context& ctx, Args& args) {
   require_confirmation("Cloning content of " + from.name + " into " + to.name + ":", plan, to.name, yes, confirm_env);
   Store store(ctx.repo());
   auto lock = store.lock();
-  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from.name, to.name, elements, ctx.progress());
+  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from.name, to.name, elements, ctx.progress(), rewrite);
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_object().field("from", from.name).field("to", to.name).field("snapshot", r.source_backup.tag);
+    j.key("restored").begin_array();
+    for (auto e : r.restore.restored) j.value(to_string(e));
+    j.end_array().key("safety_backup");
+    r.restore.safety ? j.value(r.restore.safety->tag) : j.null();
+    json_rewrite(j, r.restore.rewrite);
+    j.end_object();
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
   ctx.out() << "Cloned";
   for (auto e : r.restore.restored) ctx.out() << " " << to_string(e);
   ctx.out() << " of " << from.name << " into " << to.name << " (snapshot " << r.source_backup.tag << ")\n";
   if (r.restore.safety) ctx.out() << "  safety backup " << r.restore.safety->tag << "\n";
+  if (r.restore.rewrite) print_rewrite(ctx.out(), *r.restore.rewrite);
   return 0;
 }
 

@@ -12,10 +12,11 @@ struct CloneResult {
   RestoreResult restore;  // what happened to `to` (its safety backup included)
 };
 
-// `elements` holds Element::database and/or Element::files. gp::Error(bad_input)
-// when from == to or an environment is unknown.
+// `elements` holds Element::database and/or Element::files. The database has
+// `from`'s URLs rewritten into `to`'s (`rewrite`, see restore.hpp).
+// gp::Error(bad_input) when from == to or an environment is unknown.
 CloneResult clone_content(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                           const std::string& from, const std::string& to, const std::vector<Element>& elements,
-                          Progress& progress);
+                          Progress& progress, const RewriteRequest& rewrite = {});
 
 }  // namespace gp
