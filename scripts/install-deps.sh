@@ -23,6 +23,8 @@ test_packages=(
   pigz zstd bzip2 xz-utils zip mandoc man-db curl
   # tests: the secrets sweep logs every execve of a command's process tree
   strace
+  # tests: every rewritten PHP-serialized value is checked with the real unserialize() (lib/content)
+  php-cli
   # tests: a real WordPress tree to import (Debian's wordpress package: 2,803 entries, 24 links)
   wordpress
 )
