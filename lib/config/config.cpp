@@ -461,9 +461,10 @@ std::optional<std::string> normalise_url(const std::string& url, bool host_allow
     return std::nullopt;
   };
   std::string u = url;
-  while (u.size() > 1 && u.back() == '/') u.pop_back();
-  std::string rest = u;
   auto at = u.find("://");
+  size_t keep = at == std::string::npos ? (u.rfind("//", 0) == 0 ? 2 : 0) : at + 3;  // never the "://" itself
+  while (u.size() > keep && u.back() == '/') u.pop_back();
+  std::string rest = u;
   if (at != std::string::npos) {
     std::string scheme = u.substr(0, at);
     for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
