@@ -117,8 +117,18 @@ struct UrlRewriter::Impl {
     struct Variant {
       const char* sep;    // what "://" is written as
       const char* slash;  // what "/" is written as
+      const char* colon;  // what the ':' before a port is written as
     };
-    static const Variant variants[] = {{"://", "/"}, {":\\/\\/", "\\/"}, {"%3A%2F%2F", "%2F"}, {"%3a%2f%2f", "%2f"}};
+    static const Variant variants[] = {
+        {"://", "/", ":"}, {":\\/\\/", "\\/", ":"}, {"%3A%2F%2F", "%2F", "%3A"}, {"%3a%2f%2f", "%2f", "%3a"}};
+    auto port = [](const std::string& h, const char* colon) {
+      std::string o;
+      for (char c : h) {
+        if (c == ':') o += colon;
+        else o += c;
+      }
+      return o;
+    };
     auto path = [](const std::string& s, const char* slash) {
       std::string o;
       for (char c : s) {
@@ -129,10 +139,11 @@ struct UrlRewriter::Impl {
     };
     for (auto& v : variants) {
       std::string fp = path(f.path, v.slash), tp = path(t.path, v.slash);
+      std::string fh = port(f.host, v.colon), th = port(t.host, v.colon);
       std::string two = std::string(v.slash) + v.slash;
-      if (!f.scheme.empty()) add(f.host, {f.scheme + v.sep, fp, t.scheme + v.sep + t.host + tp});
-      add(f.host, {two, fp, two + t.host + tp});
-      if (!f.path.empty()) add(f.host, {"", fp, t.host + tp});
+      if (!f.scheme.empty()) add(fh, {f.scheme + v.sep, fp, t.scheme + v.sep + th + tp});
+      add(fh, {two, fp, two + th + tp});
+      if (!f.path.empty()) add(fh, {"", fp, th + tp});
     }
     add(f.host, {"", "", t.host});
   }

@@ -59,6 +59,12 @@ TEST(UrlRewriter, SeveralPairsSchemeChangeAndPaths) {
             "https://test.example.com/post https://test.example.com");
   EXPECT_EQ(rw(R"(https:\/\/example.com\/blog\/p)", blog), R"(https:\/\/test.example.com\/p)");
   EXPECT_EQ(rw("https://example.com/blogging", blog), "https://test.example.com/blogging");  // host rule
+  // A port: written %3A in URL-encoded text.
+  std::vector<UrlPair> ported = {{"http://localhost:8080", "https://test.example.com"}};
+  EXPECT_EQ(rw("http%3A%2F%2Flocalhost%3A8080%2Fx http://localhost:8080/y localhost:8080", ported),
+            "https%3A%2F%2Ftest.example.com%2Fx https://test.example.com/y test.example.com");
+  EXPECT_EQ(rw("r=http%3A%2F%2Fwww.example.com%2Fa", {{"http://www.example.com", "http://localhost:8080"}}),
+            "r=http%3A%2F%2Flocalhost%3A8080%2Fa");
   // Bare hosts as pairs.
   EXPECT_EQ(rw("old.example.org/x https://old.example.org", {{"old.example.org", "new.example.org"}}),
             "new.example.org/x https://new.example.org");
