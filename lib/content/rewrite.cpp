@@ -256,15 +256,21 @@ class Serialized {
   // The next position at or after `i` where a string, array or object begins:
   // [asOCE]:<digits>:" (or :{ for arrays), not right after a letter or digit.
   static size_t find_marker(std::string_view in, size_t i) {
-    for (; i + 4 <= in.size(); ++i) {
-      char c = in[i];
-      if (c != 'a' && c != 's' && c != 'O' && c != 'C' && c != 'E') continue;
-      if (in[i + 1] != ':' || !is_digit(in[i + 2])) continue;
-      if (i > 0 && std::isalnum(static_cast<unsigned char>(in[i - 1]))) continue;
-      size_t j = i + 2;
+    // Every marker has its ':' second: look for those.
+    for (size_t c = i + 1; c + 3 <= in.size(); ++c) {
+      const void* hit = std::memchr(in.data() + c, ':', in.size() - c);
+      if (!hit) break;
+      c = static_cast<size_t>(static_cast<const char*>(hit) - in.data());
+      size_t m = c - 1;
+      if (c + 2 >= in.size()) break;
+      char t = in[m];
+      if (t != 'a' && t != 's' && t != 'O' && t != 'C' && t != 'E') continue;
+      if (!is_digit(in[c + 1])) continue;
+      if (m > 0 && std::isalnum(static_cast<unsigned char>(in[m - 1]))) continue;
+      size_t j = c + 1;
       while (j < in.size() && is_digit(in[j])) ++j;
       if (j + 1 >= in.size() || in[j] != ':') continue;
-      if (in[j + 1] == (c == 'a' ? '{' : '"')) return i;
+      if (in[j + 1] == (t == 'a' ? '{' : '"')) return m;
     }
     return std::string_view::npos;
   }

@@ -13,6 +13,7 @@
 // stream; a value without one in its range is passed on as it is, without being
 // unescaped or copied.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 
@@ -56,6 +57,13 @@ std::string unescape_backslash(std::string_view raw, char quote, bool postgres) 
   std::string o;
   o.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
+    size_t run = i;
+    while (run < raw.size() && raw[run] != quote && raw[run] != '\\') ++run;
+    if (run > i) {
+      o.append(raw.substr(i, run - i));
+      i = run;
+      if (i == raw.size()) break;
+    }
     char c = raw[i];
     if (c == quote && i + 1 < raw.size() && raw[i + 1] == quote) {
       o += quote;
@@ -112,7 +120,20 @@ std::string unescape_backslash(std::string_view raw, char quote, bool postgres) 
 std::string escape_backslash(std::string_view s, char quote, bool postgres) {
   std::string o;
   o.reserve(s.size() + 16);
-  for (char c : s) {
+  static const auto special = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {'\\', '\'', '"', '\0', '\n', '\r', '\x1a'}) t[c] = true;
+    return t;
+  }();
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t run = i;
+    while (run < s.size() && !special[static_cast<unsigned char>(s[run])]) ++run;
+    if (run > i) {
+      o.append(s.substr(i, run - i));
+      i = run;
+      if (i == s.size()) break;
+    }
+    char c = s[i];
     switch (c) {
       case '\\': o += "\\\\"; break;
       case '\'':
@@ -138,29 +159,41 @@ std::string escape_backslash(std::string_view s, char quote, bool postgres) {
 std::string unescape_doubled(std::string_view raw, char quote, bool sqlite) {
   std::string o;
   o.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    if (sqlite && raw.substr(i, kSqliteCr.size()) == kSqliteCr) {
+  size_t i = 0;
+  for (;;) {
+    size_t q = raw.find(quote, i);
+    if (q == std::string_view::npos) break;
+    o.append(raw.substr(i, q - i));
+    if (sqlite && raw.substr(q, kSqliteCr.size()) == kSqliteCr) {
       o += '\r';
-      i += kSqliteCr.size() - 1;
+      i = q + kSqliteCr.size();
       continue;
     }
-    o += raw[i];
-    if (raw[i] == quote && i + 1 < raw.size() && raw[i + 1] == quote) ++i;
+    o += quote;
+    i = q + (q + 1 < raw.size() && raw[q + 1] == quote ? 2 : 1);
   }
+  o.append(raw.substr(i));
   return o;
 }
 
 std::string escape_doubled(std::string_view s, char quote, bool sqlite) {
   std::string o;
   o.reserve(s.size() + 16);
-  for (char c : s) {
-    if (sqlite && c == '\r') {
-      o += kSqliteCr;
-      continue;
+  const char cr = sqlite ? '\r' : quote;
+  size_t i = 0;
+  for (;;) {
+    size_t q = i;
+    while (q < s.size() && s[q] != quote && s[q] != cr) ++q;
+    if (q == s.size()) break;
+    o.append(s.substr(i, q - i));
+    if (s[q] == '\r') o += kSqliteCr;
+    else {
+      o += quote;
+      o += quote;
     }
-    o += c;
-    if (c == quote) o += c;
+    i = q + 1;
   }
+  o.append(s.substr(i));
   return o;
 }
 
@@ -168,6 +201,13 @@ std::string unescape_copy(std::string_view raw) {
   std::string o;
   o.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
+    size_t run = i;
+    while (run < raw.size() && raw[run] != '\\') ++run;
+    if (run > i) {
+      o.append(raw.substr(i, run - i));
+      i = run;
+      if (i == raw.size()) break;
+    }
     char c = raw[i];
     if (c != '\\' || i + 1 >= raw.size()) {
       o += c;
@@ -206,7 +246,15 @@ std::string unescape_copy(std::string_view raw) {
 std::string escape_copy(std::string_view s) {
   std::string o;
   o.reserve(s.size() + 16);
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t run = i;
+    while (run < s.size() && s[run] != '\\' && static_cast<unsigned char>(s[run]) >= 0x0e) ++run;
+    if (run > i) {
+      o.append(s.substr(i, run - i));
+      i = run;
+      if (i == s.size()) break;
+    }
+    char c = s[i];
     switch (c) {
       case '\\': o += "\\\\"; break;
       case '\b': o += "\\b"; break;
