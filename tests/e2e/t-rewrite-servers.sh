@@ -82,6 +82,8 @@ check_counts() {
 
 test_mariadb_clone_content_rewrites_urls() {
   my <<SQL
+DROP DATABASE IF EXISTS rw_live;
+DROP DATABASE IF EXISTS rw_test;
 CREATE DATABASE rw_live CHARACTER SET utf8mb4;
 CREATE DATABASE rw_test CHARACTER SET utf8mb4;
 CREATE USER IF NOT EXISTS 'rw'@'%' IDENTIFIED BY '$PASSWORD';
@@ -105,6 +107,7 @@ $TEST"
 }
 
 test_postgres_clone_content_rewrites_urls() {
+  pg -d postgres -c "DROP DATABASE IF EXISTS rw_live" -c "DROP DATABASE IF EXISTS rw_test" -c "DROP ROLE IF EXISTS rw"
   pg -d postgres -c "CREATE ROLE rw LOGIN PASSWORD '$PASSWORD'" -c "CREATE DATABASE rw_live OWNER rw" -c "CREATE DATABASE rw_test OWNER rw"
   seed_sql pg "$LIVE" | PGPASSWORD=$PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U rw -d rw_live >/dev/null ||
     fail "cannot seed rw_live"
