@@ -588,6 +588,10 @@ std::vector<std::string> create_columns(std::string_view s, DbKind d) {
       ++p;
       continue;
     }
+    if (p + 1 < n && ((c == '-' && s[p + 1] == '-') || (c == '/' && s[p + 1] == '*'))) {
+      skip_quoted();  // a comment
+      continue;
+    }
     if (at_start && depth == 1) {
       at_start = false;
       std::string name;

@@ -231,5 +231,59 @@ TEST(SqlRewriter, SourceAdapterReadsTheRewrittenDump) {
   EXPECT_EQ(in.stats().urls(), 1u);
 }
 
+
+TEST(SqlRewriter, MysqlModesAndForms) {
+  // NO_BACKSLASH_ESCAPES: a backslash is a character, quotes are doubled.
+  std::string sql =
+      "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_BACKSLASH_ESCAPES' */;\n"
+      "INSERT INTO `t` VALUES ('a\\b''s https://www.example.com');\n"
+      "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n"
+      "INSERT INTO `t` VALUES\n(_binary 'x\\'y https://www.example.com',X'7777772E6578616D706C652E636F6D',''),\n(\"https://www.example.com\");\n";
+  std::string out = rewrite_all_chunks(sql, DbKind::mysql);
+  EXPECT_NE(out.find("VALUES ('a\\b''s https://test.example.com');"), std::string::npos) << out;
+  EXPECT_NE(out.find("(_binary 'x\\'y https://test.example.com',X'746573742E6578616D706C652E636F6D',''),\n(\"https://test.example.com\");"),
+            std::string::npos)
+      << out;
+}
+
+TEST(SqlRewriter, PostgresModesAndForms) {
+  std::string sql =
+      "\\restrict abcdef\n"
+      "SET standard_conforming_strings = off;\n"
+      "INSERT INTO public.t VALUES (1, 'it\\'s https://www.example.com');\n"
+      "SET standard_conforming_strings = on;\n"
+      "INSERT INTO public.t (id, v) OVERRIDING SYSTEM VALUE VALUES (2, '\\x7777772e6578616d706c652e636f6d'), (3, E'\\\\x7777772e6578616d706c652e636f6d');\n"
+      "\\unrestrict abcdef\n";
+  std::string out = rewrite_all_chunks(sql, DbKind::postgres);
+  EXPECT_NE(out.find("VALUES (1, 'it''s https://test.example.com');"), std::string::npos) << out;
+  EXPECT_NE(out.find("(2, '\\x746573742e6578616d706c652e636f6d'), (3, E'\\\\x746573742e6578616d706c652e636f6d');"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\\restrict abcdef\n"), std::string::npos);
+}
+
+TEST(SqlRewriter, ColumnsFromTrickyCreateTable) {
+  std::string sql =
+      "CREATE TABLE `wp_posts` (\n"
+      "  `ID` bigint NOT NULL COMMENT 'a, (b', -- a comment, with (\n"
+      "  `post_content` longtext DEFAULT 'x,y' /* c, d */,\n"
+      "  `guid` varchar(255) NOT NULL DEFAULT '',\n"
+      "  CONSTRAINT `c` CHECK (`ID` > 0),\n"
+      "  PRIMARY KEY (`ID`)\n"
+      ");\n"
+      "INSERT INTO /* why */ `wp_posts` VALUES (1,'https://www.example.com/a','https://www.example.com/?p=1');\n";
+  RewriteStats st;
+  std::string out = rewrite_all_chunks(sql, DbKind::mysql, &st);
+  EXPECT_NE(out.find("(1,'https://test.example.com/a','https://www.example.com/?p=1')"), std::string::npos) << out;
+}
+
+TEST(SqlRewriter, CutShortAndUnchangedValuesPassByteForByte) {
+  std::string sql = "INSERT INTO t VALUES ('cdn.www.example.com', 'https://www.example.com.evil'), ('https://www.exa";
+  for (auto d : {DbKind::mysql, DbKind::postgres, DbKind::sqlite}) EXPECT_EQ(rewrite_all_chunks(sql, d), sql);
+  std::string cut = "INSERT INTO t VALUES ('https://www.example.com";
+  EXPECT_EQ(rewrite(cut, DbKind::sqlite, 4), cut);
+  std::string copy = "COPY t (a) FROM stdin;\nhttps://www.example.com";
+  EXPECT_EQ(rewrite(copy, DbKind::postgres, 3), copy);
+}
+
 }  // namespace
 }  // namespace gp
