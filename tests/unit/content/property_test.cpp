@@ -55,7 +55,8 @@ const std::vector<std::string> kWords = {"hello", "it", "caf\xc3\xa9", "\xf0\x9f
 struct Value {
   enum Kind { null, boolean, integer, real, string, array, object } kind = null;
   std::string before, after;  // scalars: their serialization; strings: content
-  std::vector<std::pair<std::string, Value>> members;  // key serialized ("i:3;" / "s:2:\"k1\";"), value
+  std::vector<std::string> keys;  // serialized ("i:3;" / "s:2:\"k1\";"), one per member
+  std::vector<Value> members;
 };
 
 std::string ser(const Value& v, bool after) {
@@ -68,7 +69,7 @@ std::string ser(const Value& v, bool after) {
     case Value::object: {
       std::string o = v.kind == Value::array ? "a:" : "O:8:\"stdClass\":";
       o += std::to_string(v.members.size()) + ":{";
-      for (auto& [k, m] : v.members) o += k + ser(m, after);
+      for (size_t i = 0; i < v.members.size(); ++i) o += v.keys[i] + ser(v.members[i], after);
       return o + "}";
     }
     default: return v.before;
@@ -139,7 +140,8 @@ class Gen {
             std::string name = (v.kind == Value::array ? "k" : "p") + std::to_string(i);
             key = "s:" + std::to_string(name.size()) + ":\"" + name + "\";";
           }
-          v.members.emplace_back(key, value(depth + 1));
+          v.keys.push_back(key);
+          v.members.push_back(value(depth + 1));
         }
       }
     }
@@ -155,7 +157,8 @@ class Gen {
     if (v.kind != Value::array && v.kind != Value::object && chance(70)) {
       Value a;
       a.kind = Value::array;
-      a.members.emplace_back("i:0;", v);
+      a.keys.push_back("i:0;");
+      a.members.push_back(v);
       v = a;
     }
     return {ser(v, false), ser(v, true)};
