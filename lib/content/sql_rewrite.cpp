@@ -984,11 +984,13 @@ struct SqlRewriter::Impl {
             }
             e = n;
           }
-          if (st == St::delimiter) {
+          if (st == St::delimiter && e > pos + 10) {
+            // The mysql client's DELIMITER takes the first word of the line.
             std::string_view line = std::string_view(buf).substr(pos + 10, e - pos - 10);
             while (!line.empty() && space(line.front())) line.remove_prefix(1);
-            while (!line.empty() && space(line.back())) line.remove_suffix(1);
-            if (!line.empty()) delim = std::string(line);
+            size_t w = 0;
+            while (w < line.size() && !space(line[w])) ++w;
+            if (w > 0) delim = std::string(line.substr(0, w));
           }
           pos = std::min(e + 1, n);
           st = St::stmt_start;
@@ -1179,6 +1181,10 @@ struct SqlRewriter::Impl {
           if (pos + 1 >= n) {
             if (!final) wait = true;
             else ++pos;
+            return;
+          }
+          if (buf[pos + 1] == '-' && d == DbKind::mysql && pos + 2 >= n && !final) {
+            wait = true;  // MySQL: "--" starts a comment only before a space
             return;
           }
           if (buf[pos + 1] == '-' && (d != DbKind::mysql || pos + 2 >= n || space(buf[pos + 2]) ||
