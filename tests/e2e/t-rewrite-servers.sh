@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # URL rewriting on MariaDB (mysqldump's INSERTs, --hex-blob BLOBs) and PostgreSQL
 # (pg_dump's COPY blocks, bytea): env clone-content live -> test, the options
-# judged by the real PHP (wp_options.php), guid left alone, serialized BLOBs
-# (Drupal's config table) rewritten with their lengths.
+# judged by the real PHP (wp_options.php) and, on MariaDB, by WordPress itself
+# (Debian's wordpress package: get_option('siteurl'), 'home' and the rest), guid
+# left alone, serialized BLOBs (Drupal's config table) rewritten with their lengths.
 # needs: mariadb postgres
 . "$(dirname "$0")/lib.sh"
 . "$GP_SERVERS/mariadb/env"
@@ -102,6 +103,10 @@ $TEST"
   assert_eq "$(my -e 'SELECT guid FROM rw_test.wp_posts')" "$LIVE/?p=1" "guid rewritten"
   assert_eq "$(my -e 'SELECT post_content FROM rw_test.wp_posts')" "<a href=\"$TEST/hello/\">Hi</a> //test.example.com/x.png"
   assert_eq "$(my -e "SELECT LOWER(HEX(data)) FROM rw_test.config")" "$(config_hex "$TEST")" "serialized BLOB"
+  # WordPress' own view: get_option() of siteurl, home and every option
+  WP_DB_PASSWORD=$PASSWORD php "$PHPCHECK" wordpress "$TEST" rw_test rw "127.0.0.1:$MARIADB_PORT" ||
+    fail "WordPress does not see test's options as those of a site at $TEST"
+  WP_DB_PASSWORD=$PASSWORD php "$PHPCHECK" wordpress "$LIVE" rw_live rw "127.0.0.1:$MARIADB_PORT" || fail "live changed"
   my -e 'SELECT option_name, HEX(option_value) FROM rw_live.wp_options ORDER BY option_id' >live.hex
   php "$PHPCHECK" check "$LIVE" live.hex || fail "the source changed"
 }

@@ -9,6 +9,10 @@
 //       FILE holds "<name>\t<hex>" lines read back from a database: each value must
 //       be byte for byte what `gen BASE` stores, and every serialized one must
 //       unserialize(). Prints what differs; exits 1 if anything does.
+//   php wp_options.php wordpress BASE DB_NAME DB_USER DB_HOST
+//       WordPress itself (Debian's /usr/share/wordpress, SHORTINIT) reads the
+//       options of that MariaDB database (password in $WP_DB_PASSWORD): siteurl and
+//       home must be BASE, and every option's get_option() what a site at BASE has.
 function options($base) {
   $host = parse_url($base, PHP_URL_HOST) . (parse_url($base, PHP_URL_PORT) ? ':' . parse_url($base, PHP_URL_PORT) : '');
   return [
@@ -42,6 +46,28 @@ function stored($name, $v) {
 }
 
 $mode = $argv[1];
+if ($mode === 'wordpress') {
+  define('DB_NAME', $argv[3]);
+  define('DB_USER', $argv[4]);
+  define('DB_PASSWORD', getenv('WP_DB_PASSWORD'));
+  define('DB_HOST', $argv[5]);
+  define('DB_CHARSET', 'utf8mb4');
+  define('DB_COLLATE', '');
+  $table_prefix = 'wp_';
+  define('ABSPATH', '/usr/share/wordpress/');
+  define('SHORTINIT', true);
+  require ABSPATH . 'wp-settings.php';
+  $bad = 0;
+  foreach (['siteurl', 'home'] as $name)
+    if (get_option($name) !== $argv[2]) { echo "WordPress' $name is ", var_export(get_option($name), true), "\n"; $bad++; }
+  foreach (options($argv[2]) as $name => $v) {
+    // A value that looks serialized and is not is lost to WordPress (false) on
+    // every environment alike.
+    $expect = $name === 'broken_serialized' ? false : $v;
+    if (get_option($name) != $expect) { echo "WordPress' $name is ", var_export(get_option($name), true), "\n"; $bad++; }
+  }
+  exit($bad ? 1 : 0);
+}
 $want = [];
 foreach (options($argv[2]) as $name => $v) $want[$name] = stored($name, $v);
 if ($mode === 'gen') {
