@@ -138,7 +138,14 @@ int env_clone_content(Context& ctx, Args& args) {
   const EnvConfig& from = cfg.env(ops[0]);
   const EnvConfig& to = cfg.env(ops[1]);
   std::vector<std::string> plan;
-  if (!files_only) plan.push_back("database " + to.database.display() + " is replaced by " + from.name + "'s");
+  if (!files_only) {
+    plan.push_back("database " + to.database.display() + " is replaced by " + from.name + "'s");
+    if (rewrite.enabled) {
+      std::vector<UrlPair> pairs = rewrite.extra;
+      for (auto& p : env_url_pairs(from, to)) pairs.push_back(p);
+      for (auto& p : pairs) plan.push_back("  with " + p.from + " rewritten to " + p.to);
+    }
+  }
   if (!db_only) plan.push_back("files directory " + to.files + " is replaced by " + from.name + "'s");
   plan.push_back("a safety backup of " + to.name + " is made first ('restore --undo --to-env " + to.name + "' brings it back)");
   require_confirmation("Cloning content of " + from.name + " into " + to.name + ":", plan, to.name, yes, confirm_env);

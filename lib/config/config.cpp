@@ -512,11 +512,14 @@ std::string render_initial_config(const std::string& site, Framework f, const st
     << "database = " << toml_quote(database_url)
     << "   # sqlite:<path>, mysql://user@host:port/db, postgres://user@host:port/db\n"
     << "files = " << toml_quote(files_dir) << "\n"
-    << "# branch = \"main\"          # the branch holding dev's code (default: the current branch)\n\n"
+    << "# branch = \"main\"          # the branch holding dev's code (default: the current branch)\n"
+    << "# url = \"http://localhost:8080\"  # the site's address here: a database copied from another\n"
+       "#                                # environment has that one's url replaced by this one\n\n"
     << "# [env.test]\n"
        "# database = \"mysql://wp@127.0.0.1:3306/test\"\n"
        "# files = \"../site-test/" << files_dir << "\"\n"
-       "# worktree = \"../site-test\"  # a linked worktree that deploys to test update\n\n"
+       "# worktree = \"../site-test\"  # a linked worktree that deploys to test update\n"
+       "# url = \"https://test.example.com\"   # or urls = [\"https://...\", ...], the first the main one\n\n"
        "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
        "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";
   return o.str();

@@ -678,7 +678,12 @@ std::vector<std::string> describe_restore(const Config& config, const fs::path& 
     std::string size;
     if (source.backup) size = " (" + human_size(source.backup->manifest.archive(e)->size) + " compressed)";
     switch (e) {
-      case Element::database: out.push_back("database " + env.database.display() + " is replaced" + size); break;
+      case Element::database: {
+        out.push_back("database " + env.database.display() + " is replaced" + size);
+        for (auto& p : plan_rewrite(config, source, request.target_env, request.rewrite).pairs)
+          out.push_back("  with " + p.from + " rewritten to " + p.to);
+        break;
+      }
       case Element::files: out.push_back("files directory " + anchored(root, env.files).string() + " is replaced" + size); break;
       case Element::code:
         out.push_back("code is restored into the new branch " +
