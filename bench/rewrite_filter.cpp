@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
   }
   r.close();
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "%.1f MiB in %.2f s: %.0f MiB/s, %llu URLs in %llu values rewritten\n", double(in) / (1 << 20), s,
-               double(in) / (1 << 20) / s, static_cast<unsigned long long>(r.stats().urls()),
+  std::fprintf(stderr, "%.1f MiB in %.2f s: %.0f MiB/s, %llu URLs in %llu values rewritten\n", double(in) / (1 << 20),
+               s, double(in) / (1 << 20) / s, static_cast<unsigned long long>(r.stats().urls()),
                static_cast<unsigned long long>(r.stats().values()));
   return 0;
 }

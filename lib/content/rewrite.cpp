@@ -69,7 +69,8 @@ UrlPair parse_url_pair(const std::string& arg) {
 std::vector<UrlPair> env_url_pairs(const EnvConfig& from, const EnvConfig& to) {
   std::vector<UrlPair> out;
   if (from.urls.empty() || to.urls.empty() || from.name == to.name) return out;
-  for (size_t i = 0; i < from.urls.size(); ++i) out.push_back({from.urls[i], i < to.urls.size() ? to.urls[i] : to.urls[0]});
+  for (size_t i = 0; i < from.urls.size(); ++i)
+    out.push_back({from.urls[i], i < to.urls.size() ? to.urls[i] : to.urls[0]});
   return out;
 }
 
@@ -124,16 +125,20 @@ struct UrlRewriter::Impl {
     auto port = [](const std::string& h, const char* colon) {
       std::string o;
       for (char c : h) {
-        if (c == ':') o += colon;
-        else o += c;
+        if (c == ':')
+          o += colon;
+        else
+          o += c;
       }
       return o;
     };
     auto path = [](const std::string& s, const char* slash) {
       std::string o;
       for (char c : s) {
-        if (c == '/') o += slash;
-        else o += c;
+        if (c == '/')
+          o += slash;
+        else
+          o += c;
       }
       return o;
     };
@@ -375,7 +380,8 @@ class Serialized {
         out += "}";
         return b + m + 1;
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
@@ -440,8 +446,9 @@ UrlRewriter::UrlRewriter(const std::vector<UrlPair>& pairs) : impl_(std::make_un
     impl_->compile(n);
   }
   for (auto& h : impl_->hosts) {
-    std::stable_sort(h.forms.begin(), h.forms.end(),
-                     [](const Form& a, const Form& b) { return a.pre.size() + a.post.size() > b.pre.size() + b.post.size(); });
+    std::stable_sort(h.forms.begin(), h.forms.end(), [](const Form& a, const Form& b) {
+      return a.pre.size() + a.post.size() > b.pre.size() + b.post.size();
+    });
     impl_->needles.push_back(h.name);
     impl_->needles.push_back(hex_of(h.name, true));
     impl_->needles.push_back(hex_of(h.name, false));

@@ -22,8 +22,8 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -94,7 +94,7 @@ struct RewriteStats {
 };
 
 struct SqlRewriteOptions {
-  bool rewrite_guid = false;             // also rewrite the guid column of *posts tables
+  bool rewrite_guid = false;            // also rewrite the guid column of *posts tables
   size_t max_value = size_t(64) << 20;  // larger values pass unrewritten (counted in `oversized`)
 };
 

@@ -77,24 +77,50 @@ std::string unescape_backslash(std::string_view raw, char quote, bool postgres) 
     char n = raw[++i];
     if (!postgres) {
       switch (n) {
-        case '0': o += '\0'; break;
-        case 'b': o += '\b'; break;
-        case 'n': o += '\n'; break;
-        case 'r': o += '\r'; break;
-        case 't': o += '\t'; break;
-        case 'Z': o += '\x1a'; break;
+        case '0':
+          o += '\0';
+          break;
+        case 'b':
+          o += '\b';
+          break;
+        case 'n':
+          o += '\n';
+          break;
+        case 'r':
+          o += '\r';
+          break;
+        case 't':
+          o += '\t';
+          break;
+        case 'Z':
+          o += '\x1a';
+          break;
         case '%':
-        case '_': o += '\\'; o += n; break;  // MySQL keeps the backslash of these two
-        default: o += n;
+        case '_':
+          o += '\\';
+          o += n;
+          break;  // MySQL keeps the backslash of these two
+        default:
+          o += n;
       }
       continue;
     }
     switch (n) {
-      case 'b': o += '\b'; break;
-      case 'f': o += '\f'; break;
-      case 'n': o += '\n'; break;
-      case 'r': o += '\r'; break;
-      case 't': o += '\t'; break;
+      case 'b':
+        o += '\b';
+        break;
+      case 'f':
+        o += '\f';
+        break;
+      case 'n':
+        o += '\n';
+        break;
+      case 'r':
+        o += '\r';
+        break;
+      case 't':
+        o += '\t';
+        break;
       case 'x':
         if (i + 1 < raw.size() && hex_digit(raw[i + 1])) {
           int v = hex_val(raw[++i]);
@@ -107,7 +133,8 @@ std::string unescape_backslash(std::string_view raw, char quote, bool postgres) 
       default:
         if (n >= '0' && n <= '7') {
           int v = n - '0';
-          for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k) v = v * 8 + (raw[++i] - '0');
+          for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k)
+            v = v * 8 + (raw[++i] - '0');
           o += static_cast<char>(v & 0xff);
         } else {
           o += n;  // \\ \' and any other character as itself (\u escapes are not used by pg_dump)
@@ -135,22 +162,36 @@ std::string escape_backslash(std::string_view s, char quote, bool postgres) {
     }
     char c = s[i];
     switch (c) {
-      case '\\': o += "\\\\"; break;
+      case '\\':
+        o += "\\\\";
+        break;
       case '\'':
       case '"':
         // mysqldump escapes both quotes; an E'' string needs its own doubled.
-        if (!postgres) o += c == '\'' ? "\\'" : "\\\"";
-        else if (c == quote) o += "''";
-        else o += c;
+        if (!postgres)
+          o += c == '\'' ? "\\'" : "\\\"";
+        else if (c == quote)
+          o += "''";
+        else
+          o += c;
         break;
       case '\0':
-        if (!postgres) o += "\\0";
-        else o += c;
+        if (!postgres)
+          o += "\\0";
+        else
+          o += c;
         break;
-      case '\n': o += postgres ? "\n" : "\\n"; break;
-      case '\r': o += postgres ? "\r" : "\\r"; break;
-      case '\x1a': o += postgres ? "\x1a" : "\\Z"; break;
-      default: o += c;
+      case '\n':
+        o += postgres ? "\n" : "\\n";
+        break;
+      case '\r':
+        o += postgres ? "\r" : "\\r";
+        break;
+      case '\x1a':
+        o += postgres ? "\x1a" : "\\Z";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -186,7 +227,8 @@ std::string escape_doubled(std::string_view s, char quote, bool sqlite) {
     while (q < s.size() && s[q] != quote && s[q] != cr) ++q;
     if (q == s.size()) break;
     o.append(s.substr(i, q - i));
-    if (s[q] == '\r') o += kSqliteCr;
+    if (s[q] == '\r')
+      o += kSqliteCr;
     else {
       o += quote;
       o += quote;
@@ -215,12 +257,24 @@ std::string unescape_copy(std::string_view raw) {
     }
     char n = raw[++i];
     switch (n) {
-      case 'b': o += '\b'; break;
-      case 'f': o += '\f'; break;
-      case 'n': o += '\n'; break;
-      case 'r': o += '\r'; break;
-      case 't': o += '\t'; break;
-      case 'v': o += '\v'; break;
+      case 'b':
+        o += '\b';
+        break;
+      case 'f':
+        o += '\f';
+        break;
+      case 'n':
+        o += '\n';
+        break;
+      case 'r':
+        o += '\r';
+        break;
+      case 't':
+        o += '\t';
+        break;
+      case 'v':
+        o += '\v';
+        break;
       case 'x':
         if (i + 1 < raw.size() && hex_digit(raw[i + 1])) {
           int v = hex_val(raw[++i]);
@@ -233,7 +287,8 @@ std::string unescape_copy(std::string_view raw) {
       default:
         if (n >= '0' && n <= '7') {
           int v = n - '0';
-          for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k) v = v * 8 + (raw[++i] - '0');
+          for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k)
+            v = v * 8 + (raw[++i] - '0');
           o += static_cast<char>(v & 0xff);
         } else {
           o += n;
@@ -256,14 +311,29 @@ std::string escape_copy(std::string_view s) {
     }
     char c = s[i];
     switch (c) {
-      case '\\': o += "\\\\"; break;
-      case '\b': o += "\\b"; break;
-      case '\f': o += "\\f"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      case '\v': o += "\\v"; break;
-      default: o += c;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\b':
+        o += "\\b";
+        break;
+      case '\f':
+        o += "\\f";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
+      case '\v':
+        o += "\\v";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -479,9 +549,9 @@ Classified classify(std::string_view s, DbKind d) {
   if (h.conditional()) return done(iequals(t.text, "SET") ? Kind::set : Kind::other);
   if (iequals(t.text, "INSERT") || iequals(t.text, "REPLACE")) {
     t = h.next();
-    while (t.kind == Head::Tok::word && (iequals(t.text, "IGNORE") || iequals(t.text, "LOW_PRIORITY") ||
-                                         iequals(t.text, "DELAYED") || iequals(t.text, "HIGH_PRIORITY") ||
-                                         iequals(t.text, "INTO")))
+    while (t.kind == Head::Tok::word &&
+           (iequals(t.text, "IGNORE") || iequals(t.text, "LOW_PRIORITY") || iequals(t.text, "DELAYED") ||
+            iequals(t.text, "HIGH_PRIORITY") || iequals(t.text, "INTO")))
       t = h.next();
     if (!read_name(h, t, c.table, more)) return done(Kind::other);
     if (t.kind == Head::Tok::punct && t.text == "(") {
@@ -518,7 +588,8 @@ Classified classify(std::string_view s, DbKind d) {
     t = h.next();
     while (t.kind == Head::Tok::word &&
            (iequals(t.text, "OR") || iequals(t.text, "REPLACE") || iequals(t.text, "TEMPORARY") ||
-            iequals(t.text, "TEMP") || iequals(t.text, "UNLOGGED") || iequals(t.text, "GLOBAL") || iequals(t.text, "LOCAL")))
+            iequals(t.text, "TEMP") || iequals(t.text, "UNLOGGED") || iequals(t.text, "GLOBAL") ||
+            iequals(t.text, "LOCAL")))
       t = h.next();
     if (t.kind == Head::Tok::more) return done(Kind::more);
     if (t.kind != Head::Tok::word || !iequals(t.text, "TABLE")) return done(Kind::other);
@@ -611,17 +682,21 @@ std::vector<std::string> create_columns(std::string_view s, DbKind d) {
         size_t q = p;
         while (p < n && ident_char(static_cast<unsigned char>(s[p]))) ++p;
         name = std::string(s.substr(q, p - q));
-        static const char* constraints[] = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "KEY", "INDEX",
-                                            "FULLTEXT", "SPATIAL", "EXCLUDE", "LIKE", "PERIOD"};
-        if (!std::any_of(std::begin(constraints), std::end(constraints), [&](const char* k) { return iequals(name, k); }))
+        static const char* constraints[] = {"CONSTRAINT", "PRIMARY",  "UNIQUE",  "CHECK",   "FOREIGN", "KEY",
+                                            "INDEX",      "FULLTEXT", "SPATIAL", "EXCLUDE", "LIKE",    "PERIOD"};
+        if (!std::any_of(std::begin(constraints), std::end(constraints),
+                         [&](const char* k) { return iequals(name, k); }))
           cols.push_back(name);
         continue;
       }
     }
     if (skip_quoted()) continue;
-    if (c == '(') ++depth;
-    else if (c == ')') --depth;
-    else if (c == ',' && depth == 1) at_start = true;
+    if (c == '(')
+      ++depth;
+    else if (c == ')')
+      --depth;
+    else if (c == ',' && depth == 1)
+      at_start = true;
     ++p;
   }
   return cols;
@@ -646,11 +721,11 @@ struct SqlRewriter::Impl {
     hex0x,      // a MySQL 0x... literal
     line_comment,
     block_comment,
-    dollar,     // a PostgreSQL $tag$ ... $tag$ string
-    bracket,    // a SQLite [identifier]
-    copy_eol,   // the rest of a COPY ... FROM stdin; line
-    copy_line,  // the start of a COPY data line
-    copy_field, // inside a COPY field
+    dollar,      // a PostgreSQL $tag$ ... $tag$ string
+    bracket,     // a SQLite [identifier]
+    copy_eol,    // the rest of a COPY ... FROM stdin; line
+    copy_line,   // the start of a COPY data line
+    copy_field,  // inside a COPY field
   };
 
   ByteSink& next;
@@ -826,11 +901,15 @@ struct SqlRewriter::Impl {
     quote = q;
     char prev = at(static_cast<long>(p) - 1), prev2 = at(static_cast<long>(p) - 2);
     bool prefixed_alone = !ident_char(static_cast<unsigned char>(prev2));
-    if (q == '\'' && (prev == 'x' || prev == 'X') && prefixed_alone && d != DbKind::postgres) lit = Lit::hex;
-    else if (d == DbKind::mysql) lit = (q == '`' || !mysql_backslash) ? Lit::doubled : Lit::backslash;
+    if (q == '\'' && (prev == 'x' || prev == 'X') && prefixed_alone && d != DbKind::postgres)
+      lit = Lit::hex;
+    else if (d == DbKind::mysql)
+      lit = (q == '`' || !mysql_backslash) ? Lit::doubled : Lit::backslash;
     else if (d == DbKind::postgres)
-      lit = q == '\'' && (((prev == 'e' || prev == 'E') && prefixed_alone) || !pg_standard_strings) ? Lit::backslash : Lit::doubled;
-    else lit = q == '\'' ? Lit::sqlite : Lit::doubled;
+      lit = q == '\'' && (((prev == 'e' || prev == 'E') && prefixed_alone) || !pg_standard_strings) ? Lit::backslash
+                                                                                                    : Lit::doubled;
+    else
+      lit = q == '\'' ? Lit::sqlite : Lit::doubled;
     in_value = value;
     vstart = p + 1;
     oversize = false;
@@ -858,9 +937,15 @@ struct SqlRewriter::Impl {
     bool upper = true;
     bool bytea = false;
     switch (lit) {
-      case Lit::backslash: scratch = unescape_backslash(raw, quote, pg); break;
-      case Lit::doubled: scratch = unescape_doubled(raw, quote, false); break;
-      case Lit::sqlite: scratch = unescape_doubled(raw, '\'', true); break;
+      case Lit::backslash:
+        scratch = unescape_backslash(raw, quote, pg);
+        break;
+      case Lit::doubled:
+        scratch = unescape_doubled(raw, quote, false);
+        break;
+      case Lit::sqlite:
+        scratch = unescape_doubled(raw, '\'', true);
+        break;
       case Lit::copy:
         if (raw == "\\N") return;
         scratch = unescape_copy(raw);
@@ -886,15 +971,27 @@ struct SqlRewriter::Impl {
     auto& t = stats.tables[display_table(table)];
     if (r.skipped) ++t.unparsable;
     if (r.replaced == 0) return;
-    if (lit == Lit::hex) rewritten = tohex(rewritten, upper);
-    else if (bytea) rewritten = "\\x" + tohex(rewritten, upper);
+    if (lit == Lit::hex)
+      rewritten = tohex(rewritten, upper);
+    else if (bytea)
+      rewritten = "\\x" + tohex(rewritten, upper);
     std::string enc;
     switch (lit) {
-      case Lit::backslash: enc = escape_backslash(rewritten, quote, pg); break;
-      case Lit::doubled: enc = escape_doubled(rewritten, quote, false); break;
-      case Lit::sqlite: enc = escape_doubled(rewritten, '\'', true); break;
-      case Lit::copy: enc = escape_copy(rewritten); break;
-      case Lit::hex: enc = std::move(rewritten); break;
+      case Lit::backslash:
+        enc = escape_backslash(rewritten, quote, pg);
+        break;
+      case Lit::doubled:
+        enc = escape_doubled(rewritten, quote, false);
+        break;
+      case Lit::sqlite:
+        enc = escape_doubled(rewritten, '\'', true);
+        break;
+      case Lit::copy:
+        enc = escape_copy(rewritten);
+        break;
+      case Lit::hex:
+        enc = std::move(rewritten);
+        break;
     }
     out.append(buf, out_from, vstart - out_from);
     out += enc;
@@ -946,7 +1043,8 @@ struct SqlRewriter::Impl {
             st = St::line_comment;
             break;
           }
-          if (c == '/' && pos + 1 < n && buf[pos + 1] == '*' && !(d == DbKind::mysql && pos + 2 < n && buf[pos + 2] == '!')) {
+          if (c == '/' && pos + 1 < n && buf[pos + 1] == '*' &&
+              !(d == DbKind::mysql && pos + 2 < n && buf[pos + 2] == '!')) {
             if (pos + 2 >= n && !final && d == DbKind::mysql) {
               wait = true;
               break;
@@ -1026,13 +1124,20 @@ struct SqlRewriter::Impl {
               cap_from = head;
               st = St::other;
               break;
-            default: st = St::other;
+            default:
+              st = St::other;
           }
           break;
         }
-        case St::other: scan_sql(final, wait, false); break;
-        case St::values: scan_sql(final, wait, true); break;
-        case St::str: scan_literal(final, wait); break;
+        case St::other:
+          scan_sql(final, wait, false);
+          break;
+        case St::values:
+          scan_sql(final, wait, true);
+          break;
+        case St::str:
+          scan_literal(final, wait);
+          break;
         case St::hex0x: {
           while (pos < n && hex_digit(buf[pos])) ++pos;
           check_size();
@@ -1058,8 +1163,10 @@ struct SqlRewriter::Impl {
           size_t e = buf.find("*/", pos);
           if (e == std::string::npos) {
             pos = n > pos + 1 ? n - 1 : pos;  // a '*' at the end may start "*/"
-            if (final) pos = n;
-            else wait = true;
+            if (final)
+              pos = n;
+            else
+              wait = true;
             break;
           }
           pos = e + 2;
@@ -1071,8 +1178,10 @@ struct SqlRewriter::Impl {
           if (e == std::string::npos) {
             size_t keep = dollar_tag.size() - 1;
             pos = n - pos > keep ? n - keep : pos;
-            if (final) pos = n;
-            else wait = true;
+            if (final)
+              pos = n;
+            else
+              wait = true;
             break;
           }
           pos = e + dollar_tag.size();
@@ -1131,8 +1240,10 @@ struct SqlRewriter::Impl {
           if (p == e) break;
           if (*p == '\\') {
             if (pos + 1 >= n) {
-              if (final) pos = n;
-              else wait = true;
+              if (final)
+                pos = n;
+              else
+                wait = true;
               break;
             }
             pos += 2;
@@ -1179,8 +1290,10 @@ struct SqlRewriter::Impl {
           break;
         case '-':
           if (pos + 1 >= n) {
-            if (!final) wait = true;
-            else ++pos;
+            if (!final)
+              wait = true;
+            else
+              ++pos;
             return;
           }
           if (buf[pos + 1] == '-' && d == DbKind::mysql && pos + 2 >= n && !final) {
@@ -1203,8 +1316,10 @@ struct SqlRewriter::Impl {
           break;
         case '/':
           if (pos + 1 >= n) {
-            if (!final) wait = true;
-            else ++pos;
+            if (!final)
+              wait = true;
+            else
+              ++pos;
             return;
           }
           if (buf[pos + 1] == '*') {
@@ -1219,8 +1334,10 @@ struct SqlRewriter::Impl {
             size_t q = pos + 1;
             while (q < n && (std::isalnum(static_cast<unsigned char>(buf[q])) || buf[q] == '_')) ++q;
             if (q >= n) {
-              if (!final) wait = true;
-              else pos = n;
+              if (!final)
+                wait = true;
+              else
+                pos = n;
               return;
             }
             if (buf[q] == '$' && !(q > pos + 1 && std::isdigit(static_cast<unsigned char>(buf[pos + 1])))) {
@@ -1233,10 +1350,13 @@ struct SqlRewriter::Impl {
           }
           break;
         case '0':
-          if (rows && d == DbKind::mysql && depth >= 1 && !ident_char(static_cast<unsigned char>(at(static_cast<long>(pos) - 1)))) {
+          if (rows && d == DbKind::mysql && depth >= 1 &&
+              !ident_char(static_cast<unsigned char>(at(static_cast<long>(pos) - 1)))) {
             if (pos + 1 >= n) {
-              if (!final) wait = true;
-              else ++pos;
+              if (!final)
+                wait = true;
+              else
+                ++pos;
               return;
             }
             if (buf[pos + 1] == 'x') {
@@ -1260,7 +1380,8 @@ struct SqlRewriter::Impl {
         case ',':
           if (rows && depth == 1) ++col;
           break;
-        default: break;
+        default:
+          break;
       }
       if (c == delim[0] && (!rows || depth <= 0)) {
         bool w = false;
@@ -1303,8 +1424,10 @@ struct SqlRewriter::Impl {
       if (p == e) return;
       if (*p == '\\') {
         if (pos + 1 >= n) {
-          if (final) pos = n;
-          else wait = true;
+          if (final)
+            pos = n;
+          else
+            wait = true;
           return;
         }
         pos += 2;

@@ -4,6 +4,7 @@
 // occurs comes out byte for byte; a rewriter without pairs changes nothing; the
 // text rewrite of the whole input as one value changes it only by replacing.
 #include "content/rewrite.hpp"
+
 #include "fuzz_util.hpp"
 #include "util/error.hpp"
 

@@ -6,12 +6,12 @@
 // unserialize with the real PHP (php-cli) to that value. The seed is printed;
 // GP_PROPERTY_SEED=<n> replays one run.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <random>
-#include <sqlite3.h>
 
 #include "content/rewrite.hpp"
 #include "fixture.hpp"
@@ -47,14 +47,15 @@ const std::vector<Piece> kUrlPieces = {
     {"notwww.example.com", "notwww.example.com"},
 };
 // Characters between pieces (never a host character, so pieces keep their meaning).
-const std::vector<std::string> kSeparators = {" ", "'", "\"", "\\", "\n", "\r\n", "\t", ";", "{", "}", "<", ">", "\\'",
-                                              "''", "\\\\", "\x1a", ",", "(", ")"};
-const std::vector<std::string> kWords = {"hello", "it", "caf\xc3\xa9", "\xf0\x9f\x98\x80", "s", "a", "O", "x1", "wp", "N"};
+const std::vector<std::string> kSeparators = {" ", "'", "\"",  "\\", "\n",   "\r\n", "\t", ";", "{", "}",
+                                              "<", ">", "\\'", "''", "\\\\", "\x1a", ",",  "(", ")"};
+const std::vector<std::string> kWords = {"hello", "it", "caf\xc3\xa9", "\xf0\x9f\x98\x80", "s", "a", "O", "x1",
+                                         "wp",    "N"};
 
 // A PHP value: the model of what serialize() writes, before and after the move.
 struct Value {
   enum Kind { null, boolean, integer, real, string, array, object } kind = null;
-  std::string before, after;  // scalars: their serialization; strings: content
+  std::string before, after;      // scalars: their serialization; strings: content
   std::vector<std::string> keys;  // serialized ("i:3;" / "s:2:\"k1\";"), one per member
   std::vector<Value> members;
 };
@@ -72,7 +73,8 @@ std::string ser(const Value& v, bool after) {
       for (size_t i = 0; i < v.members.size(); ++i) o += v.keys[i] + ser(v.members[i], after);
       return o + "}";
     }
-    default: return v.before;
+    default:
+      return v.before;
   }
 }
 
@@ -114,9 +116,18 @@ class Gen {
     Value v;
     size_t k = depth >= 4 ? pick(5) : pick(8);
     switch (k) {
-      case 0: v.kind = Value::null; v.before = "N;"; break;
-      case 1: v.kind = Value::boolean; v.before = chance(50) ? "b:1;" : "b:0;"; break;
-      case 2: v.kind = Value::integer; v.before = "i:" + std::to_string(static_cast<int>(pick(2000000)) - 1000000) + ";"; break;
+      case 0:
+        v.kind = Value::null;
+        v.before = "N;";
+        break;
+      case 1:
+        v.kind = Value::boolean;
+        v.before = chance(50) ? "b:1;" : "b:0;";
+        break;
+      case 2:
+        v.kind = Value::integer;
+        v.before = "i:" + std::to_string(static_cast<int>(pick(2000000)) - 1000000) + ";";
+        break;
       case 3: {
         static const char* reals[] = {"0.5", "-1.25", "3.75", "1.0E+25", "0.1"};
         v.kind = Value::real;
@@ -135,7 +146,8 @@ class Gen {
         size_t n = pick(5);
         for (size_t i = 0; i < n; ++i) {
           std::string key;
-          if (v.kind == Value::array && chance(50)) key = "i:" + std::to_string(i) + ";";
+          if (v.kind == Value::array && chance(50))
+            key = "i:" + std::to_string(i) + ";";
           else {
             std::string name = (v.kind == Value::array ? "k" : "p") + std::to_string(i);
             key = "s:" + std::to_string(name.size()) + ":\"" + name + "\";";
@@ -177,14 +189,29 @@ std::string mysql_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '\0': o += "\\0"; break;
-      case '\'': o += "\\'"; break;
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\x1a': o += "\\Z"; break;
-      default: o += c;
+      case '\0':
+        o += "\\0";
+        break;
+      case '\'':
+        o += "\\'";
+        break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
+      case '\x1a':
+        o += "\\Z";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -193,11 +220,20 @@ std::string copy_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      default: o += c;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -240,13 +276,26 @@ std::vector<std::string> read_literals(const std::string& sql, bool backslash) {
       if (backslash && c == '\\') {
         char n = sql[++i];
         switch (n) {
-          case '0': v += '\0'; break;
-          case 'n': v += '\n'; break;
-          case 'r': v += '\r'; break;
-          case 't': v += '\t'; break;
-          case 'Z': v += '\x1a'; break;
-          case 'b': v += '\b'; break;
-          default: v += n;
+          case '0':
+            v += '\0';
+            break;
+          case 'n':
+            v += '\n';
+            break;
+          case 'r':
+            v += '\r';
+            break;
+          case 't':
+            v += '\t';
+            break;
+          case 'Z':
+            v += '\x1a';
+            break;
+          case 'b':
+            v += '\b';
+            break;
+          default:
+            v += n;
         }
         continue;
       }
@@ -300,7 +349,8 @@ std::vector<std::string> read_sqlite(const std::string& sql, const fs::path& fil
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "SELECT option_value FROM wp_options ORDER BY option_id", -1, &st, nullptr);
   while (sqlite3_step(st) == SQLITE_ROW)
-    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                     static_cast<size_t>(sqlite3_column_bytes(st, 0)));
   sqlite3_finalize(st);
   sqlite3_close(db);
   return out;
@@ -311,7 +361,8 @@ std::string base64(const std::string& s) {
   std::string o;
   size_t i = 0;
   for (; i + 2 < s.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) | static_cast<unsigned char>(s[i + 2]);
+    unsigned v = (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8) |
+                 static_cast<unsigned char>(s[i + 2]);
     o += t[v >> 18];
     o += t[(v >> 12) & 63];
     o += t[(v >> 6) & 63];
@@ -381,20 +432,26 @@ TEST_F(RewriteProperty, RandomSerializedValuesInEveryEngineUnserializeInPhp) {
       std::string sql;
       DbKind d = style == mysql ? DbKind::mysql : style == sqlite ? DbKind::sqlite : DbKind::postgres;
       if (style == mysql) {
-        sql = "CREATE TABLE `wp_options` (\n  `option_id` bigint,\n  `option_value` longtext\n);\nINSERT INTO `wp_options` VALUES ";
-        for (size_t i = 0; i < rows.size(); ++i) sql += (i ? "," : "") + ("(" + std::to_string(i + 1) + ",'" + mysql_escape(rows[i].before) + "')");
+        sql =
+            "CREATE TABLE `wp_options` (\n  `option_id` bigint,\n  `option_value` longtext\n);\nINSERT INTO "
+            "`wp_options` VALUES ";
+        for (size_t i = 0; i < rows.size(); ++i)
+          sql += (i ? "," : "") + ("(" + std::to_string(i + 1) + ",'" + mysql_escape(rows[i].before) + "')");
         sql += ";\n-- Dump completed\n";
       } else if (style == pg_copy) {
         sql = "COPY public.wp_options (option_id, option_value) FROM stdin;\n";
-        for (size_t i = 0; i < rows.size(); ++i) sql += std::to_string(i + 1) + "\t" + copy_escape(rows[i].before) + "\n";
+        for (size_t i = 0; i < rows.size(); ++i)
+          sql += std::to_string(i + 1) + "\t" + copy_escape(rows[i].before) + "\n";
         sql += "\\.\n";
       } else if (style == pg_insert) {
         for (size_t i = 0; i < rows.size(); ++i)
-          sql += "INSERT INTO public.wp_options (option_id, option_value) VALUES (" + std::to_string(i + 1) + ",'" + doubled(rows[i].before) + "');\n";
+          sql += "INSERT INTO public.wp_options (option_id, option_value) VALUES (" + std::to_string(i + 1) + ",'" +
+                 doubled(rows[i].before) + "');\n";
       } else {
         sql = "BEGIN TRANSACTION;\nCREATE TABLE wp_options (option_id INTEGER PRIMARY KEY, option_value TEXT);\n";
         for (size_t i = 0; i < rows.size(); ++i)
-          sql += "INSERT INTO \"wp_options\" VALUES(" + std::to_string(i + 1) + "," + sqlite_literal(rows[i].before) + ");\n";
+          sql += "INSERT INTO \"wp_options\" VALUES(" + std::to_string(i + 1) + "," + sqlite_literal(rows[i].before) +
+                 ");\n";
         sql += "COMMIT;\n";
       }
       // Written whole, and in random chunks (one byte to a few hundred).
@@ -419,13 +476,18 @@ TEST_F(RewriteProperty, RandomSerializedValuesInEveryEngineUnserializeInPhp) {
         ASSERT_EQ(out.data, whole) << "seed " << seed << " style " << style << ": chunking changed the output";
       }
       std::vector<std::string> got;
-      if (style == mysql) got = read_literals(whole, true);
-      else if (style == pg_insert) got = read_literals(whole, false);
-      else if (style == pg_copy) got = read_copy(whole);
-      else got = read_sqlite(whole, root() / ("r" + std::to_string(round) + ".sqlite"));
+      if (style == mysql)
+        got = read_literals(whole, true);
+      else if (style == pg_insert)
+        got = read_literals(whole, false);
+      else if (style == pg_copy)
+        got = read_copy(whole);
+      else
+        got = read_sqlite(whole, root() / ("r" + std::to_string(round) + ".sqlite"));
       ASSERT_EQ(got.size(), rows.size()) << "seed " << seed << " style " << style << "\n" << whole;
       for (size_t i = 0; i < rows.size(); ++i) {
-        ASSERT_EQ(got[i], rows[i].after) << "seed " << seed << " style " << style << " row " << i + 1 << "\nbefore: " << rows[i].before;
+        ASSERT_EQ(got[i], rows[i].after) << "seed " << seed << " style " << style << " row " << i + 1
+                                         << "\nbefore: " << rows[i].before;
         if (serialized[i]) {
           php_lines << base64(got[i]) << "\t" << base64(rows[i].after) << "\n";
           ++checked;

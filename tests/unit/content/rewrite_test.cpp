@@ -41,8 +41,9 @@ TEST(UrlRewriter, OnlyWholeHosts) {
     EXPECT_EQ(n, 0u) << s;
   }
   // Already rewritten text stays as it is (the source host is not inside the target's).
-  EXPECT_EQ(rw("https://www.example.com.test.local", {{"https://www.example.com", "https://www.example.com.test.local"}}),
-            "https://www.example.com.test.local");
+  EXPECT_EQ(
+      rw("https://www.example.com.test.local", {{"https://www.example.com", "https://www.example.com.test.local"}}),
+      "https://www.example.com.test.local");
   // An encoded delimiter before a bare host is a delimiter.
   EXPECT_EQ(rw("a%40www.example.com"), "a%40test.example.com");
 }
@@ -72,9 +73,11 @@ TEST(UrlRewriter, SeveralPairsSchemeChangeAndPaths) {
 
 TEST(UrlRewriter, SerializedStringsGetTheirLengthFixed) {
   EXPECT_EQ(rw(R"(s:23:"https://www.example.com";)"), R"(s:24:"https://test.example.com";)");
-  std::string in = R"(a:3:{s:4:"home";s:27:"https://www.example.com/abc";i:5;a:1:{s:1:"u";s:15:"www.example.com";}s:1:"n";N;})";
-  EXPECT_EQ(rw(in),
-            R"(a:3:{s:4:"home";s:28:"https://test.example.com/abc";i:5;a:1:{s:1:"u";s:16:"test.example.com";}s:1:"n";N;})");
+  std::string in =
+      R"(a:3:{s:4:"home";s:27:"https://www.example.com/abc";i:5;a:1:{s:1:"u";s:15:"www.example.com";}s:1:"n";N;})";
+  EXPECT_EQ(
+      rw(in),
+      R"(a:3:{s:4:"home";s:28:"https://test.example.com/abc";i:5;a:1:{s:1:"u";s:16:"test.example.com";}s:1:"n";N;})");
   // Objects, booleans, floats, integers, references.
   EXPECT_EQ(rw(R"(O:8:"stdClass":4:{s:1:"a";b:1;s:1:"b";d:0.5;s:1:"c";s:15:"www.example.com";s:1:"d";r:2;})"),
             R"(O:8:"stdClass":4:{s:1:"a";b:1;s:1:"b";d:0.5;s:1:"c";s:16:"test.example.com";s:1:"d";r:2;})");
@@ -136,7 +139,8 @@ TEST(UrlRewriter, PairsFromEnvironments) {
 }
 
 TEST(UrlRewriter, ParsesRewriteArguments) {
-  EXPECT_EQ(parse_url_pair("https://a.example/=https://b.example"), (UrlPair{"https://a.example", "https://b.example"}));
+  EXPECT_EQ(parse_url_pair("https://a.example/=https://b.example"),
+            (UrlPair{"https://a.example", "https://b.example"}));
   EXPECT_EQ(parse_url_pair("a.example=b.example"), (UrlPair{"a.example", "b.example"}));
   for (std::string bad : {"https://a.example", "=b", "a=", "ftp://a=b", "https://a.example=b.example", "a b=c",
                           "https://a/?q=1=https://b"}) {

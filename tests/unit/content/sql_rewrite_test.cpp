@@ -34,7 +34,8 @@ std::string rewrite(const std::string& sql, DbKind d, size_t chunk = 0, RewriteS
 }
 
 // The same result whatever the chunk size.
-std::string rewrite_all_chunks(const std::string& sql, DbKind d, RewriteStats* stats = nullptr, SqlRewriteOptions opt = {}) {
+std::string rewrite_all_chunks(const std::string& sql, DbKind d, RewriteStats* stats = nullptr,
+                               SqlRewriteOptions opt = {}) {
   std::string whole = rewrite(sql, d, 0, stats, opt);
   for (size_t c : {1, 2, 3, 5, 7, 13, 64}) EXPECT_EQ(rewrite(sql, d, c, nullptr, opt), whole) << "chunk " << c;
   return whole;
@@ -52,14 +53,20 @@ TEST(SqlRewriter, MysqlDump) {
       "  PRIMARY KEY (`option_id`)\n"
       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
       "LOCK TABLES `wp_options` WRITE;\n"
-      "INSERT INTO `wp_options` VALUES (1,'siteurl','https://www.example.com'),(2,'w','a:1:{s:3:\\\"url\\\";s:28:\\\"https://www.example.com/it\\'s\\\";}'),"
-      "(3,'n','line\\nhttps://www.example.com\\\\x'),(4,'b',0x68747470733A2F2F7777772E6578616D706C652E636F6D),(5,'z','www.example.com.evil');\n"
+      "INSERT INTO `wp_options` VALUES "
+      "(1,'siteurl','https://www.example.com'),(2,'w','a:1:{s:3:\\\"url\\\";s:28:\\\"https://www.example.com/"
+      "it\\'s\\\";}'),"
+      "(3,'n','line\\nhttps://"
+      "www.example.com\\\\x'),(4,'b',0x68747470733A2F2F7777772E6578616D706C652E636F6D),(5,'z','www.example.com.evil');"
+      "\n"
       "UNLOCK TABLES;\n"
       "-- Dump completed on 2024-01-01\n";
   RewriteStats st;
   std::string out = rewrite_all_chunks(sql, DbKind::mysql, &st);
   EXPECT_NE(out.find("(1,'siteurl','https://test.example.com')"), std::string::npos) << out;
-  EXPECT_NE(out.find("(2,'w','a:1:{s:3:\\\"url\\\";s:29:\\\"https://test.example.com/it\\'s\\\";}')"), std::string::npos) << out;
+  EXPECT_NE(out.find("(2,'w','a:1:{s:3:\\\"url\\\";s:29:\\\"https://test.example.com/it\\'s\\\";}')"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("(3,'n','line\\nhttps://test.example.com\\\\x')"), std::string::npos) << out;
   EXPECT_NE(out.find("(4,'b',0x68747470733A2F2F746573742E6578616D706C652E636F6D)"), std::string::npos) << out;
   EXPECT_NE(out.find("(5,'z','www.example.com.evil')"), std::string::npos) << out;
@@ -71,13 +78,17 @@ TEST(SqlRewriter, MysqlDump) {
 
 TEST(SqlRewriter, GuidOfPostsIsLeftAloneUnlessAsked) {
   std::string sql =
-      "CREATE TABLE `wp_2_posts` (\n  `ID` bigint NOT NULL,\n  `post_content` longtext,\n  `guid` varchar(255) NOT NULL DEFAULT '',\n"
+      "CREATE TABLE `wp_2_posts` (\n  `ID` bigint NOT NULL,\n  `post_content` longtext,\n  `guid` varchar(255) NOT "
+      "NULL DEFAULT '',\n"
       "  KEY `guid` (`guid`)\n);\n"
-      "INSERT INTO `wp_2_posts` VALUES (1,'<a href=\\\"https://www.example.com/a\\\">','https://www.example.com/?p=1');\n"
+      "INSERT INTO `wp_2_posts` VALUES (1,'<a "
+      "href=\\\"https://www.example.com/a\\\">','https://www.example.com/?p=1');\n"
       "INSERT INTO `wp_2_posts` (`guid`, `ID`) VALUES ('https://www.example.com/?p=2', 2);\n";
   RewriteStats st;
   std::string out = rewrite_all_chunks(sql, DbKind::mysql, &st);
-  EXPECT_NE(out.find("(1,'<a href=\\\"https://test.example.com/a\\\">','https://www.example.com/?p=1')"), std::string::npos) << out;
+  EXPECT_NE(out.find("(1,'<a href=\\\"https://test.example.com/a\\\">','https://www.example.com/?p=1')"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("('https://www.example.com/?p=2', 2)"), std::string::npos) << out;
   EXPECT_EQ(st.tables["wp_2_posts"].urls, 1u);
   SqlRewriteOptions all;
@@ -105,10 +116,12 @@ TEST(SqlRewriter, PostgresCopyAndInserts) {
       "CREATE FUNCTION public.f() RETURNS text LANGUAGE sql AS $_$ SELECT 'https://www.example.com; '' $_$;\n"
       "CREATE TABLE public.wp_posts (\n    id integer NOT NULL,\n    guid text,\n    body text,\n    data bytea\n);\n"
       "COPY public.wp_posts (id, guid, body, data) FROM stdin;\n"
-      "1\thttps://www.example.com/?p=1\ta\\tb https://www.example.com\\\\ s:15:\"www.example.com\";\t\\\\x7777772e6578616d706c652e636f6d\n"
+      "1\thttps://www.example.com/?p=1\ta\\tb https://www.example.com\\\\ "
+      "s:15:\"www.example.com\";\t\\\\x7777772e6578616d706c652e636f6d\n"
       "2\t\\N\t\\N\t\\N\n"
       "\\.\n"
-      "INSERT INTO public.wp_options (option_id, option_value) VALUES (1, 'it''s https://www.example.com'), (2, E'a\\'b\\\\ https://www.example.com');\n"
+      "INSERT INTO public.wp_options (option_id, option_value) VALUES (1, 'it''s https://www.example.com'), (2, "
+      "E'a\\'b\\\\ https://www.example.com');\n"
       "SELECT pg_catalog.setval('public.s', 1, true);\n";
   RewriteStats st;
   std::string out = rewrite_all_chunks(sql, DbKind::postgres, &st);
@@ -117,7 +130,9 @@ TEST(SqlRewriter, PostgresCopyAndInserts) {
                      "\\\\x746573742e6578616d706c652e636f6d\n"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("(1, 'it''s https://test.example.com'), (2, E'a''b\\\\ https://test.example.com')"), std::string::npos) << out;
+  EXPECT_NE(out.find("(1, 'it''s https://test.example.com'), (2, E'a''b\\\\ https://test.example.com')"),
+            std::string::npos)
+      << out;
   EXPECT_EQ(st.tables["wp_posts"].urls, 3u);
   EXPECT_EQ(st.tables["wp_options"].urls, 2u);
 }
@@ -125,8 +140,10 @@ TEST(SqlRewriter, PostgresCopyAndInserts) {
 TEST(SqlRewriter, SqliteDump) {
   std::string sql =
       "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n"
-      "CREATE TABLE wp_posts (ID INTEGER PRIMARY KEY, \"guid\" TEXT DEFAULT 'a,b', [post_content] TEXT, CHECK (ID > 0));\n"
-      "INSERT INTO \"wp_posts\" VALUES(1,'https://www.example.com/?p=1',('it''s'||char(13)||'https://www.example.com'));\n"
+      "CREATE TABLE wp_posts (ID INTEGER PRIMARY KEY, \"guid\" TEXT DEFAULT 'a,b', [post_content] TEXT, CHECK (ID > "
+      "0));\n"
+      "INSERT INTO \"wp_posts\" "
+      "VALUES(1,'https://www.example.com/?p=1',('it''s'||char(13)||'https://www.example.com'));\n"
       "INSERT INTO \"wp_posts\" VALUES(2,'x',CAST(X'7777772E6578616D706C652E636F6D00' AS TEXT));\n"
       "COMMIT;\n";
   RewriteStats st;
@@ -178,13 +195,15 @@ TEST(SqlRewriter, SerializedLengthsCountUnescapedBytesOnEveryEngine) {
 
 TEST(SqlRewriter, OversizedValuesPassUnchangedAndAreCounted) {
   std::string big(5000, 'x');
-  std::string sql = "INSERT INTO t VALUES ('" + big + " https://www.example.com " + big + "'),('https://www.example.com');\n";
+  std::string sql =
+      "INSERT INTO t VALUES ('" + big + " https://www.example.com " + big + "'),('https://www.example.com');\n";
   SqlRewriteOptions opt;
   opt.max_value = 4096;
   RewriteStats st;
   for (size_t chunk : {0, 100, 1000}) {
     std::string out = rewrite(sql, DbKind::mysql, chunk, &st, opt);
-    EXPECT_EQ(out, "INSERT INTO t VALUES ('" + big + " https://www.example.com " + big + "'),('https://test.example.com');\n")
+    EXPECT_EQ(
+        out, "INSERT INTO t VALUES ('" + big + " https://www.example.com " + big + "'),('https://test.example.com');\n")
         << chunk;
     EXPECT_EQ(st.tables["t"].oversized, 1u);
     EXPECT_EQ(st.tables["t"].urls, 1u);
@@ -231,18 +250,20 @@ TEST(SqlRewriter, SourceAdapterReadsTheRewrittenDump) {
   EXPECT_EQ(in.stats().urls(), 1u);
 }
 
-
 TEST(SqlRewriter, MysqlModesAndForms) {
   // NO_BACKSLASH_ESCAPES: a backslash is a character, quotes are doubled.
   std::string sql =
       "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_BACKSLASH_ESCAPES' */;\n"
       "INSERT INTO `t` VALUES ('a\\b''s https://www.example.com');\n"
       "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n"
-      "INSERT INTO `t` VALUES\n(_binary 'x\\'y https://www.example.com',X'7777772E6578616D706C652E636F6D',''),\n(\"https://www.example.com\");\n";
+      "INSERT INTO `t` VALUES\n(_binary 'x\\'y "
+      "https://www.example.com',X'7777772E6578616D706C652E636F6D',''),\n(\"https://www.example.com\");\n";
   std::string out = rewrite_all_chunks(sql, DbKind::mysql);
   EXPECT_NE(out.find("VALUES ('a\\b''s https://test.example.com');"), std::string::npos) << out;
-  EXPECT_NE(out.find("(_binary 'x\\'y https://test.example.com',X'746573742E6578616D706C652E636F6D',''),\n(\"https://test.example.com\");"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("(_binary 'x\\'y "
+               "https://test.example.com',X'746573742E6578616D706C652E636F6D',''),\n(\"https://test.example.com\");"),
+      std::string::npos)
       << out;
 }
 
@@ -252,11 +273,13 @@ TEST(SqlRewriter, PostgresModesAndForms) {
       "SET standard_conforming_strings = off;\n"
       "INSERT INTO public.t VALUES (1, 'it\\'s https://www.example.com');\n"
       "SET standard_conforming_strings = on;\n"
-      "INSERT INTO public.t (id, v) OVERRIDING SYSTEM VALUE VALUES (2, '\\x7777772e6578616d706c652e636f6d'), (3, E'\\\\x7777772e6578616d706c652e636f6d');\n"
+      "INSERT INTO public.t (id, v) OVERRIDING SYSTEM VALUE VALUES (2, '\\x7777772e6578616d706c652e636f6d'), (3, "
+      "E'\\\\x7777772e6578616d706c652e636f6d');\n"
       "\\unrestrict abcdef\n";
   std::string out = rewrite_all_chunks(sql, DbKind::postgres);
   EXPECT_NE(out.find("VALUES (1, 'it''s https://test.example.com');"), std::string::npos) << out;
-  EXPECT_NE(out.find("(2, '\\x746573742e6578616d706c652e636f6d'), (3, E'\\\\x746573742e6578616d706c652e636f6d');"), std::string::npos)
+  EXPECT_NE(out.find("(2, '\\x746573742e6578616d706c652e636f6d'), (3, E'\\\\x746573742e6578616d706c652e636f6d');"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("\\restrict abcdef\n"), std::string::npos);
 }
