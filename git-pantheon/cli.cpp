@@ -156,6 +156,9 @@ class TerminalProgress final : public Progress {
     clear_line();
     std::fprintf(stderr, "%s\n", printable(message).c_str());
   }
+  void step(const std::string& message) override {
+    if (show_) info(message);
+  }
 
  private:
   void clear_line() {

@@ -10,7 +10,9 @@
 
 #include "config/config.hpp"
 #include "git/repo.hpp"
+#include "util/error.hpp"
 #include "util/progress.hpp"
+#include "util/timeutil.hpp"
 
 namespace gp::cli {
 
@@ -43,6 +45,19 @@ class Args {
   std::string usage_;
 };
 
+// Parses an option's value with `parse` (a lib/ parser that throws gp::Error
+// bad_input naming the accepted forms): a malformed value is a usage error,
+// exit 2, with the same message and hint, as for every other option.
+template <class F>
+auto option_value(F&& parse) -> decltype(parse()) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    if (e.code() != Exit::bad_input) throw;
+    throw Error(Exit::usage, e.what(), e.hint());
+  }
+}
+
 enum class Format { text, json };
 
 struct Globals {
@@ -50,6 +65,7 @@ struct Globals {
   bool quiet = false;            // -q
   std::optional<bool> progress;  // --progress / --no-progress; default: stderr is a terminal
   std::optional<Format> format;  // --format=text|json (global or per verb)
+  bool utc = false;              // --utc: times in UTC instead of the local zone
 };
 
 class Context {
@@ -69,6 +85,8 @@ class Context {
   // The output format: --format given to the verb, else the global one, else text.
   Format format(Args& args);
   bool quiet() const noexcept { return g_.quiet; }
+  // A time for people: local zone (or UTC with --utc), see util/timeutil.hpp.
+  std::string when(TimePoint t, bool date_only = false) const { return display_time(t, g_.utc, date_only); }
   std::ostream& out();
 
  private:

@@ -16,7 +16,7 @@ const Command kCommands[] = {
      "   or: git pantheon backup get [<backup>|--latest] [--env E] [--element E | --file NAME] [--to DIR|FILE] [--force]\n"
      "                                [--remote R] [--url [--expires 15m]]\n"
      "   or: git pantheon backup verify [<backup>... | --all] [--env E] [--remote R] [--restore]\n"
-     "   or: git pantheon backup prune [--dry-run] [--env E] [--keep-last|--keep-hourly|--keep-daily|--keep-weekly|\n"
+     "   or: git pantheon backup prune [--dry-run] [--env E] [--remote R] [--keep-last|--keep-hourly|--keep-daily|--keep-weekly|\n"
      "                                 --keep-monthly|--keep-yearly N] [--keep-within 30d] [-v] [--format=text|json]\n"
      "   or: git pantheon backup protect <backup>... [-m NOTE] | backup unprotect <backup>...\n"
      "   or: git pantheon backup schedule enable [--env E]... [--daily HH:MM|random] [--weekly DAY]\n"
@@ -31,7 +31,7 @@ const Command kCommands[] = {
      "   (into live, add --confirm-env live)",
      true, run_restore},
     {"env", "list environments, show the code log labelled with them, clone content between them",
-     "env list [--format=text|json]\n"
+     "env list [--check] [--format=text|json]\n"
      "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]\n"
      "   or: git pantheon env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]\n"
      "                                      [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--format=text|json]",

@@ -56,6 +56,8 @@ int run(int argc, char** argv) {
       if (!fs::is_directory(g.cwd, ec)) throw Error(Exit::usage, describe("cannot change to", args[i], "no such directory"));
     } else if (a == "-q" || a == "--quiet") {
       g.quiet = true;
+    } else if (a == "--utc") {
+      g.utc = true;
     } else if (a == "--progress") {
       g.progress = true;
     } else if (a == "--no-progress") {
@@ -102,6 +104,7 @@ int run(int argc, char** argv) {
     const std::string& a = args[k];
     if (a == "--") options_done = true;
     if (!options_done && (a == "-q" || a == "--quiet")) g.quiet = true;
+    else if (!options_done && a == "--utc") g.utc = true;
     else if (!options_done && a == "--progress") g.progress = true;
     else if (!options_done && a == "--no-progress") g.progress = false;
     else rest.push_back(a);

@@ -18,11 +18,16 @@ test_packages=(
   # the sanitizer and fuzzing build (scripts/test.sh, tests/fuzz): clang 14 with its
   # sanitizer and libFuzzer runtimes (install-recommends is off, so named here)
   clang libclang-rt-14-dev
+  # the Debian package (scripts/package-test.sh): CPack's DEB generator runs
+  # dpkg-shlibdeps for the Depends line
+  dpkg-dev
   # run: database clients and servers, compression, man pages
   mariadb-server mariadb-client postgresql postgresql-client
   pigz zstd bzip2 xz-utils zip mandoc man-db curl
   # tests: the secrets sweep logs every execve of a command's process tree
   strace
+  # tests: systemd-analyze verify judges the units of backup schedule
+  systemd
   # tests: every rewritten PHP-serialized value is checked with the real unserialize() (lib/content)
   php-cli
   # tests: a real WordPress tree to import (Debian's wordpress package: 2,803 entries, 24 links)

@@ -9,6 +9,10 @@
 # time (GP_FUZZ_SECONDS, default 30). Sanitizer reports of any process (the
 # installed program run by the end-to-end tests too) are written under
 # build-asan/sanitizer-logs/ and fail the run. GP_TEST_SANITIZERS=0 skips this pass.
+#
+# Between the two, scripts/package-test.sh builds the Debian package from a release
+# build (build-deb), installs it with apt-get, checks the installed program and
+# removes it again. GP_TEST_PACKAGE=0 skips it.
 # Arguments are passed to both ctest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +22,9 @@ scripts/install-deps.sh
 jobs=${GP_TEST_JOBS:-$(($(nproc) * 2))}
 scripts/build.sh -DGP_WERROR=ON -DGP_TESTS=ON -DGP_FAULT_INJECTION=ON
 (cd "${GP_BUILD_DIR:-build}" && ctest --output-on-failure -j "$jobs" "$@")
+if [ "${GP_TEST_PACKAGE:-1}" != "0" ]; then
+  scripts/package-test.sh -DGP_WERROR=ON
+fi
 
 if [ "${GP_TEST_SANITIZERS:-1}" = "0" ]; then
   exit 0

@@ -18,11 +18,6 @@ int run_backup_protect(Context& ctx, Args& args, bool protect);  // commands/sch
 
 namespace {
 
-std::string short_time(TimePoint t) {
-  std::string s = iso8601(t);  // 2026-11-25T12:00:00.123456Z
-  return s.substr(0, 10) + " " + s.substr(11, 8);
-}
-
 void manifest_json(JsonWriter& j, const Backup& b, const Store* store) {
   const Manifest& m = b.manifest;
   j.begin_object().field("tag", b.tag).field("site", m.site).field("env", m.env);
@@ -46,10 +41,12 @@ void manifest_json(JsonWriter& j, const Backup& b, const Store* store) {
   j.end_array().end_object();
 }
 
+// The --element values; empty for none or "all" (every element the environment has).
 std::vector<Element> elements_from(Args& args) {
   std::vector<Element> out;
   for (auto& v : args.values("element")) {
-    for (auto e : parse_elements(v))
+    if (v == "all") return {};
+    for (auto e : option_value([&] { return parse_elements(v); }))
       if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
   }
   return out;
@@ -64,9 +61,10 @@ int backup_create(Context& ctx, Args& args) {
   BackupRequest req;
   req.env = env;
   if (!elements.empty()) req.elements = elements;
-  if (keep) req.keep_for = parse_duration(*keep, "--keep-for");
+  if (keep) req.keep_for = option_value([&] { return parse_duration(*keep, "--keep-for"); });
   const Config& cfg = ctx.config();
-  cfg.env(env);  // unknown environment: say so before taking the lock
+  const EnvConfig& env_cfg = cfg.env(env);  // unknown environment: say so before taking the lock
+  for (auto e : elements) require_element(env_cfg, e);
   Store store(ctx.repo());
   auto lock = store.lock();
   Backup b = create_backup(ctx.repo(), cfg, store, lock, req, ctx.progress());
@@ -77,8 +75,18 @@ int backup_create(Context& ctx, Args& args) {
     return 0;
   }
   ctx.out() << "Created backup " << b.tag << " (" << human_size(b.manifest.total_size()) << ", expires "
-            << short_time(b.manifest.expires) << " UTC)\n";
+            << ctx.when(b.manifest.expires) << ")\n";
   for (auto& a : b.manifest.archives) ctx.out() << "  " << to_string(a.element) << "\t" << a.file << "\t" << human_size(a.size) << "\n";
+  // Every element the env has was backed up: say which ones it has not.
+  if (elements.empty()) {
+    if (env_cfg.code_only())
+      ctx.out() << "  " << env
+                << " is a code environment (no database, no files directory): this backup holds its code only\n";
+    else if (!env_cfg.database)
+      ctx.out() << "  " << env << " has no database: this backup holds no database archive\n";
+    else if (!env_cfg.files)
+      ctx.out() << "  " << env << " has no files directory: this backup holds no files archive\n";
+  }
   return 0;
 }
 
@@ -90,7 +98,7 @@ int backup_list(Context& ctx, Args& args) {
   std::optional<Element> element;
   if (element_arg) {
     element = parse_element(*element_arg);
-    if (!element) throw Error(Exit::bad_input, describe("unknown element", *element_arg), "choose code, db (or database) or files");
+    if (!element) throw Error(Exit::usage, describe("unknown element", *element_arg), "choose code, db (or database) or files");
   }
   if (env) ctx.config().env(*env);
   Store store(ctx.repo());
@@ -105,12 +113,15 @@ int backup_list(Context& ctx, Args& args) {
     ctx.out() << j.str() << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> table{{"BACKUP", "ENV", "CREATED (UTC)", "EXPIRES", "ELEMENTS", "SIZE", "INITIATOR"}};
+  std::vector<std::vector<std::string>> table{
+      {"BACKUP", "ENV", "CREATED", "AGE", "EXPIRES", "ELEMENTS", "SIZE", "INITIATOR"}};
+  const TimePoint now = current_time();
   for (auto& b : rows) {
     std::string els;
     for (auto e : b.manifest.elements) els += (els.empty() ? "" : ",") + to_string(e);
-    table.push_back({b.tag, b.manifest.env, short_time(b.manifest.created), short_time(b.manifest.expires).substr(0, 10),
-                     els, human_size(b.manifest.total_size()), b.manifest.initiator});
+    table.push_back({b.tag, b.manifest.env, ctx.when(b.manifest.created), age_text(b.manifest.created, now),
+                     ctx.when(b.manifest.expires, true), els, human_size(b.manifest.total_size()),
+                     b.manifest.initiator});
   }
   if (rows.empty()) {
     if (!ctx.quiet()) std::cerr << "no backups yet: make one with 'git pantheon backup create'\n";
@@ -123,7 +134,14 @@ int backup_list(Context& ctx, Args& args) {
 // The backup named by the first operand, or the latest of --env (default dev).
 Backup chosen_backup(Context& ctx, const std::optional<std::string>& env_opt, const std::vector<std::string>& ops,
                      std::optional<Element> element) {
-  if (!ops.empty()) return resolve_backup(ctx.repo(), ops[0], ctx.progress());
+  if (!ops.empty()) {
+    const Config* cfg = nullptr;
+    try {
+      cfg = &ctx.config();
+    } catch (const Error&) {  // no usable .pantheon.toml: backups can still be named
+    }
+    return resolve_backup(ctx.repo(), ops[0], ctx.progress(), cfg);
+  }
   std::string env = env_opt.value_or("dev");
   auto b = latest_backup(ctx.repo(), env, element, ctx.progress());
   if (!b)
@@ -175,8 +193,8 @@ int backup_info(Context& ctx, Args& args) {
   o << "backup     " << b.tag << "\n"
     << "site       " << m.site << "\n"
     << "env        " << m.env << "\n"
-    << "created    " << iso8601(m.created) << "\n"
-    << "expires    " << iso8601(m.expires) << "\n"
+    << "created    " << ctx.when(m.created) << " (" << age_text(m.created, current_time()) << ")\n"
+    << "expires    " << ctx.when(m.expires) << " (" << age_text(m.expires, current_time()) << ")\n"
     << "initiator  " << m.initiator << "\n"
     << "commit     " << m.commit << (m.dirty ? " (work tree had uncommitted changes)" : "") << "\n"
     << "deploy tag " << (m.deploy_tag.empty() ? "-" : m.deploy_tag) << "\n";
@@ -205,13 +223,15 @@ int backup_get(Context& ctx, Args& args) {
   bool url = args.flag("url");
   auto expires = args.value("expires");
   if (expires && !url) args.usage_error("--expires goes with --url");
+  auto expires_in = expires ? option_value([&] { return parse_short_duration(*expires, "--expires"); })
+                            : std::chrono::seconds(15 * 60);
   args.flag("latest");  // the default when no backup is named
   auto ops = args.operands(0, 1);
   if (element_arg && file) args.usage_error("--element and --file exclude each other");
   std::optional<Element> element;
   if (element_arg) {
     element = parse_element(*element_arg);
-    if (!element) throw Error(Exit::bad_input, describe("unknown element", *element_arg), "choose code, db (or database) or files");
+    if (!element) throw Error(Exit::usage, describe("unknown element", *element_arg), "choose code, db (or database) or files");
   }
   Store store(ctx.repo());
   const ArchiveRecord* rec = nullptr;
@@ -239,8 +259,7 @@ int backup_get(Context& ctx, Args& args) {
     if (to || force) args.usage_error("--url excludes --to and --force");
     auto name = default_storage_remote(ctx.config(), remote);
     if (!name) throw Error(Exit::config, "no storage remote configured", "add [storage.origin] to .pantheon.toml");
-    auto secs = expires ? parse_short_duration(*expires, "--expires") : std::chrono::seconds(15 * 60);
-    ctx.out() << presign_archive(ctx.config(), *name, *rec, secs) << "\n";
+    ctx.out() << presign_archive(ctx.config(), *name, *rec, expires_in) << "\n";
     return 0;
   }
   fs::path dest = to ? fs::path(*to) : fs::path(rec->file);
@@ -290,7 +309,7 @@ int backup_verify(Context& ctx, Args& args) {
         ++n;
         if (e.status == "FAILED") ++failed;
         if (!ctx.quiet() || e.status == "FAILED")
-          ctx.out() << (e.status == "ok" ? "ok      " : e.status == "skipped" ? "skipped " : "FAILED  ") << e.file << ": "
+          ctx.out() << (e.status == "ok" ? "ok      " : "FAILED  ") << e.file << ": "
                     << e.detail << "\n";
       }
     }
@@ -346,16 +365,18 @@ int backup_prune(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
   bool dry = args.flag("dry-run", 'n');
   auto env = args.value("env");
+  auto remote = args.value("remote");
   auto policy = policy_from(args);
   bool verbose = args.flag("verbose", 'v');
   args.operands(0, 0);
   if (env) ctx.config().env(*env);
-  // A .pantheon.toml is needed for policies; without one, keep-for alone (as before).
+  // A .pantheon.toml is needed for policies and remotes; without one, keep-for
+  // alone (as before).
   const Config* cfg = nullptr;
   try {
     cfg = &ctx.config();
   } catch (const Error& e) {
-    if (e.code() != Exit::config || policy) throw;
+    if (e.code() != Exit::config || policy || remote) throw;
   }
   Store store(ctx.repo());
   auto lock = store.lock();
@@ -365,15 +386,35 @@ int backup_prune(Context& ctx, Args& args) {
   req.env = env;
   req.policy = policy;
   req.retention = cfg ? &cfg->retention : nullptr;
-  auto r = prune_backups(ctx.repo(), store, lock, req, ctx.progress());
+  // What is removed: the backups, then archives (the store's unreferenced ones
+  // locally; the removed backups' own in a remote's storage).
+  std::vector<PruneDecision> decisions;
+  std::vector<Backup> removed;
+  std::vector<std::string> archives;
+  std::string where, archive_word = "unreferenced archive";
+  if (remote) {
+    auto r = prune_remote(ctx.repo(), *cfg, store, lock, *remote, req, ctx.progress());
+    decisions = std::move(r.decisions);
+    removed = std::move(r.removed);
+    archives = std::move(r.objects);
+    where = " on " + *remote;
+    archive_word = "archive";
+  } else {
+    auto r = prune_backups(ctx.repo(), store, lock, req, ctx.progress());
+    decisions = std::move(r.decisions);
+    removed = std::move(r.removed);
+    archives = std::move(r.orphans);
+  }
   if (fmt == Format::json) {
     JsonWriter j;
-    j.begin_object().field("dry_run", dry).key("removed").begin_array();
-    for (auto& b : r.removed) j.value(b.tag);
-    j.end_array().key("orphans").begin_array();
-    for (auto& o : r.orphans) j.value(o);
+    j.begin_object().field("dry_run", dry);
+    if (remote) j.field("remote", *remote);
+    j.key("removed").begin_array();
+    for (auto& b : removed) j.value(b.tag);
+    j.end_array().key(remote ? "archives" : "orphans").begin_array();
+    for (auto& o : archives) j.value(o);
     j.end_array().key("backups").begin_array();
-    for (auto& d : r.decisions) {
+    for (auto& d : decisions) {
       j.begin_object().field("tag", d.backup.tag).field("env", d.backup.manifest.env);
       j.field("created", iso8601(d.backup.manifest.created)).field("initiator", d.backup.manifest.initiator);
       j.field("keep", d.keep).key("reasons").begin_array();
@@ -393,14 +434,14 @@ int backup_prune(Context& ctx, Args& args) {
     for (auto& [e, p] : cfg->retention.per_env) policy_in_effect = policy_in_effect || !p.empty();
   }
   bool explain = dry && (policy_in_effect || verbose);
-  for (auto& d : r.decisions) {
+  for (auto& d : decisions) {
     if (d.keep && !explain) continue;
     std::string why;
     for (auto& w : d.reasons) why += (why.empty() ? "" : ", ") + w;
-    ctx.out() << (d.keep ? "keep" : verb) << " " << d.backup.tag << " (" << why << ")\n";
+    ctx.out() << (d.keep ? "keep" : verb) << " " << d.backup.tag << where << " (" << why << ")\n";
   }
-  for (auto& o : r.orphans) ctx.out() << verb << " unreferenced archive " << o << "\n";
-  if (r.removed.empty() && r.orphans.empty() && !ctx.quiet()) ctx.out() << "nothing to prune\n";
+  for (auto& o : archives) ctx.out() << verb << " " << archive_word << " " << o << where << "\n";
+  if (removed.empty() && archives.empty() && !ctx.quiet()) ctx.out() << "nothing to prune" << where << "\n";
   return 0;
 }
 

@@ -35,17 +35,12 @@ int run_deploy(Context& ctx, Args& args) {
     // Pantheon's "clone the database and files from live" on a deploy to test: a
     // snapshot of live restored into the target with every restore safety rule.
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
-    const EnvConfig& target = cfg.env(req.env);
-    cfg.env("live");
-    require_confirmation("Deploying to " + target.name + " with content from live:",
-                         {"database " + target.database.display() + " is replaced by live's",
-                          "files directory " + target.files + " is replaced by live's",
-                          "a safety backup of " + target.name + " is made first"},
-                         target.name, yes, confirm_env);
+    const std::vector<Element> content{Element::database, Element::files};
+    require_confirmation("Deploying to " + req.env + " with content from live:",
+                         describe_clone(cfg, "live", req.env, content, rewrite), req.env, yes, confirm_env);
     auto lock = store.lock();
-    CloneResult c = clone_content(repo, cfg, store, lock, "live", target.name, {Element::database, Element::files},
-                                  ctx.progress(), rewrite);
-    ctx.progress().info("cloned live's content into " + target.name + " (snapshot " + c.source_backup.tag + ")");
+    CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
+    ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
     if (c.restore.rewrite) {
       std::string s = rewrite_summary(*c.restore.rewrite);
       if (!s.empty()) ctx.progress().info(s);

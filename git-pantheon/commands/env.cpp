@@ -1,5 +1,6 @@
 // git pantheon env list: each environment, its database (never a secret), files
-// directory, and the deploy tag and commit its code is at.
+// directory ("(none)" / null for a code environment), and the deploy tag and
+// commit its code is at, and when its latest backup was made (and how long ago).
 #include <iostream>
 
 #include "commands.hpp"
@@ -17,16 +18,38 @@ struct EnvRow {
   std::optional<DeployTag> deploy;
   std::optional<git_oid> commit;
   std::string code;  // "pantheon_live_3", "branch main" or "-"
+  std::optional<Backup> latest;  // the newest backup a person or the schedule made
 };
+
+// An environment that cannot be used (a malformed database URL) is listed with
+// "(invalid)" and its error as a warning; with --check it fails the command (exit 4).
+int broken_envs(Context& ctx, const std::vector<EnvRow>& rows, bool check) {
+  std::vector<std::string> errors;
+  for (auto& r : rows)
+    if (!r.env->broken.empty()) errors.push_back(r.env->broken);
+  if (check && !errors.empty())
+    throw Error(Exit::config, errors[0],
+                errors.size() > 1 ? std::to_string(errors.size() - 1) + " more environments cannot be used" : "");
+  for (auto& e : errors) ctx.progress().warn(e);
+  return 0;
+}
 
 int env_list(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
+  bool check = args.flag("check");
   args.operands(0, 0);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
   std::vector<EnvRow> rows;
-  for (auto& [name, env] : cfg.envs) {
-    EnvRow r{&env, latest_deploy_tag(repo, name), std::nullopt, "-"};
+  const auto backups = list_backups(repo, ctx.progress());
+  for (auto& name : ordered_env_names(cfg)) {  // dev, test, live, then the others
+    const EnvConfig& env = cfg.envs.at(name);  // a broken one too: it is shown with its error
+    EnvRow r{&env, latest_deploy_tag(repo, name), std::nullopt, "-", std::nullopt};
+    for (auto& b : backups)
+      if (b.manifest.env == name && user_backup(b.manifest)) {
+        r.latest = b;
+        break;
+      }
     if (r.deploy) {
       r.commit = r.deploy->tag.target;
       r.code = r.deploy->tag.name;
@@ -41,14 +64,23 @@ int env_list(Context& ctx, Args& args) {
     JsonWriter j;
     j.begin_object().field("site", cfg.site).field("framework", to_string(cfg.framework)).key("environments").begin_array();
     for (auto& r : rows) {
-      const DbUrl& db = r.env->database;
-      j.begin_object().field("name", r.env->name).key("database").begin_object().field("kind", to_string(db.kind));
-      if (db.kind == DbKind::sqlite) {
-        j.field("path", db.path);
+      j.begin_object().field("name", r.env->name);
+      j.key("error");
+      r.env->broken.empty() ? j.null() : j.value(r.env->broken);
+      j.key("database");
+      if (const auto& db = r.env->database) {
+        j.begin_object().field("kind", to_string(db->kind));
+        if (db->kind == DbKind::sqlite) {
+          j.field("path", db->path);
+        } else {
+          j.field("user", db->user).field("host", db->host).field("port", db->port).field("name", db->dbname);
+        }
+        j.end_object();
       } else {
-        j.field("user", db.user).field("host", db.host).field("port", db.port).field("name", db.dbname);
+        j.null();
       }
-      j.end_object().field("files", r.env->files);
+      j.key("files");
+      r.env->files ? j.value(*r.env->files) : j.null();
       j.key("urls").begin_array();
       for (auto& u : r.env->urls) j.value(u);
       j.end_array();
@@ -58,18 +90,27 @@ int env_list(Context& ctx, Args& args) {
       r.deploy ? j.value(r.deploy->tag.name) : j.null();
       j.key("commit");
       r.commit ? j.value(oid_hex(*r.commit)) : j.null();
+      j.key("latest_backup");
+      if (r.latest)
+        j.begin_object().field("tag", r.latest->tag).field("created", iso8601(r.latest->manifest.created)).end_object();
+      else
+        j.null();
       j.end_object();
     }
     j.end_array().end_object();
     ctx.out() << j.str() << "\n";
-    return 0;
+    return broken_envs(ctx, rows, check);
   }
-  std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT"}};
+  std::vector<std::vector<std::string>> table{{"ENV", "DATABASE", "FILES", "CODE", "COMMIT", "LATEST BACKUP"}};
+  const TimePoint now = current_time();
   for (auto& r : rows)
-    table.push_back({r.env->name, r.env->database.display(), r.env->files, r.code,
-                     r.commit ? oid_hex(*r.commit).substr(0, 12) : "-"});
+    table.push_back({r.env->name,
+                     r.env->database ? r.env->database->display() : r.env->broken.empty() ? "(none)" : "(invalid)",
+                     r.env->files.value_or("(none)"), r.code, r.commit ? oid_hex(*r.commit).substr(0, 12) : "-",
+                     r.latest ? ctx.when(r.latest->manifest.created) + " (" + age_text(r.latest->manifest.created, now) + ")"
+                              : "-"});
   print_table(ctx.out(), table);
-  return 0;
+  return broken_envs(ctx, rows, check);
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep) {
@@ -111,9 +152,8 @@ int env_code_log(Context& ctx, Args& args) {
   }
   for (auto& e : log) {
     std::string labels = e.environments.empty() ? "-" : "[" + join(e.environments, ",") + "]";
-    ctx.out() << e.commit.short_id << " "
-              << git_time_iso8601(e.commit.author_time, e.commit.author_offset).substr(0, 10) << " " << labels << " "
-              << e.commit.subject << "\n";
+    TimePoint when{std::chrono::seconds(e.commit.author_time)};
+    ctx.out() << e.commit.short_id << " " << ctx.when(when) << " " << labels << " " << e.commit.subject << "\n";
   }
   return 0;
 }
@@ -134,27 +174,16 @@ int env_clone_content(Context& ctx, Args& args) {
   if (!files_only) elements.push_back(Element::database);
   if (!db_only) elements.push_back(Element::files);
   const Config& cfg = ctx.config();
-  if (ops[0] == ops[1]) throw Error(Exit::bad_input, describe("cannot clone content of", ops[0], "into itself"));
-  const EnvConfig& from = cfg.env(ops[0]);
-  const EnvConfig& to = cfg.env(ops[1]);
-  std::vector<std::string> plan;
-  if (!files_only) {
-    plan.push_back("database " + to.database.display() + " is replaced by " + from.name + "'s");
-    if (rewrite.enabled) {
-      std::vector<UrlPair> pairs = rewrite.extra;
-      for (auto& p : env_url_pairs(from, to)) pairs.push_back(p);
-      for (auto& p : pairs) plan.push_back("  with " + p.from + " rewritten to " + p.to);
-    }
-  }
-  if (!db_only) plan.push_back("files directory " + to.files + " is replaced by " + from.name + "'s");
-  plan.push_back("a safety backup of " + to.name + " is made first ('restore --undo --to-env " + to.name + "' brings it back)");
-  require_confirmation("Cloning content of " + from.name + " into " + to.name + ":", plan, to.name, yes, confirm_env);
+  const std::string& from = ops[0];
+  const std::string& to = ops[1];
+  auto plan = describe_clone(cfg, from, to, elements, rewrite);  // refuses what clone_content would, before the prompt
+  require_confirmation("Cloning content of " + from + " into " + to + ":", plan, to, yes, confirm_env);
   Store store(ctx.repo());
   auto lock = store.lock();
-  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from.name, to.name, elements, ctx.progress(), rewrite);
+  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from, to, elements, ctx.progress(), rewrite);
   if (fmt == Format::json) {
     JsonWriter j;
-    j.begin_object().field("from", from.name).field("to", to.name).field("snapshot", r.source_backup.tag);
+    j.begin_object().field("from", from).field("to", to).field("snapshot", r.source_backup.tag);
     j.key("restored").begin_array();
     for (auto e : r.restore.restored) j.value(to_string(e));
     j.end_array().key("safety_backup");
@@ -166,7 +195,7 @@ int env_clone_content(Context& ctx, Args& args) {
   }
   ctx.out() << "Cloned";
   for (auto e : r.restore.restored) ctx.out() << " " << to_string(e);
-  ctx.out() << " of " << from.name << " into " << to.name << " (snapshot " << r.source_backup.tag << ")\n";
+  ctx.out() << " of " << from << " into " << to << " (snapshot " << r.source_backup.tag << ")\n";
   if (r.restore.safety) ctx.out() << "  safety backup " << r.restore.safety->tag << "\n";
   if (r.restore.rewrite) print_rewrite(ctx.out(), *r.restore.rewrite);
   return 0;

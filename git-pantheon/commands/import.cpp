@@ -64,7 +64,9 @@ int import_element(Context& ctx, Args& args, Element element) {
   req.elements = {element};
   req.safety_backup = !no_safety;
   req.rewrite = rewrite;
-  cfg.env(req.target_env);
+  // Before any download: an environment without this element refuses at once.
+  require_element(cfg.env(req.target_env), element,
+                  describe("cannot import the " + to_string(element) + " into", req.target_env));
   if (from_env) cfg.env(*from_env);
 
   auto lock = store.lock();

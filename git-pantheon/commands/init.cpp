@@ -1,5 +1,6 @@
 // git pantheon init: writes a commented .pantheon.toml for the repository
-// (detecting Drupal or WordPress), and creates the local store.
+// (detecting Drupal or WordPress; dev with its database and files, test and live
+// as code environments), creates the local store and installs the hooks.
 #include <iostream>
 
 #include "commands.hpp"
@@ -73,6 +74,9 @@ int run_init(Context& ctx, Args& args) {
   if (!ctx.quiet()) {
     ctx.out() << "Wrote " << kConfigFileName << " for " << to_string(fw) << " site '" << site << "' (dev: " << database
               << ", files: " << files << ")\n"
+              << "test, live: code environments (deploys, checkout, code backups); give one a database and files"
+                 " by uncommenting its lines in "
+              << kConfigFileName << "\n"
               << "Created the local store in " << store.root().string() << "\n";
     for (auto& l : hook_lines) ctx.out() << "Hooks: " << l << "\n";
   }

@@ -1,4 +1,5 @@
 // git pantheon restore <backup> | --from-files FILE... | --undo
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
@@ -22,6 +23,25 @@ int run_restore(Context& ctx, Args& args) {
   RewriteRequest rewrite = rewrite_options(args);
   Format fmt = ctx.format(args);
   auto ops = args.operands(0, SIZE_MAX);
+  std::vector<Element> elements;
+  for (auto& v : element_args)
+    for (auto e : option_value([&] { return parse_elements(v); })) elements.push_back(e);
+  fs::path base = ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd;
+  // Operands that are archive files or URLs (and not a backup's name) are taken
+  // as --from-files: what a user who downloaded Pantheon's archives types.
+  if (!undo && !from_files && !ops.empty()) {
+    bool all_files = std::all_of(ops.begin(), ops.end(), [&](const std::string& o) {
+      std::error_code ec;
+      return is_url(o) || (o.find('@') == std::string::npos && !ctx.repo().tag(o).has_value() &&
+                           !ctx.repo().tag(std::string(kBackupTagPrefix) + o).has_value() &&
+                           fs::is_regular_file(fs::path(o).is_absolute() ? fs::path(o) : base / o, ec));
+    });
+    if (all_files) {
+      from_files = true;
+      ctx.progress().info(ops.size() == 1 ? "'" + ops[0] + "' is a file: restoring it as an archive (as --from-files)"
+                                          : "the operands are files: restoring them as archives (as --from-files)");
+    }
+  }
 
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -39,7 +59,6 @@ int run_restore(Context& ctx, Args& args) {
     source.label = safety->tag.substr(std::string(kBackupTagPrefix).size());
   } else if (from_files) {
     std::vector<fs::path> files;
-    fs::path base = ctx.globals().cwd.empty() ? fs::current_path() : ctx.globals().cwd;
     for (auto& o : ops) {
       if (!is_url(o)) {
         files.push_back(fs::path(o).is_absolute() ? fs::path(o) : base / o);
@@ -54,10 +73,10 @@ int run_restore(Context& ctx, Args& args) {
       files.push_back(download(o, downloads->path() / std::to_string(files.size()), ctx.progress()));
     }
     if (files.empty()) args.usage_error("--from-files needs at least one archive");
-    source = source_from_files(files);
+    source = source_from_files(files, elements);
   } else {
     if (ops.size() != 1) args.usage_error(ops.empty() ? "name the backup to restore" : "name one backup");
-    source.backup = resolve_backup(repo, ops[0], ctx.progress());
+    source.backup = resolve_backup(repo, ops[0], ctx.progress(), &cfg);
     source.label = source.backup->tag.substr(std::string(kBackupTagPrefix).size());
   }
 
@@ -70,8 +89,7 @@ int run_restore(Context& ctx, Args& args) {
   req.rewrite = rewrite;
   req.storage_remote = storage_remote;
   req.target_env = to_env.value_or(source.backup ? source.backup->manifest.env : "dev");
-  for (auto& v : element_args)
-    for (auto e : parse_elements(v)) req.elements.push_back(e);
+  req.elements = elements;
   req.safety_backup = !no_safety;
   req.branch = branch.value_or("");
   cfg.env(req.target_env);

@@ -166,7 +166,9 @@ int schedule_run(Context& ctx, Args& args) {
     if (*verify != "never" && *verify != "daily" && *verify != "weekly") args.usage_error("--verify-restore must be never, daily or weekly");
     req.verify_restore = *verify;
   }
-  if (wait) req.lock_wait = std::chrono::duration_cast<std::chrono::milliseconds>(parse_short_duration(*wait, "--lock-wait"));
+  if (wait)
+    req.lock_wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        option_value([&] { return parse_short_duration(*wait, "--lock-wait"); }));
   auto r = run_schedule(ctx.repo(), ctx.config(), ctx.root(), req, ctx.progress());
   if (!ctx.quiet() || r.status == "FAILED") (r.status == "FAILED" ? std::cerr : ctx.out()) << r.line << "\n";
   return r.status == "FAILED" ? static_cast<int>(Exit::internal) : 0;

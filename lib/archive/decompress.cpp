@@ -90,7 +90,7 @@ struct DecompressSource::Impl {
       : fd(open_file(path, O_RDONLY, 0, Exit::bad_input)), file(fd.get(), path.string()), counted(file) {
     unsigned char magic[2] = {0, 0};
     bool gzip = ::pread(fd.get(), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    decoder = open_decoder(counted, path, gzip, "'" + path.string() + "'").source;
+    decoder = open_decoder(counted, path, gzip, "cannot read '" + path.string() + "'").source;
     ahead = std::make_unique<ReadAheadSource>(*decoder, 1 << 20, 4);
   }
 };

@@ -33,9 +33,21 @@ git_oid backup_commit(const Repo& repo, const EnvConfig& env, std::string* deplo
   return repo.head_commit();
 }
 
+std::vector<Element> env_elements(const EnvConfig& env) {
+  std::vector<Element> out{Element::code};
+  if (env.database) out.push_back(Element::database);
+  if (env.files) out.push_back(Element::files);
+  return out;
+}
+
+void require_element(const EnvConfig& env, Element e, const std::string& doing, const std::string& hint) {
+  if (e == Element::code || (e == Element::database && env.database) || (e == Element::files && env.files)) return;
+  std::string why = env.missing_part(e == Element::database ? EnvConfig::Part::database : EnvConfig::Part::files);
+  fail(Exit::bad_input, doing.empty() ? why : doing + ": " + why, hint);
+}
+
 namespace {
 
-// Removes the archives of a backup being made unless the backup completed.
 // The archives of a backup being made; unless committed, they are removed, then the
 // journal naming them (a failed backup leaves nothing behind).
 class PublishedArchives {
@@ -123,14 +135,15 @@ ArchiveRecord write_element(Repo& repo, const Config& config, const EnvConfig& e
       break;
     }
     case Element::files: {
-      fs::path dir = anchored(root, env.files);
+      const std::string& files = env.require_files();
+      fs::path dir = anchored(root, files);
       std::error_code ec;
       if (!fs::is_directory(dir, ec))
-        fail(Exit::bad_input, describe("files directory", env.files, "does not exist (env " + env.name + ")"),
+        fail(Exit::bad_input, describe("files directory", files, "does not exist (env " + env.name + ")"),
              "create it, or set 'files' of [env." + env.name + "] in .pantheon.toml");
       std::vector<fs::path> skip;
-      if (env.database.kind == DbKind::sqlite) {
-        fs::path dbfile = anchored(root, env.database.path);
+      if (env.database && env.database->kind == DbKind::sqlite) {
+        fs::path dbfile = anchored(root, env.database->path);
         for (const char* suffix : {"", "-wal", "-shm", "-journal"}) skip.push_back(dbfile.string() + suffix);
         // A SQLite load killed before its rename leaves <name>.gp-restore-* beside
         // the file (removed by the next load): never part of the files.
@@ -162,8 +175,8 @@ std::vector<std::string> backup_names(const std::string& site, const std::string
   return out;
 }
 
-// The names of backups that are going away (prune, keep_newest_backups), so that
-// they are never given to another backup.
+}  // namespace
+
 std::vector<std::string> names_of(const std::vector<Backup>& backups) {
   std::vector<std::string> out;
   for (auto& b : backups) {
@@ -172,8 +185,6 @@ std::vector<std::string> names_of(const std::vector<Backup>& backups) {
   }
   return out;
 }
-
-}  // namespace
 
 size_t recover_interrupted_backups(const Repo& repo, const Store& store, const FileLock& lock) {
   size_t removed = 0;
@@ -226,9 +237,10 @@ TimePoint free_backup_time(const Repo& repo, const Store& store, const FileLock&
 
 Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                      const BackupRequest& req, Progress& progress) {
-  recover_interrupted_backups(repo, store, lock);
   const EnvConfig& env = config.env(req.env);
-  if (req.elements.empty()) fail(Exit::bad_input, "no element to back up");
+  const std::vector<Element> wanted = req.elements.empty() ? env_elements(env) : req.elements;
+  for (auto e : wanted) require_element(env, e);
+  recover_interrupted_backups(repo, store, lock);
   std::string deploy_tag;
   git_oid commit = req.commit ? *req.commit : backup_commit(repo, env, &deploy_tag);
 
@@ -250,7 +262,7 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
   auto keep = req.keep_for.value_or(req.initiator == "safety" ? config.backup.safety_keep_for : config.backup.keep_for);
   m.expires = created + std::chrono::duration_cast<std::chrono::microseconds>(keep);
   for (auto e : {Element::code, Element::database, Element::files})
-    if (std::find(req.elements.begin(), req.elements.end(), e) != req.elements.end()) m.elements.push_back(e);
+    if (std::find(wanted.begin(), wanted.end(), e) != wanted.end()) m.elements.push_back(e);
 
   if (std::find(m.elements.begin(), m.elements.end(), Element::code) != m.elements.end()) {
     auto head = repo.resolve_commit("HEAD");
@@ -293,16 +305,19 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
 }
 
 std::vector<Backup> list_backups(const Repo& repo, Progress& progress) {
+  return backups_of(repo.tags(kBackupTagPrefix), progress, "ignored");
+}
+
+std::vector<Backup> backups_of(const std::vector<TagInfo>& tags, Progress& progress, const std::string& fate,
+                               size_t* unreadable) {
   std::vector<Backup> out;
-  for (auto& t : repo.tags(kBackupTagPrefix)) {
-    if (!t.annotated) {
-      progress.warn("tag '" + t.name + "' is in the backup namespace but is not annotated: ignored");
-      continue;
-    }
+  for (auto& t : tags) {
     try {
+      if (!t.annotated) throw Error(Exit::integrity, "tag '" + t.name + "' is in the backup namespace but is not annotated");
       out.push_back({t.name, parse_manifest(t.message, t.name)});
     } catch (const Error& e) {
-      progress.warn(std::string(e.what()) + ": ignored");
+      if (unreadable) ++*unreadable;
+      progress.warn(std::string(e.what()) + ": " + fate);
     }
   }
   std::sort(out.begin(), out.end(), [](const Backup& a, const Backup& b) {
@@ -321,7 +336,7 @@ std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, st
   return std::nullopt;
 }
 
-Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress) {
+Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress, const Config* config) {
   std::string full = spec;
   if (full.rfind("refs/tags/", 0) == 0) full = full.substr(10);
   if (full.rfind(kBackupTagPrefix, 0) != 0 && spec.find('@') == std::string::npos) full = kBackupTagPrefix + full;
@@ -340,10 +355,20 @@ Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progr
     if (when == "latest" || stamp == when || stamp.rfind(when + "T", 0) == 0) matches.push_back(b);
     if (when == "latest" && !matches.empty()) break;
   }
-  if (matches.empty())
-    fail(Exit::bad_input, describe("no backup matches", spec),
-         when == "latest" ? "make one with 'git pantheon backup create --env " + env + "'"
-                          : "use <env>@latest, <env>@YYYY-MM-DD or <env>@YYYY-MM-DDTHH-MM-SS");
+  if (matches.empty()) {
+    // A hint that works from here: backing up an environment .pantheon.toml does
+    // not have fails the same way.
+    std::string hint = "use <env>@latest, <env>@YYYY-MM-DD or <env>@YYYY-MM-DDTHH-MM-SS";
+    if (config && !config->envs.count(env)) {
+      std::string have;
+      for (auto& [name, e] : config->envs) have += (have.empty() ? "" : ", ") + name;
+      hint = "there is no environment '" + env + "' in .pantheon.toml (it has " + have + "): add [env." + env +
+             "] to back it up, or run 'git pantheon fetch' for the backups a remote holds";
+    } else if (when == "latest") {
+      hint = "make one with 'git pantheon backup create --env " + env + "'";
+    }
+    fail(Exit::bad_input, describe("no backup matches", spec), hint);
+  }
   if (matches.size() > 1) {
     std::string list;
     for (size_t i = 0; i < matches.size() && i < 5; ++i) list += (i ? ", " : "") + matches[i].tag;
@@ -394,7 +419,8 @@ fs::path ensure_in_store(const Store& store, const ArchiveRecord& record, const 
   std::error_code ec;
   if (!fs::exists(path, ec) && !(fetch && *fetch && (*fetch)(record)))
     fail(Exit::bad_input, describe("archive", record.file, "is not in the local store"),
-         "fetch it with 'git pantheon fetch --archives'");
+         "with a storage remote in .pantheon.toml ([storage.origin] url = the one the backups were pushed to), "
+         "restore, backup get and backup verify fetch it on demand");
   return path;
 }
 
@@ -415,7 +441,7 @@ void verify_archive(const Store& store, const ArchiveRecord& record, Progress& p
   if (record.element == Element::database) {
     Fd fd = open_file(path, O_RDONLY, 0, Exit::bad_input);
     FdSource src(fd.get(), path.string());
-    GzipReader gz(src, record.file);
+    GzipReader gz(src, "cannot read archive '" + record.file + "'");
     std::vector<char> buf(1 << 20);
     while (gz.read(buf.data(), buf.size()) > 0) {
     }
@@ -442,29 +468,11 @@ void copy_archive_out(const Store& store, const ArchiveRecord& record, const fs:
   out.publish(force);
 }
 
-PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, const PruneRequest& req,
-                          Progress& progress) {
-  PruneResult r;
-  if (!req.dry_run) recover_interrupted_backups(repo, store, lock);
-  size_t unreadable = 0;
-  std::vector<Backup> all;
-  {
-    // Count tags whose manifest cannot be read: their archives must not be taken for orphans.
-    for (auto& t : repo.tags(kBackupTagPrefix)) {
-      try {
-        if (!t.annotated) throw Error(Exit::integrity, "not annotated");
-        all.push_back({t.name, parse_manifest(t.message, t.name)});
-      } catch (const Error& e) {
-        ++unreadable;
-        progress.warn(std::string(e.what()) + ": kept");
-      }
-    }
-  }
-  std::sort(all.begin(), all.end(), [](const Backup& a, const Backup& b) {
-    return a.manifest.created != b.manifest.created ? a.manifest.created > b.manifest.created : a.tag > b.tag;
-  });
+std::vector<PruneDecision> plan_prune(const Repo& repo, const std::vector<Backup>& all, const ProtectionMap& more,
+                                      const PruneRequest& req) {
   bool deploy_rule = !req.retention || req.retention->protect_live_deploys;
   ProtectionMap prot = protections(repo, all, deploy_rule);
+  for (auto& [tag, why] : more) prot.emplace(tag, why);
   static const RetentionPolicy kNone{};
   auto policy_for = [&](const std::string& env) -> const RetentionPolicy& {
     if (req.policy) return *req.policy;
@@ -474,17 +482,28 @@ PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, 
   std::vector<Backup> scope;
   for (auto& b : all)
     if (!req.env || b.manifest.env == *req.env) scope.push_back(b);
-  r.decisions = decide_prune(scope, prot, policy_for, req.now);
-  std::set<std::string> removed_tags;
-  for (auto& d : r.decisions)
-    if (!d.keep) {
-      r.removed.push_back(d.backup);
-      removed_tags.insert(d.backup.tag);
-    }
-  std::set<std::string> referenced;
+  return decide_prune(scope, prot, policy_for, req.now);
+}
+
+std::set<std::string> archives_kept(const std::vector<Backup>& all, const std::vector<Backup>& removed) {
+  std::set<std::string> gone, kept;
+  for (auto& b : removed) gone.insert(b.tag);
   for (auto& b : all)
-    if (!removed_tags.count(b.tag))
-      for (auto& a : b.manifest.archives) referenced.insert(a.file);
+    if (!gone.count(b.tag))
+      for (auto& a : b.manifest.archives) kept.insert(a.file);
+  return kept;
+}
+
+PruneResult prune_backups(Repo& repo, const Store& store, const FileLock& lock, const PruneRequest& req,
+                          Progress& progress) {
+  PruneResult r;
+  if (!req.dry_run) recover_interrupted_backups(repo, store, lock);
+  size_t unreadable = 0;  // their archives must not be taken for orphans
+  std::vector<Backup> all = backups_of(repo.tags(kBackupTagPrefix), progress, "kept", &unreadable);
+  r.decisions = plan_prune(repo, all, {}, req);
+  for (auto& d : r.decisions)
+    if (!d.keep) r.removed.push_back(d.backup);
+  std::set<std::string> referenced = archives_kept(all, r.removed);
   std::error_code ec;
   if (unreadable == 0 && !req.env) {
     for (auto it = fs::directory_iterator(store.archives_dir(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,19 @@ using ProtectionMap = std::map<std::string, std::string>;
 
 namespace gp {
 
+// The elements `env` has: code, and its database and its files when it declares
+// them (a code environment has code only), in that order.
+std::vector<Element> env_elements(const EnvConfig& env);
+
+// Unless `env` has element `e` (code it always has): gp::Error(bad_input)
+// "<doing>: environment 'test' has no database (add database = ... under
+// [env.test] in .pantheon.toml)" (without "<doing>: " when `doing` is empty),
+// with `hint`.
+void require_element(const EnvConfig& env, Element e, const std::string& doing = {}, const std::string& hint = {});
+
 struct BackupRequest {
   std::string env;
-  std::vector<Element> elements{Element::code, Element::database, Element::files};
+  std::vector<Element> elements;                 // empty: env_elements() (every element the env has)
   std::optional<std::chrono::seconds> keep_for;  // default: config's keep_for (safety_keep_for for "safety")
   std::string initiator = "manual";              // manual | automated | commit | deploy | safety | clone
   std::optional<git_oid> commit;                 // default: the environment's code (see backup_commit)
@@ -58,8 +69,9 @@ size_t recover_interrupted_backups(const Repo& repo, const Store& store, const F
 TimePoint free_backup_time(const Repo& repo, const Store& store, const FileLock& lock, const std::string& site,
                            const std::string& env, TimePoint wanted);
 
-// Makes a backup. Its names are recorded as used (Store::record_names) before any
-// archive is written. On any failure (or interruption) nothing is left: no tag, and no
+// Makes a backup. An element the environment does not have is refused
+// (require_element) before anything is written. Its names are recorded as used
+// (Store::record_names) before any archive is written. On any failure (or interruption) nothing is left: no tag, and no
 // archive of this backup in the store.
 Backup create_backup(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                      const BackupRequest& request, Progress& progress);
@@ -67,6 +79,11 @@ Backup create_backup(Repo& repo, const Config& config, const Store& store, const
 // Every backup tag with a readable manifest, newest first (created time, then tag
 // name). Tags whose manifest cannot be read are reported through `progress.warn`.
 std::vector<Backup> list_backups(const Repo& repo, Progress& progress);
+// The backups that `tags` (backup tags, wherever read from) name, newest first. A
+// tag whose manifest cannot be read is warned about ("<error>: <fate>") and left
+// out; `unreadable` (when given) counts them.
+std::vector<Backup> backups_of(const std::vector<TagInfo>& tags, Progress& progress, const std::string& fate,
+                               size_t* unreadable = nullptr);
 
 // True for backups a person or a schedule made (manual, hook); false for the
 // snapshots git-pantheon takes itself (safety, clone), which the short forms below
@@ -76,8 +93,10 @@ bool user_backup(const Manifest& m);
 // Resolves what a user typed: a full tag name, "pantheon/backup/..." or its
 // "<env>/<stamp>" tail, "<env>@latest", "<env>@<YYYY-MM-DD>" (must be unique that
 // day), "<env>@<YYYY-MM-DDTHH-MM-SS>". gp::Error(bad_input) when nothing or more
-// than one backup matches, listing candidates.
-Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress);
+// than one backup matches, listing candidates; with `config`, the hint for an
+// environment it does not declare says so (instead of a backup command that
+// would fail the same way).
+Backup resolve_backup(const Repo& repo, const std::string& spec, Progress& progress, const Config* config = nullptr);
 
 // The newest user backup (see user_backup) of `env` holding `element` (nullopt: any).
 std::optional<Backup> latest_backup(const Repo& repo, const std::string& env, std::optional<Element> element,
@@ -148,6 +167,19 @@ struct PruneRequest {
 std::vector<PruneDecision> decide_prune(const std::vector<Backup>& all, const ProtectionMap& protections,
                                         const std::function<const RetentionPolicy&(const std::string& env)>& policy_for,
                                         TimePoint now);
+
+// decide_prune for `all` (newest first) as `request` asks: its environment only, its
+// policy or the configured ones, the protections of this repository (the
+// live-deploy rule unless [retention] turns it off) plus `more` (a remote's).
+std::vector<PruneDecision> plan_prune(const Repo& repo, const std::vector<Backup>& all, const ProtectionMap& more,
+                                      const PruneRequest& request);
+
+// The names (tag and archive files) of backups that are going away, to record as
+// used (Store::record_names) before anything is removed.
+std::vector<std::string> names_of(const std::vector<Backup>& backups);
+
+// The archive files the backups of `all` that are not in `removed` reference.
+std::set<std::string> archives_kept(const std::vector<Backup>& all, const std::vector<Backup>& removed);
 
 // Removes the backups decide_prune lets go (tag first, then archives) and archives
 // that no backup tag references. With `dry_run`, only reports.

@@ -77,11 +77,31 @@ Framework detect_framework(const fs::path& w) {
 
 const EnvConfig& Config::env(const std::string& name) const {
   auto it = envs.find(name);
+  if (it != envs.end() && !it->second.broken.empty())
+    fail(Exit::config, it->second.broken,
+         "fix the database URL of [env." + name + "] in " + path.filename().string() +
+             " (the forms are in git-pantheon(1), CONFIGURATION); the other environments work meanwhile");
   if (it != envs.end()) return it->second;
   std::string known;
   for (auto& [n, _] : envs) known += (known.empty() ? "" : ", ") + n;
   fail(Exit::bad_input, describe("unknown environment", name, "not defined in " + path.filename().string()),
        known.empty() ? "add an [env." + name + "] table" : "known environments: " + known);
+}
+
+std::string EnvConfig::missing_part(Part part) const {
+  const bool db = part == Part::database;
+  return "environment '" + name + "' has no " + (db ? "database" : "files directory") + " (add " +
+         (db ? "database" : "files") + " = ... under [env." + name + "] in " + kConfigFileName + ")";
+}
+
+const DbUrl& EnvConfig::require_database() const {
+  if (!database) fail(Exit::bad_input, missing_part(Part::database));
+  return *database;
+}
+
+const std::string& EnvConfig::require_files() const {
+  if (!files) fail(Exit::bad_input, missing_part(Part::files));
+  return *files;
 }
 
 std::vector<std::string> Config::files_excludes(const EnvConfig& e) const {
@@ -110,12 +130,15 @@ class Parser {
  public:
   explicit Parser(const fs::path& origin) : origin_(origin) {}
 
-  [[noreturn]] void error_at(const toml::source_region& src, const std::string& what) const {
+  std::string message_at(const toml::source_region& src, const std::string& what) const {
     std::ostringstream s;
     s << origin_.filename().string();
     if (src.begin.line) s << ":" << src.begin.line << ":" << src.begin.column;
     s << ": " << what;
-    throw Error(Exit::config, s.str());
+    return s.str();
+  }
+  [[noreturn]] void error_at(const toml::source_region& src, const std::string& what) const {
+    throw Error(Exit::config, message_at(src, what));
   }
   [[noreturn]] void error_at(const toml::node& n, const std::string& what) const { error_at(n.source(), what); }
 
@@ -303,14 +326,21 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention", "url", "urls"});
     EnvConfig e;
     e.name = name;
-    std::string db = p.get_string(*t, "database", where, true);
-    try {
-      e.database = parse_db_url(db);
-    } catch (const Error& err) {
-      p.error_at(*t->get("database"), where + ": " + err.what());
+    // Without a database and a files key the environment is code only; with a
+    // database, an absent files key is the framework's directory (as always).
+    if (t->get("database")) {
+      std::string db = p.get_string(*t, "database", where, true);
+      try {
+        e.database = parse_db_url(db);
+      } catch (const Error& err) {
+        // This environment only: the others stay usable (EnvConfig::broken).
+        e.broken = p.message_at(t->get("database")->source(), where + ": " + err.what());
+      }
     }
-    e.files = p.get_string(*t, "files", where, false, default_files_dir(c.framework, origin.parent_path()));
-    if (e.files.empty()) p.error_at(*t, "'files' in " + where + " is empty");
+    if (t->get("files") || e.database) {
+      e.files = p.get_string(*t, "files", where, false, default_files_dir(c.framework, origin.parent_path()));
+      if (e.files->empty()) p.error_at(*t->get("files"), "'files' in " + where + " is empty");
+    }
     e.worktree = p.get_string(*t, "worktree", where, false);
     e.branch = p.get_string(*t, "branch", where, false);
     if (!e.branch.empty() && git_reference_is_valid_name(("refs/heads/" + e.branch).c_str()) != 1)
@@ -340,11 +370,13 @@ Config parse_config(const std::string& text, const fs::path& origin) {
       if (!rt) p.error_at(*r, "'env." + name + ".retention' must be a table");
       c.retention.per_env[name] = p.get_policy(*rt, "[env." + name + ".retention]", c.retention.policy);
     }
-    std::string key = (fs::path(e.files) / "").lexically_normal().string();  // "f" and "f/" are one
-    if (auto it = files_seen.find(key); it != files_seen.end())
-      p.error_at(*t, "environments '" + it->second + "' and '" + name + "' share the files directory '" + e.files +
-                         "': each environment needs its own");
-    files_seen[key] = name;
+    if (e.files) {
+      std::string key = (fs::path(*e.files) / "").lexically_normal().string();  // "f" and "f/" are one
+      if (auto it = files_seen.find(key); it != files_seen.end())
+        p.error_at(*t, "environments '" + it->second + "' and '" + name + "' share the files directory '" + *e.files +
+                           "': each environment needs its own");
+      files_seen[key] = name;
+    }
     c.envs.emplace(name, std::move(e));
   }
   if (c.envs.empty()) p.error_at(*envs, "no environments: add at least an [env.dev] table");
@@ -413,6 +445,17 @@ Config parse_config(const std::string& text, const fs::path& origin) {
           else p.error_at(*el, "unknown element '" + n + "' in 'elements' of " + where + " (choose \"db\" and/or \"files\")");
         }
         if (!pcc.database && !pcc.files) p.error_at(*el, "'elements' in " + where + " is empty: choose \"db\" and/or \"files\"");
+      }
+      {
+        const EnvConfig& target = c.envs.at(pcc.env);
+        const toml::node* el = t->get("elements");
+        auto missing = [&](EnvConfig::Part part, const char* element) {
+          p.error_at(el ? *el : *t, where + " backs up the " + element + " of '" + pcc.env + "' (" +
+                                        (el ? "its 'elements'" : "\"db\" by default") + "), but " +
+                                        target.missing_part(part));
+        };
+        if (pcc.database && !target.database) missing(EnvConfig::Part::database, "database");
+        if (pcc.files && !target.files) missing(EnvConfig::Part::files, "files");
       }
       if (const toml::node* k = t->get("keep")) {
         auto v = k->value_exact<int64_t>();  // no conversion: a huge float is UB in value<int64_t>()
@@ -515,12 +558,21 @@ std::string render_initial_config(const std::string& site, Framework f, const st
     << "# branch = \"main\"          # the branch holding dev's code (default: the current branch)\n"
     << "# url = \"http://localhost:8080\"  # the site's address here: a database copied from another\n"
        "#                                # environment has that one's url replaced by this one\n\n"
-    << "# [env.test]\n"
-       "# database = \"mysql://wp@127.0.0.1:3306/test\"\n"
-       "# files = \"../site-test/" << files_dir << "\"\n"
-       "# worktree = \"../site-test\"  # a linked worktree that deploys to test update\n"
-       "# url = \"https://test.example.com\"   # or urls = [\"https://...\", ...], the first the main one\n\n"
-       "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
+    << "# test and live are code environments: deploys, checkout, code-log and code\n"
+       "# backups work now. Give one a database and a files directory of its own (both\n"
+       "# lines) and its backups, restores and clone-content include them.\n";
+  for (const char* env : {"test", "live"}) {
+    std::string files = fs::path(files_dir).is_absolute() ? "/srv/" + site + "-" + env + "/files"
+                                                          : "../" + site + "-" + env + "/" + files_dir;
+    o << "[env." << env << "]\n"
+      << "# database = \"mysql://wp@127.0.0.1:3306/" << env << "\"   # password: GIT_PANTHEON_DB_PASSWORD_"
+      << (std::string(env) == "test" ? "TEST" : "LIVE") << "\n"
+      << "# files = " << toml_quote(files) << "\n"
+      << "# worktree = \"../" << site << "-" << env << "\"   # a linked worktree that deploys to " << env
+      << " update\n"
+      << "# url = \"https://" << env << ".example.com\"   # or urls = [\"https://...\", ...], the first the main one\n\n";
+  }
+  o << "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
        "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";
   return o.str();
 }

@@ -20,10 +20,14 @@ enum class Framework { drupal, wordpress, other };
 std::string to_string(Framework f);
 std::optional<Framework> parse_framework(const std::string& s);
 
+// An environment. A code environment (no `database`, no `files` key, as `init`
+// writes test and live) has code only: deploy tags, checkout, code-log and code
+// backups; whatever needs its database or files refuses with missing_part().
 struct EnvConfig {
   std::string name;
-  DbUrl database;               // parsed database URL
-  std::string files;            // files directory, relative to the repository root (or absolute)
+  std::optional<DbUrl> database;     // parsed database URL; nullopt: the environment has none
+  std::optional<std::string> files;  // files directory, relative to the repository root (or absolute);
+                                     // nullopt: none (absent key in an environment without a database)
   std::string worktree;         // optional linked worktree that deploys update (relative or absolute)
   std::string branch;           // dev: the branch holding its code (default: the repository's HEAD branch)
   std::vector<std::string> excludes;  // extra excludes for the files element
@@ -31,6 +35,21 @@ struct EnvConfig {
   // no trailing '/'), the first the main one. A database moved between environments
   // has the source's replaced by the target's (lib/content).
   std::vector<std::string> urls;
+  // Non-empty: why this environment cannot be used ("<file>:<line>:<col>: [env.live]:
+  // invalid database URL ..."). The rest of the configuration loads, so that the
+  // other environments work and `env list` shows this one; Config::env() refuses it
+  // with this message (Exit::config).
+  std::string broken;
+
+  // True when only code is declared: no database and no files directory.
+  bool code_only() const { return !database && !files && broken.empty(); }
+  // The database / files directory, or gp::Error(bad_input) from missing_part().
+  const DbUrl& require_database() const;
+  const std::string& require_files() const;
+  // "environment 'test' has no database (add database = ... under [env.test] in
+  // .pantheon.toml)", or the same of its files directory.
+  enum class Part { database, files };
+  std::string missing_part(Part part) const;
 };
 
 struct StorageConfig {
@@ -99,7 +118,8 @@ struct Config {
   RetentionConfig retention;                     // [retention], [env.<name>.retention]
   ScheduleConfig schedule;                       // [schedule]
 
-  // The named environment, or gp::Error(bad_input) listing the known ones.
+  // The named environment, or gp::Error(bad_input) listing the known ones;
+  // gp::Error(config) with EnvConfig::broken for an environment that cannot be used.
   const EnvConfig& env(const std::string& name) const;
   // The files-element excludes for `env`: framework defaults + [backup] + env's own.
   std::vector<std::string> files_excludes(const EnvConfig& env) const;

@@ -92,11 +92,12 @@ std::string DumpTrailer::name() const {
 
 std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
                                         const fs::path& scratch_dir) {
-  switch (env.database.kind) {
-    case DbKind::sqlite: return db::make_sqlite(env.database, repo_root, scratch_dir);
-    case DbKind::mysql: return db::make_mysql(env.database, database_password(env.name, secrets_dir), scratch_dir);
+  const DbUrl& url = env.require_database();
+  switch (url.kind) {
+    case DbKind::sqlite: return db::make_sqlite(url, repo_root, scratch_dir);
+    case DbKind::mysql: return db::make_mysql(url, database_password(env.name, secrets_dir), scratch_dir);
     case DbKind::postgres:
-      return db::make_postgres(env.database, database_password(env.name, secrets_dir), scratch_dir);
+      return db::make_postgres(url, database_password(env.name, secrets_dir), scratch_dir);
   }
   throw InternalError("open_database: unknown database kind");
 }

@@ -49,6 +49,14 @@ class Database {
   // Replaces the whole content with the SQL read from `in` (a dump of this kind of
   // engine); on any failure the previous content stays in place.
   virtual void load(ByteSource& in, Progress& progress) = 0;
+  // A trial restore: loads the dump read from `in` into a scratch database of its
+  // own, dumps that again into `out` (which sees the proof: a complete dump of what
+  // was restored), and drops the scratch, also on failure. This database is never
+  // touched. The scratch: MariaDB a database `<db>__gp_trial_<random>` (the same
+  // privilege as load's scratch), PostgreSQL a database of that name (the user
+  // needs CREATEDB), SQLite a file in the scratch directory. Leftovers of a trial
+  // that was killed are dropped by the next one.
+  virtual DumpStats trial(ByteSource& in, ByteSink& out, Progress& progress) = 0;
 };
 
 // How a complete dump of each engine ends, kept in this one place: the dump
@@ -84,7 +92,8 @@ std::optional<std::string> database_password(const std::string& env, const fs::p
 // short-lived 0600 client files holding the password, and for a SQLite load's new
 // file when it is on the database file's file system (else that file is built
 // beside the database). A password file with loose
-// permissions is gp::Error(Exit::config).
+// permissions is gp::Error(Exit::config); an environment without a database,
+// gp::Error(Exit::bad_input) (EnvConfig::require_database).
 std::unique_ptr<Database> open_database(const EnvConfig& env, const fs::path& repo_root, const fs::path& secrets_dir,
                                         const fs::path& scratch_dir);
 

@@ -38,6 +38,11 @@
 //   `__gp_old_*` (the next load drops such leftovers).
 //   The user needs CREATE and DROP on databases named `<db>\_\_gp\_%`, e.g.
 //   GRANT ALL ON `wp\_\_gp\_%`.* TO 'wp'@'%'.
+//
+// trial(): the dump goes into a scratch database `<db>__gp_trial_<random>` as in
+//   load(), is dumped from there with dump()'s options, and the scratch is dropped;
+//   the target is never named in a statement. Scratch databases that no connection
+//   uses (those of killed loads and trials) are dropped before each new one.
 #include <cstring>
 
 #include "db/definer.hpp"
@@ -137,11 +142,80 @@ class MysqlDatabase final : public Database {
     // mysqldump has no connect timeout: the client, which has one, connects first,
     // so that a server that does not answer fails within it.
     query(opts, "SELECT 1", url_.dbname, what);
+    return dump_of(opts, url_.dbname, out, progress, what);
+  }
+
+  void load(ByteSource& in, Progress& progress) override {
+    const std::string what = "cannot load database";
+    auto opts = option_file();
+    const std::string target = url_.dbname, rnd = random_suffix();
+    ScratchDatabase scratch(*this, opts, "__gp_restore_" + rnd, what);
+    progress.start("database", 0);
+    GP_FAULT_POINT("db.mysql.scratch.created");
+    load_into(opts, scratch.name, in, progress, what);
+    GP_FAULT_POINT("db.mysql.loaded");
+    swap(opts, target, scratch.name, rnd, what);
+    GP_FAULT_POINT("db.mysql.swapped");
+    // ~ScratchDatabase drops the (now empty) scratch database.
+    progress.finish();
+  }
+
+  DumpStats trial(ByteSource& in, ByteSink& out, Progress& progress) override {
+    const std::string what = "cannot restore a trial copy of database";
+    auto opts = option_file();
+    ScratchDatabase scratch(*this, opts, "__gp_trial_" + random_suffix(), what);
+    progress.start("database", 0);
+    load_into(opts, scratch.name, in, progress, what);
+    progress.finish();
+    return dump_of(opts, scratch.name, out, progress, what);
+  }
+
+ private:
+  // A database `<db (40 bytes at most)><suffix>` beside this one, with its character
+  // set, created after the leftovers of killed loads and trials are dropped, and
+  // dropped again when this object goes away (on failure too; an interrupt does not
+  // stop the drop).
+  struct ScratchDatabase {
+    ScratchDatabase(const MysqlDatabase& db, const SecretFile& options, const std::string& suffix,
+                    const std::string& what)
+        : self(db), opts(options) {
+      const std::string target = db.url_.dbname, base = target.substr(0, 40);
+      auto cs = db.query(opts,
+                         "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+                         "WHERE SCHEMA_NAME = DATABASE()",
+                         target, what);
+      std::string charset =
+          cs.size() == 1 && cs[0].size() == 2 ? " CHARACTER SET " + cs[0][0] + " COLLATE " + cs[0][1] : "";
+      db.drop_stale(opts, target, base, what);
+      try {
+        db.run_sql(opts, "CREATE DATABASE " + qi(base + suffix) + charset + ";\n", "", what);
+      } catch (const Error& e) {
+        throw Error(Exit::remote, e.what(),
+                    "the database user needs CREATE and DROP on `" + base + "\\_\\_gp\\_%`.*, e.g. GRANT ALL ON `" +
+                        base + "\\_\\_gp\\_%`.* TO '" + db.url_.user + "'@'%'");
+      }
+      name = base + suffix;
+    }
+    ScratchDatabase(const ScratchDatabase&) = delete;
+    ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+    ~ScratchDatabase() {
+      try {
+        self.run_sql(opts, "DROP DATABASE IF EXISTS " + qi(name) + ";\n", "", "cannot drop database", Run::cleanup);
+      } catch (...) {
+      }
+    }
+    const MysqlDatabase& self;
+    const SecretFile& opts;
+    std::string name;
+  };
+
+  DumpStats dump_of(const SecretFile& opts, const std::string& db, ByteSink& out, Progress& progress,
+                    const std::string& what) const {
     DumpStats stats;
     ProcessSpec spec;
     spec.argv = {dumper_, "--defaults-extra-file=" + opts.path().string(), "--single-transaction", "--quick",
                  "--routines", "--triggers", "--events", "--hex-blob", "--default-character-set=utf8mb4",
-                 "--no-tablespaces", "--max-allowed-packet=1G", "--", url_.dbname};
+                 "--no-tablespaces", "--max-allowed-packet=1G", "--", db};
     spec.pipe_stdout = true;
     bound(spec, limits_, what, url_.display());
     progress.start("database", 0);
@@ -159,55 +233,13 @@ class MysqlDatabase final : public Database {
     return stats;
   }
 
-  void load(ByteSource& in, Progress& progress) override {
-    const std::string what = "cannot load database";
-    auto opts = option_file();
-    const std::string target = url_.dbname;
-    auto cs = query(opts,
-                    "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
-                    "WHERE SCHEMA_NAME = DATABASE()",
-                    target, what);
-    std::string charset = cs.size() == 1 && cs[0].size() == 2 ? " CHARACTER SET " + cs[0][0] + " COLLATE " + cs[0][1] : "";
-    std::string base = target.substr(0, 40), rnd = random_suffix();
-    const std::string scratch = base + "__gp_restore_" + rnd;
-    drop_stale(opts, target, base, what);
-    try {
-      run_sql(opts, "CREATE DATABASE " + qi(scratch) + charset + ";\n", "", what);
-    } catch (const Error& e) {
-      throw Error(Exit::remote, e.what(),
-                  "the database user needs CREATE and DROP on `" + base + "\\_\\_gp\\_%`.*, e.g. GRANT ALL ON `" + base +
-                      "\\_\\_gp\\_%`.* TO '" + url_.user + "'@'%'");
-    }
-    struct DropScratch {
-      MysqlDatabase* self;
-      SecretFile* opts;
-      std::string db;
-      ~DropScratch() {
-        if (db.empty()) return;
-        try {
-          self->run_sql(*opts, "DROP DATABASE IF EXISTS " + qi(db) + ";\n", "", "cannot drop database", Run::cleanup);
-        } catch (...) {
-        }
-      }
-    } drop_scratch{this, &opts, scratch};
-
-    progress.start("database", 0);
-    GP_FAULT_POINT("db.mysql.scratch.created");
-    load_into(opts, scratch, in, progress, what);
-    GP_FAULT_POINT("db.mysql.loaded");
-    swap(opts, target, scratch, rnd, what);
-    GP_FAULT_POINT("db.mysql.swapped");
-    // drop_scratch removes the (now empty) scratch database.
-    progress.finish();
-  }
-
- private:
   // Drops what loads killed before they finished left on the server: scratch
   // databases (`<base>__gp_restore_*`, never swapped in), unless a connection is using
   // them (a load of another clone running now), and the previous tables of a
   // completed swap (`__gp_old_*` in the target, which the killed load was about to
   // drop). Best effort: one we may not drop (another account's) does not stop this load.
-  void drop_stale(const SecretFile& opts, const std::string& target, const std::string& base, const std::string& what) {
+  void drop_stale(const SecretFile& opts, const std::string& target, const std::string& base,
+                  const std::string& what) const {
     std::string like = qs(like_escape(base) + "\\_\\_gp\\_%");
     try {
       auto rows = query(opts,

@@ -23,6 +23,12 @@
 //   nothing changed and the error names the sessions with an old transaction. Not covered:
 //   large objects, roles, database-level settings (they are not in a schema). The user
 //   must own the database (or every schema in it).
+//
+// trial(): CREATE DATABASE `<db>__gp_trial_<random>` (TEMPLATE template0; the user
+//   needs CREATEDB), load() and dump() on it, DROP DATABASE ... WITH (FORCE) at the
+//   end, also on failure. The target is only connected to, to run those two
+//   statements. Trial databases no session uses (those of killed trials) are dropped
+//   first.
 #include "db/internal.hpp"
 #include "util/fault.hpp"
 #include "util/signals.hpp"
@@ -38,6 +44,24 @@ std::string passfile_field(const std::string& s) {
     out += c;
   }
   return out;
+}
+
+std::string pg_ident(const std::string& s) {  // "quoted" identifier
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string pg_literal(const std::string& s) {  // 'quoted' string (standard_conforming_strings)
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
 }
 
 class PostgresDatabase final : public Database {
@@ -132,7 +156,65 @@ class PostgresDatabase final : public Database {
     progress.finish();
   }
 
+  DumpStats trial(ByteSource& in, ByteSink& out, Progress& progress) override {
+    const std::string what = "cannot restore a trial copy of database";
+    auto pass = passfile();
+    const std::string base = url_.dbname.substr(0, 40);
+    drop_stale_trials(pass.get(), base);
+    DbUrl scratch_url = url_;
+    scratch_url.dbname = base + "__gp_trial_" + random_suffix();
+    try {
+      query(pass.get(), "CREATE DATABASE " + pg_ident(scratch_url.dbname) + " TEMPLATE template0", what);
+    } catch (const Error& e) {
+      throw Error(Exit::remote, e.what(),
+                  "a trial restore needs a scratch database: ALTER ROLE " + pg_ident(url_.user.empty() ? "..." : url_.user) +
+                      " CREATEDB");
+    }
+    struct DropScratch {
+      const PostgresDatabase& self;
+      const SecretFile* pass;
+      std::string name;
+      ~DropScratch() {
+        try {
+          self.query(pass, "DROP DATABASE IF EXISTS " + pg_ident(name) + " WITH (FORCE)", "cannot drop database",
+                     Run::cleanup);
+        } catch (...) {
+        }
+      }
+    } drop{*this, pass.get(), scratch_url.dbname};
+    PostgresDatabase scratch(scratch_url, password_, scratch_dir_);
+    scratch.load(in, progress);
+    return scratch.dump(out, progress);
+  }
+
  private:
+  // Best effort: a trial database of ours that no session uses was left by a trial
+  // that was killed.
+  void drop_stale_trials(const SecretFile* pass, const std::string& base) const {
+    try {
+      std::string like = base;
+      std::string esc;
+      for (char c : like) {
+        if (c == '_' || c == '%' || c == '\\') esc += '\\';
+        esc += c;
+      }
+      std::string rows = query(pass,
+                               "SELECT datname FROM pg_database WHERE datname LIKE " +
+                                   pg_literal(esc + "\\_\\_gp\\_trial\\_%") +
+                                   " AND datname NOT IN (SELECT datname FROM pg_stat_activity WHERE datname IS NOT NULL)",
+                               "cannot list databases");
+      for (size_t pos = 0; pos < rows.size();) {
+        size_t nl = rows.find('\n', pos);
+        if (nl == std::string::npos) nl = rows.size();
+        if (nl > pos)
+          query(pass, "DROP DATABASE IF EXISTS " + pg_ident(rows.substr(pos, nl - pos)), "cannot drop database",
+                Run::cleanup);
+        pos = nl + 1;
+      }
+    } catch (const Error&) {
+    }
+  }
+
   [[noreturn]] void fail_remote(const std::string& what, const std::string& cause, const std::string& hint = {}) const {
     fail(Exit::remote, gp::describe(what, url_.display(), scrub(cause, password_)), hint);
   }
@@ -180,7 +262,8 @@ class PostgresDatabase final : public Database {
     return std::make_unique<SecretFile>(scratch_dir_, "pgpass-", "*:*:*:*:" + passfile_field(*password_) + "\n");
   }
 
-  ProcessSpec base_spec(const SecretFile* pass, const std::string& program, const std::string& what) const {
+  ProcessSpec base_spec(const SecretFile* pass, const std::string& program, const std::string& what,
+                        Run run = Run::normal) const {
     ProcessSpec spec;
     spec.argv = {program, "-w"};
     std::string host = !url_.socket.empty() ? url_.socket : url_.host;
@@ -190,7 +273,7 @@ class PostgresDatabase final : public Database {
     spec.argv.insert(spec.argv.end(), {"-d", url_.dbname});
     spec.env.emplace_back("PGCONNECT_TIMEOUT", std::to_string(limits_.connect.count()));
     spec.env.emplace_back("PGAPPNAME", "git-pantheon");
-    bound(spec, limits_, what, url_.display());
+    bound(spec, limits_, what, url_.display(), run);
     if (pass) {
       spec.env.emplace_back("PGPASSFILE", pass->path().string());
       spec.unset_env.push_back("PGPASSWORD");
@@ -198,8 +281,9 @@ class PostgresDatabase final : public Database {
     return spec;
   }
 
-  std::string query(const SecretFile* pass, const std::string& sql, const std::string& what) const {
-    ProcessSpec spec = base_spec(pass, "psql", what);
+  std::string query(const SecretFile* pass, const std::string& sql, const std::string& what,
+                    Run run = Run::normal) const {
+    ProcessSpec spec = base_spec(pass, "psql", what, run);
     spec.argv.insert(spec.argv.end(), {"-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql});
     auto r = capture(std::move(spec));
     if (r.status != 0) fail_remote(what, r.cause);

@@ -206,6 +206,25 @@ class SqliteDatabase final : public Database {
     return stats;
   }
 
+  // The scratch: a file in the scratch directory, removed afterwards with its
+  // journal files. (Nothing to drop after a kill: the scratch directory is a
+  // temporary one of the caller's.)
+  DumpStats trial(ByteSource& in, ByteSink& out, Progress& progress) override {
+    fs::create_directories(scratch_dir_);
+    DbUrl url;
+    url.path = (scratch_dir_ / ("trial-" + std::to_string(::getpid()) + "-" + random_suffix() + ".sqlite")).string();
+    url.text = "sqlite:" + url.path;
+    struct Remove {
+      fs::path path;
+      ~Remove() {
+        for (const char* tail : {"", "-journal", "-wal", "-shm"}) ::unlink((path.string() + tail).c_str());
+      }
+    } remove{url.path};
+    SqliteDatabase scratch(url, scratch_dir_, scratch_dir_);
+    scratch.load(in, progress);
+    return scratch.dump(out, progress);
+  }
+
   void load(ByteSource& in, Progress& progress) override {
     const std::string what = "cannot load database";
     fs::path dir = path_.parent_path().empty() ? fs::path(".") : path_.parent_path();

@@ -112,19 +112,47 @@ TagInfo read_tag(git_repository* repo, const std::string& name, const git_oid& r
 
 std::vector<TagInfo> Repo::tags(const std::string& prefix) const {
   std::vector<TagInfo> out;
+  for (auto& t : refs_under("refs/tags/"))
+    if (t.name.rfind(prefix, 0) == 0) out.push_back(std::move(t));
+  return out;
+}
+
+std::vector<TagInfo> Repo::refs_under(const std::string& ref_prefix) const {
+  std::vector<TagInfo> out;
   git_reference_iterator* it = nullptr;
-  std::string glob = "refs/tags/" + prefix + "*";
-  git_check(git_reference_iterator_glob_new(&it, repo_.get(), glob.c_str()), "cannot list tags");
+  std::string glob = ref_prefix + "*";
+  git_check(git_reference_iterator_glob_new(&it, repo_.get(), glob.c_str()), "cannot list refs " + glob);
   GitReferenceIterator iter(it);
   git_reference* ref = nullptr;
   while (git_reference_next(&ref, iter.get()) == 0) {
     GitReference r(ref);
     if (git_reference_type(r.get()) != GIT_REFERENCE_DIRECT) continue;
-    std::string name = git_reference_name(r.get()) + std::string_view("refs/tags/").size();
-    if (name.rfind(prefix, 0) != 0) continue;
-    out.push_back(read_tag(repo_.get(), name, *git_reference_target(r.get())));
+    std::string_view full = git_reference_name(r.get());
+    if (full.rfind(ref_prefix, 0) != 0) continue;
+    out.push_back(read_tag(repo_.get(), std::string(full.substr(ref_prefix.size())), *git_reference_target(r.get())));
   }
   return out;
+}
+
+void Repo::delete_refs_under(const std::string& ref_prefix) {
+  std::vector<std::string> names;
+  {
+    git_reference_iterator* it = nullptr;
+    git_check(git_reference_iterator_glob_new(&it, repo_.get(), (ref_prefix + "*").c_str()), "cannot list refs");
+    GitReferenceIterator iter(it);
+    git_reference* ref = nullptr;
+    while (git_reference_next(&ref, iter.get()) == 0) {
+      GitReference r(ref);
+      std::string name = git_reference_name(r.get());
+      if (name.rfind(ref_prefix, 0) == 0) names.push_back(std::move(name));
+    }
+  }
+  for (auto& n : names) {
+    git_reference* ref = nullptr;
+    if (git_reference_lookup(&ref, repo_.get(), n.c_str()) != 0) continue;
+    GitReference r(ref);
+    git_check(git_reference_delete(r.get()), "cannot delete ref '" + n + "'");
+  }
 }
 
 std::optional<TagInfo> Repo::tag(const std::string& name) const {

@@ -69,6 +69,11 @@ class Repo {
   // Every tag whose name starts with `prefix` (short names, without "refs/tags/").
   std::vector<TagInfo> tags(const std::string& prefix = "") const;
   std::optional<TagInfo> tag(const std::string& name) const;
+  // Every direct ref under `ref_prefix` (e.g. "refs/pantheon/remotes/origin/"), read
+  // as tags are; TagInfo::name is the part after the prefix.
+  std::vector<TagInfo> refs_under(const std::string& ref_prefix) const;
+  // Deletes every ref under `ref_prefix`.
+  void delete_refs_under(const std::string& ref_prefix);
 
   // Creates an annotated tag; gp::Error(bad_input) when it already exists.
   git_oid create_annotated_tag(const std::string& name, const git_oid& target, const std::string& message);

@@ -179,13 +179,31 @@ SitePlan recognise_site(const std::vector<fs::path>& inputs) {
   return plan;
 }
 
+namespace {
+
+bool has_db_part(const SitePlan& plan) { return plan.db_file || !plan.db_member.empty(); }
+bool has_files_part(const SitePlan& plan) { return plan.files_archive || !plan.files_prefix.empty(); }
+
+// The environment `env_name`, refusing (before anything changes) a site whose
+// database or files it has nowhere to put (a code environment).
+const EnvConfig& target_env(const SitePlan& plan, const Config& config, const std::string& env_name) {
+  const EnvConfig& env = config.env(env_name);
+  const std::string what = plan.format == SiteFormat::pantheon ? "a Pantheon backup" : "the " + to_string(plan.format);
+  if (has_db_part(plan))
+    require_element(env, Element::database, "cannot import the database of " + what + " into " + env.name);
+  if (has_files_part(plan))
+    require_element(env, Element::files, "cannot import the files of " + what + " into " + env.name);
+  return env;
+}
+
+}  // namespace
+
 std::vector<std::string> describe_site_import(const SitePlan& plan, const Config& config, const fs::path& root,
                                               const std::string& env_name) {
-  const EnvConfig& env = config.env(env_name);
+  const EnvConfig& env = target_env(plan, config, env_name);
   auto where = [&](const std::optional<fs::path>& p, const std::string& member) {
     return p ? p->filename().string() : plan.archive.filename().string() + ":" + member;
   };
-  fs::path files_dir = fs::path(env.files).is_absolute() ? fs::path(env.files) : root / env.files;
   std::vector<std::string> out;
   out.push_back("recognised: " + to_string(plan.format));
   if (plan.code_archive) {
@@ -193,16 +211,18 @@ std::vector<std::string> describe_site_import(const SitePlan& plan, const Config
     if (!plan.code_prefix.empty()) from += ":" + plan.code_prefix + "/";
     out.push_back("code " + from + " -> one squashed commit on the current branch");
   }
-  if (plan.db_file || !plan.db_member.empty())
-    out.push_back("database " + where(plan.db_file, plan.db_member) + " -> " + env.database.display() + " (replaced)");
-  if (plan.files_archive || !plan.files_prefix.empty())
+  if (has_db_part(plan))
+    out.push_back("database " + where(plan.db_file, plan.db_member) + " -> " + env.database->display() + " (replaced)");
+  if (has_files_part(plan)) {
+    fs::path files_dir = fs::path(*env.files).is_absolute() ? fs::path(*env.files) : root / *env.files;
     out.push_back("files " + where(plan.files_archive, plan.files_prefix + "/") + " -> " + files_dir.string() + " (replaced)");
+  }
   return out;
 }
 
 SiteImportResult import_site(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                              const SitePlan& plan, const SiteImportRequest& req, Progress& progress) {
-  config.env(req.env);
+  target_env(plan, config, req.env);
   if (repo.is_bare()) fail(Exit::bad_input, "cannot import into a bare repository", "run it in a work tree");
   if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!req.force && repo.is_dirty())

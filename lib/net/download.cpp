@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "util/handles.hpp"
@@ -14,6 +15,12 @@
 namespace gp {
 
 namespace {
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
 
 struct Transfer {
   CURL* curl = nullptr;
@@ -26,6 +33,8 @@ struct Transfer {
   bool error_body = false;    // the response is an error: its body is kept (bounded), not written
   std::string body;
   std::string content_range;  // of the final response
+  std::string content_type;   // of the final response, lower case
+  bool web_page = false;      // the final response is an HTML page: refused, nothing written
   Progress* progress = nullptr;
   std::string write_error;
 };
@@ -33,19 +42,30 @@ struct Transfer {
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) t->content_range.clear();  // a new response (redirects)
-  constexpr std::string_view key = "content-range:";
-  if (line.size() > key.size()) {
-    std::string lower(line.substr(0, key.size()));
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower == key) {
-      auto v = line.substr(key.size());
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
-      t->content_range = std::string(v);
-    }
+  if (line.rfind("HTTP/", 0) == 0) {  // a new response (redirects)
+    t->content_range.clear();
+    t->content_type.clear();
   }
+  auto value_of = [&](std::string_view key) -> std::optional<std::string> {
+    if (line.size() <= key.size() || lower_ascii(line.substr(0, key.size())) != key) return std::nullopt;
+    auto v = line.substr(key.size());
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+    return std::string(v);
+  };
+  if (auto v = value_of("content-range:")) t->content_range = *v;
+  if (auto v = value_of("content-type:")) t->content_type = lower_ascii(*v);
   return size * n;
+}
+
+// A web page where a file was asked for: by its type, or by its first bytes (a
+// page served as application/octet-stream still begins like one).
+bool is_web_page(const std::string& content_type, std::string_view first) {
+  if (content_type.rfind("text/html", 0) == 0 || content_type.rfind("application/xhtml", 0) == 0) return true;
+  if (first.rfind("\xef\xbb\xbf", 0) == 0) first.remove_prefix(3);
+  while (!first.empty() && std::isspace(static_cast<unsigned char>(first.front()))) first.remove_prefix(1);
+  std::string head = lower_ascii(first.substr(0, 14));
+  return head.rfind("<!doctype html", 0) == 0 || head.rfind("<html", 0) == 0;
 }
 
 // Start offset of "bytes N-M/T", or -1.
@@ -64,6 +84,9 @@ size_t on_data(char* data, size_t size, size_t n, void* user) {
     curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->status);
     if (t->status >= 300) {
       t->error_body = true;
+    } else if (is_web_page(t->content_type, std::string_view(data, len))) {
+      t->web_page = true;
+      return 0;  // stops the transfer: nothing of it is written
     } else if (t->offset > 0 && (t->status != 206 || range_start(t->content_range) != static_cast<long long>(t->offset))) {
       // The server ignored the range (or answered another one): start over cleanly.
       if (::ftruncate(t->fd, 0) != 0 || ::lseek(t->fd, 0, SEEK_SET) != 0) {
@@ -120,7 +143,69 @@ int hex(char c) {
   return -1;
 }
 
+// The host of a URL, lower case, without user info and port.
+std::string url_host(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string_view rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  rest = rest.substr(0, rest.find(':'));
+  return lower_ascii(rest);
+}
+
+bool host_is(const std::string& host, std::string_view domain) {
+  return host == domain ||
+         (host.size() > domain.size() && host.compare(host.size() - domain.size(), domain.size(), domain) == 0 &&
+          host[host.size() - domain.size() - 1] == '.');
+}
+
 }  // namespace
+
+std::string direct_download_url(std::string_view url) {
+  std::string host = url_host(url);
+  if (host != "dropbox.com" && host != "www.dropbox.com") return std::string(url);
+  std::string_view base = url.substr(0, url.find_first_of("?#"));
+  std::string_view query;
+  if (auto q = url.find('?'); q != std::string_view::npos) query = url.substr(q + 1, url.find('#', q) - q - 1);
+  std::string out(base);
+  bool dl = false;
+  char sep = '?';
+  while (!query.empty()) {
+    std::string_view part = query.substr(0, query.find('&'));
+    query = part.size() < query.size() ? query.substr(part.size() + 1) : std::string_view{};
+    if (part.empty()) continue;
+    if (part.rfind("dl=", 0) == 0) {
+      if (dl) continue;
+      part = "dl=1";
+      dl = true;
+    }
+    out += sep;
+    out += part;
+    sep = '&';
+  }
+  if (!dl) out += std::string(1, sep) + "dl=1";
+  return out;
+}
+
+std::string share_link_hint(std::string_view url) {
+  std::string host = url_host(url);
+  if (host == "drive.google.com" || host == "docs.google.com") {
+    std::string_view path = url.substr(0, url.find_first_of("?#"));
+    std::string id;
+    if (auto d = path.find("/file/d/"); d != std::string_view::npos) {
+      std::string_view rest = path.substr(d + 8);
+      id = std::string(rest.substr(0, rest.find('/')));
+    }
+    return "Google Drive shows a page for share links; its direct form is https://drive.google.com/uc?export=download&id=" +
+           (id.empty() ? std::string("<file id>") : id) +
+           " (files over 100 MB still answer with a confirmation page: download those in a browser)";
+  }
+  if (host == "1drv.ms" || host_is(host, "onedrive.live.com") || host_is(host, "sharepoint.com"))
+    return "OneDrive and SharePoint show a page for share links; add download=1 to the link's query "
+           "(...?download=1, or &download=1 when it has one) for the file itself";
+  return {};
+}
 
 bool is_url(std::string_view s) {
   auto starts = [&](std::string_view p) {
@@ -160,7 +245,9 @@ std::string url_file_name(std::string_view url) {
   return name;
 }
 
-fs::path download(const std::string& url, const fs::path& dest_dir, Progress& progress, const DownloadOptions& opts) {
+fs::path download(const std::string& given, const fs::path& dest_dir, Progress& progress, const DownloadOptions& opts) {
+  const std::string url = direct_download_url(given);
+  if (url != given) progress.info("asking " + url_host(url) + " for the file itself (dl=1) instead of its web page");
   const std::string shown = redact_url(url);
   if (!is_url(url)) fail(Exit::bad_input, describe("cannot download", shown, "only http:// and https:// URLs are supported"));
   std::string name = url_file_name(url);
@@ -213,6 +300,17 @@ fs::path download(const std::string& url, const fs::path& dest_dir, Progress& pr
     CURLcode rc = curl_easy_perform(c);
     check_interrupted();
     if (!t.write_error.empty()) fail(Exit::internal, describe("cannot write", t.part.string(), t.write_error));
+    if (t.web_page) {
+      fd.reset();
+      ::unlink(t.part.c_str());
+      std::string hint = share_link_hint(url);
+      if (hint.empty())
+        hint = "a share, login or expired-link page: use the file's direct download link (the one a browser's "
+               "download starts from)";
+      std::string type = t.content_type.empty() ? "" : " (" + t.content_type.substr(0, t.content_type.find(';')) + ")";
+      fail(Exit::bad_input, describe("cannot download", shown, "the server answered with a web page" + type + ", not a file"),
+           hint);
+    }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     bool transient = false;

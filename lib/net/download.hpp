@@ -28,6 +28,15 @@ std::string redact_url(std::string_view url);
 // without query string. gp::Error(bad_input) when the path has no usable name.
 std::string url_file_name(std::string_view url);
 
+// Share links of hosts that answer with a web page unless asked for the file
+// itself: Dropbox's (dropbox.com, www.dropbox.com) get dl=1 (replacing dl=0, or
+// added). Any other URL is returned unchanged.
+std::string direct_download_url(std::string_view url);
+
+// For share links whose direct form cannot be derived safely (Google Drive,
+// OneDrive, SharePoint): a hint naming the direct-download form; empty otherwise.
+std::string share_link_hint(std::string_view url);
+
 struct DownloadOptions {
   int max_attempts = 6;                           // first try included
   std::chrono::milliseconds backoff{1000};        // doubled after each failure (capped at 30 s)
@@ -35,13 +44,17 @@ struct DownloadOptions {
   long connect_timeout_seconds = 30;
 };
 
-// Downloads `url` into `dest_dir` (created, 0700) under url_file_name(url) and
+// Downloads `url` (after direct_download_url) into `dest_dir` (created, 0700) under url_file_name(url) and
 // returns the path. The transfer goes to "<name>.part" first and is renamed when
 // complete. Errors (gp::Error, message with the redacted URL):
 //  - 404/410: Exit::bad_input "cannot download '<url>': not found";
 //  - 403 whose body is S3's AccessDenied / "Request has expired", or 400 with
 //    ExpiredToken: Exit::bad_input "the URL has expired or is not allowed: <url>";
 //  - other 4xx: Exit::bad_input with the HTTP status;
+//  - a 2xx whose body is a web page (Content-Type text/html or XHTML, or a body
+//    that begins "<!DOCTYPE html" / "<html"): Exit::bad_input "the server answered
+//    with a web page ..., not a file", refused at its first bytes (nothing kept),
+//    with share_link_hint() or a general hint;
 //  - 5xx, 429 and network failures after the last attempt: Exit::remote.
 // The environment variable GIT_PANTHEON_DOWNLOAD_BACKOFF_MS overrides `backoff`.
 fs::path download(const std::string& url, const fs::path& dest_dir, Progress& progress,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "backup/protect.hpp"
 #include "util/error.hpp"
 #include "util/handles.hpp"
 #include "util/signals.hpp"
@@ -195,7 +196,7 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
              "nothing was uploaded or pushed; the stored copy is another backup's or damaged: compare it, then remove "
              "it from the storage yourself if it is not needed");
       if (info) {
-        progress.info("already in " + storage.url() + ": " + a.file);
+        progress.step("already in " + storage.url() + ": " + a.file);
         result.skipped.push_back(a.file);
         continue;
       }
@@ -210,7 +211,7 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
     const ArchiveRecord& a = *ap;
     check_interrupted();
     std::string key = archive_key(a);
-    progress.info("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
+    progress.step("uploading " + a.file + " (" + human_size(a.size) + ") to " + storage.url());
     GP_FAULT_POINT("push.upload.before");
     try {
       storage.put(key, store.archive_path(a.file), a.sha256, progress);
@@ -226,11 +227,11 @@ UploadResult upload_archives(Storage& storage, const Store& store, const std::ve
 
 void check_git_remote(Repo& repo, const std::string& remote) { lookup_remote(repo, remote); }
 
-void push_tags(Repo& repo, const std::string& remote, const std::vector<std::string>& tags) {
-  if (tags.empty()) return;
+namespace {
+
+// Pushes `specs` ("src:dst", ":dst" deletes) to the git remote in one push.
+void push_refspecs(Repo& repo, const std::string& remote, std::vector<std::string> specs, const std::string& what) {
   GitRemote git_remote = lookup_remote(repo, remote);
-  std::vector<std::string> specs;
-  for (auto& t : tags) specs.push_back("refs/tags/" + t + ":refs/tags/" + t);
   std::vector<char*> ptrs;
   for (auto& s : specs) ptrs.push_back(s.data());
   git_strarray refspecs{ptrs.data(), ptrs.size()};
@@ -239,12 +240,36 @@ void push_tags(Repo& repo, const std::string& remote, const std::vector<std::str
   opts.callbacks.credentials = push_cred_cb;
   opts.callbacks.push_update_reference = push_update_cb;
   opts.callbacks.payload = &st;
-  git_check(git_remote_push(git_remote.get(), &refspecs, &opts), describe("cannot push tags to", remote), Exit::remote);
+  git_check(git_remote_push(git_remote.get(), &refspecs, &opts), describe(what, remote), Exit::remote);
   if (!st.rejected.empty()) {
     std::string list;
     for (auto& r : st.rejected) list += (list.empty() ? "" : ", ") + r;
     fail(Exit::remote, describe("git remote", remote, "rejected " + list));
   }
+}
+
+// Fetches `specs` from the git remote (no tags followed).
+void fetch_refspecs(Repo& repo, const std::string& remote, std::vector<std::string> specs, const std::string& what) {
+  GitRemote git_remote = lookup_remote(repo, remote);
+  std::vector<char*> ptrs;
+  for (auto& s : specs) ptrs.push_back(s.data());
+  git_strarray refspecs{ptrs.data(), ptrs.size()};
+  CredentialState cred;
+  git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+  opts.callbacks.credentials = credentials_cb;
+  opts.callbacks.payload = &cred;
+  opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  git_check(git_remote_fetch(git_remote.get(), &refspecs, &opts, "pantheon: fetch"), describe(what, remote),
+            Exit::remote);
+}
+
+}  // namespace
+
+void push_tags(Repo& repo, const std::string& remote, const std::vector<std::string>& tags) {
+  if (tags.empty()) return;
+  std::vector<std::string> specs;
+  for (auto& t : tags) specs.push_back("refs/tags/" + t + ":refs/tags/" + t);
+  push_refspecs(repo, remote, std::move(specs), "cannot push tags to");
 }
 
 PushResult push_backups(Repo& repo, const Config& config, const Store& store, const std::string& remote,
@@ -258,29 +283,25 @@ PushResult push_backups(Repo& repo, const Config& config, const Store& store, co
 
   std::vector<std::string> tags;
   for (auto& b : backups) tags.push_back(b.tag);
-  progress.info("pushing " + std::to_string(tags.size()) + " backup tags to " + remote);
+  progress.step("pushing " + std::to_string(tags.size()) + " backup tags to " + remote);
+  // A protection travels with its backup (backup/protect.hpp).
+  for (auto& b : backups)
+    if (repo.tag(protect_tag_name(b.tag))) tags.push_back(protect_tag_name(b.tag));
   GP_FAULT_POINT("push.tags.before");
   push_tags(repo, remote, tags);
   GP_FAULT_POINT("push.tags.after");
-  for (auto& b : backups) result.tags_pushed.push_back(b.tag);
+  result.tags_pushed = std::move(tags);
   return result;
 }
 
 FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                           const std::string& remote, bool archives, Progress& progress) {
   if (archives) storage_config(config, remote);  // say so before fetching anything
-  GitRemote git_remote = lookup_remote(repo, remote);
-  std::string spec = std::string("refs/tags/") + kBackupTagPrefix + "*:refs/tags/" + kBackupTagPrefix + "*";
-  char* p = spec.data();
-  git_strarray refspecs{&p, 1};
-  CredentialState cred;
-  git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
-  opts.callbacks.credentials = credentials_cb;
-  opts.callbacks.payload = &cred;
-  opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-  progress.info("fetching backup tags from " + remote);
-  git_check(git_remote_fetch(git_remote.get(), &refspecs, &opts, "pantheon: fetch backup tags"),
-            describe("cannot fetch backup tags from", remote), Exit::remote);
+  progress.step("fetching backup tags from " + remote);
+  fetch_refspecs(repo, remote,
+                 {std::string("refs/tags/") + kBackupTagPrefix + "*:refs/tags/" + kBackupTagPrefix + "*",
+                  std::string("refs/tags/") + kProtectTagPrefix + "*:refs/tags/" + kProtectTagPrefix + "*"},
+                 "cannot fetch backup tags from");
   FetchResult result;
   auto backups = list_backups(repo, progress);
   for (auto& b : backups) result.tags.push_back(b.tag);
@@ -297,7 +318,7 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
       if (fs::exists(store.archive_path(a.file), ec)) continue;
       check_interrupted();
       fs::path tmp = download_path(store, a);
-      progress.info("downloading " + a.file + " (" + human_size(a.size) + ") from " + storage->url());
+      progress.step("downloading " + a.file + " (" + human_size(a.size) + ") from " + storage->url());
       try {
         storage->get(archive_key(a), tmp, a.size, a.sha256, progress);
       } catch (const Error& e) {
@@ -311,6 +332,84 @@ FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, 
   return result;
 }
 
+RemotePruneResult prune_remote(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                               const std::string& remote, const PruneRequest& req, Progress& progress,
+                               const StorageOptions& options) {
+  const StorageConfig& sc = storage_config(config, remote);  // say so before fetching anything
+  lookup_remote(repo, remote);
+  // What the remote holds, read through refs of our own (never the local tags: a
+  // backup pruned here may still be there, one made here may not be yet).
+  const std::string ns = "refs/pantheon/remotes/" + remote + "/";
+  struct DropRefs {
+    Repo& repo;
+    std::string ns;
+    ~DropRefs() {
+      try {
+        repo.delete_refs_under(ns);
+      } catch (...) {
+      }
+    }
+  } drop{repo, ns};
+  repo.delete_refs_under(ns);
+  progress.step("reading the backups " + remote + " holds");
+  fetch_refspecs(repo, remote,
+                 {std::string("+refs/tags/") + kBackupTagPrefix + "*:" + ns + "backup/*",
+                  std::string("+refs/tags/") + kProtectTagPrefix + "*:" + ns + "protected/*"},
+                 "cannot fetch backup tags from");
+  std::vector<TagInfo> tags = repo.refs_under(ns + "backup/");
+  for (auto& t : tags) t.name = kBackupTagPrefix + t.name;
+  RemotePruneResult r;
+  std::vector<Backup> all = backups_of(tags, progress, "kept on " + remote, &r.unreadable);
+  ProtectionMap theirs;
+  for (auto& t : repo.refs_under(ns + "protected/")) {
+    std::string why = "protected on " + remote;
+    if (!t.tagger.empty()) why += " by " + t.tagger;
+    theirs.emplace(kBackupTagPrefix + t.name, why);
+  }
+  r.decisions = plan_prune(repo, all, theirs, req);
+  for (auto& d : r.decisions)
+    if (!d.keep) r.removed.push_back(d.backup);
+  std::set<std::string> kept = archives_kept(all, r.removed);
+  std::vector<std::string> objects;
+  for (auto& b : r.removed)
+    for (auto& a : b.manifest.archives)
+      if (!kept.count(a.file) && std::find(objects.begin(), objects.end(), a.file) == objects.end())
+        objects.push_back(a.file);
+  if (req.dry_run || r.removed.empty()) {
+    r.objects = std::move(objects);
+    return r;
+  }
+  store.record_names(lock, names_of(r.removed));
+  std::vector<std::string> deletions;
+  for (auto& b : r.removed) deletions.push_back(":refs/tags/" + b.tag);
+  progress.step("deleting " + std::to_string(deletions.size()) + " backup tags on " + remote);
+  GP_FAULT_POINT("prune.remote.tags.before");
+  push_refspecs(repo, remote, std::move(deletions), "cannot delete backup tags on");
+  GP_FAULT_POINT("prune.remote.tags.after");
+  // Unreadable remote tags may reference any archive: none is removed then.
+  if (r.unreadable) {
+    progress.warn(std::to_string(r.unreadable) + " backup tags on " + remote +
+                  " cannot be read: no archive was removed from its storage");
+    return r;
+  }
+  auto storage = open_storage(sc, options);
+  for (auto& name : objects) {
+    check_interrupted();
+    try {
+      storage->remove(name);
+    } catch (const Error& e) {
+      std::string left;
+      for (auto it = std::find(objects.begin(), objects.end(), name); it != objects.end(); ++it)
+        left += (left.empty() ? "" : ", ") + *it;
+      throw Error(e.code(), describe("cannot remove archive", name, e.what()),
+                  "the backup tags are gone from " + remote + "; these archives stay in " + storage->url() +
+                      " unreferenced: " + left);
+    }
+    r.objects.push_back(name);
+  }
+  return r;
+}
+
 bool ensure_local(const Store& store, const FileLock& /*lock*/, const Config& config, const ArchiveRecord& record,
                   const std::optional<std::string>& remote, Progress& progress) {
   std::error_code ec;
@@ -321,7 +420,7 @@ bool ensure_local(const Store& store, const FileLock& /*lock*/, const Config& co
   store.create();
   store.clean_partials(kPartialMaxAge);
   fs::path tmp = download_path(store, record);
-  progress.info("downloading " + record.file + " (" + human_size(record.size) + ") from " + storage->url());
+  progress.step("downloading " + record.file + " (" + human_size(record.size) + ") from " + storage->url());
   try {
     storage->get(archive_key(record), tmp, record.size, record.sha256, progress);
   } catch (const Error& e) {
@@ -338,7 +437,7 @@ std::string presign_archive(const Config& config, const std::string& remote, con
   std::string key = archive_key(record);
   if (storage->url().rfind("s3://", 0) != 0)
     fail(Exit::bad_input, describe("cannot make a download URL for", storage->url(), "only s3:// storage can presign URLs"),
-         "copy the archive out with 'git pantheon backup get' instead");
+         "copy the archive out with 'git pantheon backup get --file " + record.file + "' instead");
   auto info = storage->stat(key);
   if (!stored_matches(info, record))
     fail(Exit::bad_input, describe("archive", record.file, "is not in " + storage->url()),

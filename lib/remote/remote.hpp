@@ -70,6 +70,27 @@ struct FetchResult {
 FetchResult fetch_backups(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                           const std::string& remote, bool archives, Progress& progress);
 
+struct RemotePruneResult {
+  std::vector<PruneDecision> decisions;  // every backup the remote holds (in --env), newest first
+  std::vector<Backup> removed;           // their tags deleted on the git remote
+  std::vector<std::string> objects;      // archives removed from the storage (after the tags)
+  size_t unreadable = 0;                 // remote backup tags whose manifest cannot be read
+};
+
+// `backup prune --remote R`: the same rules as a local prune (plan_prune), applied
+// to the backups the git remote holds (its refs/tags/pantheon/backup/*, fetched
+// into refs/pantheon/remotes/<remote>/, removed again afterwards) with the
+// remote's protection tags honoured beside this repository's. Order, so that a tag
+// never outlives its archives: the tags are deleted on the git remote first (one
+// push; a rejected deletion stops everything), then the archives of the removed
+// backups that no remaining remote backup references are removed from
+// [storage.<remote>]. A storage that fails then leaves unreferenced objects, never
+// a tag without its archives; the error names them. Nothing local changes, except
+// that the removed names are recorded as used. With `dry_run`, only reports.
+RemotePruneResult prune_remote(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                               const std::string& remote, const PruneRequest& request, Progress& progress,
+                               const StorageOptions& options = {});
+
 // Makes `record` local: false when it already is, or when no storage is configured
 // (then the caller's own "not in the local store" error stands); true once it was
 // downloaded from the storage default_storage_remote(config, remote) names,

@@ -58,19 +58,35 @@ std::optional<Element> sniff_element(const fs::path& path) {
 
 bool has_element(const std::vector<Element>& v, Element e) { return std::find(v.begin(), v.end(), e) != v.end(); }
 
-// The elements to restore: the requested ones (all the source has when none were
-// requested); gp::Error when a requested one is missing from the source.
-std::vector<Element> chosen_elements(const RestoreSource& src, const RestoreRequest& req) {
+// The elements to restore into `env`: the requested ones (all the source has when
+// none were requested); gp::Error(bad_input) when a requested one is missing from
+// the source, or one to restore is missing from `env` (a code environment has no
+// database and no files to replace).
+std::vector<Element> chosen_elements(const EnvConfig& env, const RestoreSource& src, const RestoreRequest& req) {
   std::vector<Element> available;
   if (src.backup) available = src.backup->manifest.elements;
   for (auto& [e, _] : src.files) available.push_back(e);
-  if (req.elements.empty()) return available;
-  for (auto e : req.elements)
-    if (!has_element(available, e))
-      fail(Exit::bad_input, describe("nothing to restore for element", to_string(e), src.label + " has no such archive"));
   std::vector<Element> out;
-  for (auto e : {Element::code, Element::database, Element::files})
-    if (has_element(req.elements, e)) out.push_back(e);
+  if (req.elements.empty()) {
+    out = available;
+  } else {
+    for (auto e : req.elements)
+      if (!has_element(available, e))
+        fail(Exit::bad_input,
+             describe("nothing to restore for element", to_string(e), src.label + " has no such archive"));
+    for (auto e : {Element::code, Element::database, Element::files})
+      if (has_element(req.elements, e)) out.push_back(e);
+  }
+  for (auto e : out) {
+    std::string hint;
+    if (req.elements.empty()) {
+      for (auto a : available)
+        if (has_element(env_elements(env), a)) hint += " --element " + to_string(a);
+      if (!hint.empty()) hint = "restore only what " + env.name + " has with" + hint;
+    }
+    require_element(env, e, describe("cannot restore the " + to_string(e) + " of", src.label, "") + " into " + env.name,
+                    hint);
+  }
   return out;
 }
 
@@ -96,7 +112,7 @@ void check_dump(const fs::path& path, const ArchiveRecord* record, DbKind kind, 
     progress.start(record->file, record->size);
     std::optional<Error> undecodable;  // reported after the sha256, which says more
     try {
-      GzipReader gz(raw, record->file);
+      GzipReader gz(raw, "cannot read archive '" + record->file + "'");
       for (size_t n; (n = gz.read(buf.data(), buf.size())) > 0;) {
         trailer.add(buf.data(), n);
         progress.update(raw.bytes(), 0);
@@ -136,14 +152,16 @@ void check_sources(const EnvConfig& env, const Store& store, const RestoreSource
       // proves the archive is that one; decoding it is left to the extraction and
       // the load, which fail before the swap if anything is wrong. One read, not two.
       if (e == Element::files) check_archive_size(ensure_in_store(store, record, fetch), record);
-      else if (e == Element::database) check_dump(ensure_in_store(store, record, fetch), &record, env.database.kind, progress);
+      else if (e == Element::database)
+        check_dump(ensure_in_store(store, record, fetch), &record, env.require_database().kind, progress);
       else check_archive_hash(store, record, progress, fetch);
       continue;
     }
     fs::path p = source_path(store, src, e);
     std::error_code dec;
     if (e == Element::files && fs::is_directory(p, dec)) continue;  // extracted and checked already
-    if (e == Element::database) check_dump(p, nullptr, env.database.kind, progress);
+    if (e == Element::database)
+      check_dump(p, nullptr, env.require_database().kind, progress);
     else if (e != Element::files) check_archive(p, progress);  // files: checked by their extraction, before the swap
   }
 }
@@ -164,6 +182,7 @@ class FaultPointProgress final : public Progress {
   void finish() override { next_.finish(); }
   void warn(const std::string& m) override { next_.warn(m); }
   void info(const std::string& m) override { next_.info(m); }
+  void step(const std::string& m) override { next_.step(m); }
 
  private:
   Progress& next_;
@@ -263,13 +282,14 @@ StagedFiles stage_files(const EnvConfig& env, const fs::path& root, const Store&
   Progress& progress = caller_progress;
 #endif
   StagedFiles st;
-  fs::path dest = anchored(root, env.files);
+  const std::string& files = env.require_files();
+  fs::path dest = anchored(root, files);
   std::error_code ec;
   st.had_old = fs::exists(fs::symlink_status(dest, ec));
   // A files directory that is a symlink (e.g. to a mounted volume) is swapped where it really is.
   st.real = st.had_old ? fs::canonical(dest) : dest.lexically_normal();
   if (st.had_old && !fs::is_directory(st.real, ec))
-    fail(Exit::bad_input, describe("files directory", env.files, "exists but is not a directory"));
+    fail(Exit::bad_input, describe("files directory", files, "exists but is not a directory"));
   if (!st.had_old) make_dirs(st.real.parent_path(), 0755);
   if (st.had_old && ::stat(st.real.c_str(), &st.old_st) != 0) fail_errno(Exit::bad_input, "cannot stat", st.real.string());
 
@@ -342,8 +362,8 @@ void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& r
   // carried into the new tree by hard link: the same inode, so the exchange below
   // neither loses it nor disturbs a process that has it open. Done at the last
   // moment, after a database restore has put its new file in place.
-  if (st.had_old && env.database.kind == DbKind::sqlite) {
-    fs::path dbfile = fs::weakly_canonical(anchored(root, env.database.path));
+  if (st.had_old && env.database && env.database->kind == DbKind::sqlite) {
+    fs::path dbfile = fs::weakly_canonical(anchored(root, env.database->path));
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
       fs::path p = dbfile.string() + suffix;
       if (!path_within(real, p) || !fs::exists(fs::symlink_status(p, ec))) continue;
@@ -389,8 +409,8 @@ void restore_database(const EnvConfig& env, const fs::path& root, const Store& s
                       const UrlRewriter* urls, const RewriteRequest& rewrite, RewriteStats* stats, Progress& progress) {
   // A SQLite file is built beside its final place: that folder must exist (in a
   // fresh clone, the files directory that holds Drupal's .ht.sqlite may not yet).
-  if (env.database.kind == DbKind::sqlite) {
-    fs::path file = anchored(root, env.database.path);
+  if (env.require_database().kind == DbKind::sqlite) {
+    fs::path file = anchored(root, env.database->path);
     make_dirs(file.parent_path(), 0755);
     keep_in_store(store, file.parent_path(), file.filename().string() + ".gp-restore-0-x");  // where load() builds
   }
@@ -401,7 +421,7 @@ void restore_database(const EnvConfig& env, const fs::path& root, const Store& s
   if (urls && !urls->empty()) {
     SqlRewriteOptions options;
     options.rewrite_guid = rewrite.guid;
-    SqlRewriteSource rewritten(in, *urls, env.database.kind, options);
+    SqlRewriteSource rewritten(in, *urls, env.database->kind, options);
     {
       ReadAheadSource ahead(rewritten, 1 << 20, 4);
       db->load(ahead, progress);
@@ -642,22 +662,33 @@ RewriteReport plan_rewrite(const Config& config, const RestoreSource& source, co
   return r;
 }
 
-RestoreSource source_from_files(const std::vector<fs::path>& files) {
+RestoreSource source_from_files(const std::vector<fs::path>& files, const std::vector<Element>& requested) {
   RestoreSource src;
+  auto named = [](const std::string& name, Element e) {
+    static const char* const code[] = {"_code.tar.gz", "_code.tgz"};
+    static const char* const db[] = {".sql", ".sql.gz", ".sql.zst", ".sql.bz2", ".sql.xz"};
+    static const char* const tree[] = {"_files.tar.gz", "_files.tgz", "_files.tar", "_files.zip", "_files.tar.zst"};
+    auto any = [&](auto& list) {
+      return std::any_of(std::begin(list), std::end(list), [&](const char* x) { return ends_with(name, x); });
+    };
+    return e == Element::code ? any(code) : e == Element::database ? any(db) : any(tree);
+  };
   for (auto& f : files) {
     std::error_code ec;
     if (!fs::is_regular_file(f, ec)) fail(Exit::bad_input, describe("cannot read archive", f.string(), "no such file"));
     std::string name = f.filename().string();
     std::optional<Element> e;
-    if (ends_with(name, "_code.tar.gz")) e = Element::code;
-    else if (ends_with(name, "_database.sql.gz") || ends_with(name, ".sql") || ends_with(name, ".sql.gz") ||
-             ends_with(name, ".sql.zst") || ends_with(name, ".sql.bz2") || ends_with(name, ".sql.xz"))
-      e = Element::database;
-    else if (ends_with(name, "_files.tar.gz")) e = Element::files;
-    else e = sniff_element(f);
+    for (Element c : {Element::code, Element::database, Element::files})
+      if (named(name, c)) e = c;
+    // One archive and one element asked for: the user has said what it holds.
+    if (!e && files.size() == 1 && requested.size() == 1) e = requested[0];
+    if (!e) e = sniff_element(f);
     if (!e)
-      fail(Exit::bad_input, describe("cannot tell what archive", f.string(), "holds"),
-           "name it like Pantheon does (..._code.tar.gz, ..._database.sql.gz, ..._files.tar.gz)");
+      fail(Exit::bad_input,
+           describe("cannot restore archive", f.string(),
+                    "neither its name nor its first entries say whether it holds code, a database or files"),
+           "name it like Pantheon does (..._code.tar.gz, ..._database.sql.gz, ..._files.tar.gz), or say which "
+           "with --element code|db|files");
     for (auto& [have, p] : src.files)
       if (have == *e) fail(Exit::bad_input, describe("two " + to_string(*e) + " archives given", p.string() + "' and '" + f.string()));
     src.files.emplace_back(*e, fs::absolute(f));
@@ -674,17 +705,18 @@ std::vector<std::string> describe_restore(const Config& config, const fs::path& 
                                           const RestoreRequest& request) {
   const EnvConfig& env = config.env(request.target_env);
   std::vector<std::string> out;
-  for (auto e : chosen_elements(source, request)) {
+  for (auto e : chosen_elements(env, source, request)) {
     std::string size;
     if (source.backup) size = " (" + human_size(source.backup->manifest.archive(e)->size) + " compressed)";
     switch (e) {
-      case Element::database: {
-        out.push_back("database " + env.database.display() + " is replaced" + size);
+      case Element::database:
+        out.push_back("database " + env.require_database().display() + " is replaced" + size);
         for (auto& p : plan_rewrite(config, source, request.target_env, request.rewrite).pairs)
           out.push_back("  with " + p.from + " rewritten to " + p.to);
         break;
-      }
-      case Element::files: out.push_back("files directory " + anchored(root, env.files).string() + " is replaced" + size); break;
+      case Element::files:
+        out.push_back("files directory " + anchored(root, env.require_files()).string() + " is replaced" + size);
+        break;
       case Element::code:
         out.push_back("code is restored into the new branch " +
                       (request.branch.empty() ? "restore/" + source.label : request.branch) +
@@ -706,7 +738,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   const EnvConfig& env = config.env(req.target_env);
   fs::path root = repo.workdir();
   RestoreResult result;
-  auto elements = chosen_elements(source, req);
+  auto elements = chosen_elements(env, source, req);
   if (elements.empty()) fail(Exit::bad_input, "nothing to restore");
 
   // 0. A restore into this environment that was killed: say what it left.
@@ -731,9 +763,10 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
   std::error_code ec;
-  if (has_element(elements, Element::database) &&
-      (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
-    open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
+  const bool had_database =
+      has_element(elements, Element::database) &&
+      (env.database->kind != DbKind::sqlite || fs::exists(anchored(root, env.database->path), ec));
+  if (had_database) open_database(env, root, store.secrets_dir(), store.tmp_dir())->ping();
 
   // 2. The files are extracted beside their directory (and their archive checked)
   // while nothing has changed yet: a bad archive costs no safety backup.
@@ -749,13 +782,11 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
     BackupRequest b;
     b.env = env.name;
     b.initiator = "safety";
-    b.elements.clear();
-    if (has_element(elements, Element::files) && fs::exists(anchored(root, env.files), ec)) b.elements.push_back(Element::files);
-    if (has_element(elements, Element::database) &&
-        (env.database.kind != DbKind::sqlite || fs::exists(anchored(root, env.database.path), ec)))
-      b.elements.push_back(Element::database);
+    if (has_element(elements, Element::files) && fs::exists(anchored(root, *env.files), ec))
+      b.elements.push_back(Element::files);
+    if (had_database) b.elements.push_back(Element::database);
     if (!b.elements.empty()) {
-      progress.info("making a safety backup of " + env.name);
+      progress.step("making a safety backup of " + env.name);
       result.safety = create_backup(repo, config, store, lock, b, progress);
       GP_FAULT_POINT("restore.safety.after");
     }

@@ -55,12 +55,14 @@ std::string pantheon_file_env(const fs::path& file);
 unsigned detect_files_strip(const fs::path& archive);
 
 // Classifies loose archive files by name (Pantheon's *_code.tar.gz,
-// *_database.sql.gz, *_files.tar.gz, or .sql/.sql.gz/.sql.zst for a database) or,
-// failing that, by content (a tar whose entries start with files_* or hold .git/).
-// gp::Error(bad_input) for a file it cannot place or two files for one element.
+// *_database.sql.gz, *_files.tar.gz, also *_files.zip/.tgz/.tar/.tar.zst, or
+// .sql/.sql.gz/.sql.zst/... for a database), else, for a single file when one
+// element is `requested`, as that element, else by content (a tar whose entries
+// start with files_* or hold .git/). gp::Error(bad_input) for a file it cannot
+// place (the hint names --element) or two files for one element.
 // The label is "<env>/<stamp>" from a name in Pantheon's scheme, else the code
 // archive's name without its extension, else "files".
-RestoreSource source_from_files(const std::vector<fs::path>& files);
+RestoreSource source_from_files(const std::vector<fs::path>& files, const std::vector<Element>& requested = {});
 
 // URL rewriting of a database restored into another environment than its own
 // (lib/content): the source environment's `url`/`urls` become the target's, plus

@@ -1,10 +1,11 @@
 #pragma once
 // Trial restores (backup verify --restore): proof that a backup restores, not only
 // that its bytes are intact. Nothing of any environment is touched:
-//   - database: loaded by the engine's own load() into a scratch database (SQLite:
-//     a temporary file under the store's tmp/), then dumped again; the table count
-//     must match the manifest's `entries` and the dump must be complete. MariaDB
-//     and PostgreSQL scratch databases are not done yet: reported as skipped.
+//   - database: loaded into a scratch database on the server of the backup's own
+//     environment by Database::trial (MariaDB: a database `<db>__gp_trial_<rnd>`,
+//     PostgreSQL: a database of that name, SQLite: a file under the store's tmp/),
+//     then dumped again and dropped; the dump must be complete and its table count
+//     match the manifest's `entries`.
 //   - files and code: extracted with the restore's own secure extraction into a
 //     scratch directory under the store's tmp/; the entry count and the sha256 of
 //     the bytes read must match the manifest.
@@ -19,7 +20,7 @@ namespace gp {
 struct TrialElement {
   Element element{};
   std::string file;
-  std::string status;  // "ok", "skipped", "FAILED"
+  std::string status;  // "ok", "FAILED"
   std::string detail;  // "12 tables", "340 entries, sha256 matches", the error
 };
 

@@ -74,7 +74,7 @@ class FileStorage : public Storage {
     Fd in(fd);
     PartialDownload part(local_path, expected_size, key);
     if (part.offset() > 0)
-      progress.info("resuming the download of '" + key + "' at byte " + std::to_string(part.offset()) + " of " +
+      progress.step("resuming the download of '" + key + "' at byte " + std::to_string(part.offset()) + " of " +
                     std::to_string(expected_size));
     progress.start(key, expected_size);
     if (::lseek(in.get(), static_cast<off_t>(part.offset()), SEEK_SET) < 0) fail_errno(Exit::remote, "cannot seek", src.string());

@@ -372,7 +372,7 @@ class S3Storage : public Storage {
     validate_key(key);
     PartialDownload part(local_path, expected_size, key);
     if (part.offset() > 0)
-      progress.info("resuming the download of '" + key + "' at byte " + std::to_string(part.offset()) + " of " +
+      progress.step("resuming the download of '" + key + "' at byte " + std::to_string(part.offset()) + " of " +
                     std::to_string(expected_size));
     progress.start(key, expected_size);
     if (part.offset() < expected_size || expected_size == 0) {
@@ -813,7 +813,7 @@ class S3Storage : public Storage {
       st.sha256 = expected;
       write_state(sp, obj, st);
     } else if (!existing.empty()) {
-      progress.info("resuming the upload of '" + key + "': " + std::to_string(existing.size()) + " of " +
+      progress.step("resuming the upload of '" + key + "': " + std::to_string(existing.size()) + " of " +
                     std::to_string(nparts) + " parts already sent");
     }
 

@@ -16,8 +16,12 @@ class Progress {
   virtual void finish() {}
   // A warning a user should see even with -q ("the work tree has uncommitted changes").
   virtual void warn(const std::string& /*message*/) {}
-  // An informational line (suppressed by -q).
+  // An informational line: a result or a decision the user should know of
+  // ("deployed dev to test"); suppressed by -q.
   virtual void info(const std::string& /*message*/) {}
+  // A step of the work ("uploading X", "making a safety backup of dev"): progress,
+  // so shown only where progress is (a terminal, or --progress), as git does.
+  virtual void step(const std::string& /*message*/) {}
 };
 
 // A Progress that reports nothing (warnings included). Used by tests and hooks.

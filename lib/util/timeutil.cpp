@@ -59,6 +59,47 @@ std::string iso8601(TimePoint t) {
   return buf;
 }
 
+std::string display_time(TimePoint t, bool utc, bool date_only) {
+  std::time_t secs = std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+  std::tm tm{};
+  if (utc) ::gmtime_r(&secs, &tm);
+  else ::localtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  std::string out = buf;
+  if (date_only) return out;
+  std::snprintf(buf, sizeof buf, " %02d:%02d:%02d ", tm.tm_hour, tm.tm_min, tm.tm_sec);
+  out += buf;
+  if (utc) return out + "UTC";
+  // %Z gives the zone's abbreviation; zones without one (tzdata writes "+0530")
+  // and an empty result fall back to the numeric offset.
+  char zone[16] = "";
+  std::strftime(zone, sizeof zone, "%Z", &tm);
+  if (!zone[0]) std::strftime(zone, sizeof zone, "%z", &tm);
+  return out + zone;
+}
+
+std::string age_text(TimePoint then, TimePoint now) {
+  bool future = then > now;
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(future ? then - now : now - then).count();
+  if (secs < 60) return future ? "in under a minute" : "just now";
+  long long n;
+  const char* unit;
+  if (secs < 3600) {
+    n = secs / 60, unit = " min";
+  } else if (secs < 48 * 3600) {
+    n = secs / 3600, unit = " h";
+  } else if (secs < 100LL * 86400) {
+    n = secs / 86400, unit = " days";
+  } else if (secs < 730LL * 86400) {
+    n = secs / (30LL * 86400), unit = " months";
+  } else {
+    n = secs / (365LL * 86400), unit = " years";
+  }
+  std::string text = std::to_string(n) + unit;
+  return future ? "in " + text : text + " ago";
+}
+
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
   // Exactly "YYYY-MM-DDTHH:MM:SS": no signs, spaces or short fields (sscanf's %d
   // accepts all three), and a date that exists (timegm would turn February 31

@@ -27,6 +27,17 @@ std::string pantheon_stamp(TimePoint t);
 // RFC 3339 UTC with microseconds, "2026-11-25T12:00:00.123456Z" (stored in manifests).
 std::string iso8601(TimePoint t);
 
+// For people: "2026-11-25 13:00:00 CET" in the local time zone (TZ honoured; the
+// zone's abbreviation, or its offset "+0530" when it has none), or with `utc`
+// "2026-11-25 12:00:00 UTC". `date_only`: "2026-11-25".
+std::string display_time(TimePoint t, bool utc, bool date_only = false);
+
+// How long ago `then` was at `now`, in the largest unit that gives a count of at
+// least 1: "just now" under a minute, "12 min ago", "3 h ago" under 48 hours,
+// "9 days ago" under 100 days, then months (of 30 days) under two years, then
+// years. A time after `now` reads "in 3 h".
+std::string age_text(TimePoint then, TimePoint now);
+
 // Parses what iso8601() writes (fractional part optional); nullopt when malformed.
 std::optional<TimePoint> parse_iso8601(std::string_view s);
 

@@ -168,6 +168,25 @@ commit_all() {
   git add -A && git commit -q -m "${1:-change}"
 }
 
+# env_content ENV DATABASE FILES: gives ENV a database and a files directory in
+# ./.pantheon.toml, as a user uncomments them: under its [env.ENV] table when
+# there is one (init writes test and live as code environments), else in a new
+# table at the end.
+env_content() {
+  python3 - "$@" <<'PY'
+import sys
+env, db, files = sys.argv[1:4]
+text = open(".pantheon.toml").read()
+header = "[env.%s]\n" % env
+lines = 'database = "%s"\nfiles = "%s"\n' % (db, files)
+if header in text:
+    text = text.replace(header, header + lines, 1)
+else:
+    text += "\n" + header + lines
+open(".pantheon.toml", "w").write(text)
+PY
+}
+
 # Writes a .pantheon.toml with dev, test and live on SQLite (test with a worktree
 # when $1 is given), for the deploy, checkout and code-log tests.
 write_three_env_config() {
@@ -206,7 +225,7 @@ fixture_envs_apart() {
     mkdir -p "../$env-env/files/inline-images"
     echo "$env upload" >"../$env-env/files/inline-images/$env.png"
     sqlite3 "../$env-env/db.sqlite" "CREATE TABLE node (nid INTEGER PRIMARY KEY, title TEXT); INSERT INTO node VALUES (1, '$env article');"
-    printf '\n[env.%s]\ndatabase = "sqlite:../%s-env/db.sqlite"\nfiles = "../%s-env/files"\n' "$env" "$env" "$env" >>.pantheon.toml
+    env_content "$env" "sqlite:../$env-env/db.sqlite" "../$env-env/files"
   done
   git add .pantheon.toml && git commit -q -m "C1: git-pantheon config"
   C1=$(git rev-parse HEAD)

@@ -157,4 +157,41 @@ SQL
   assert_eq "$(git tag -l 'pantheon/backup/*' | wc -l | tr -d ' ')" "1"
 }
 
+# backup verify --restore on the servers: the dump goes into a scratch database and
+# back out; the site's database keeps every row, no scratch database stays, and a
+# PostgreSQL role without CREATEDB is told what it lacks (exit 7, nothing changed).
+test_trial_restore_on_mariadb_and_postgres() {
+  make_mariadb mdb9
+  as_root_mysql -e "GRANT ALL ON \`mdb9\\_\\_gp\\_%\`.* TO 'wp_mdb9'@'%'"
+  site_with_db "mysql://wp_mdb9@127.0.0.1:$MARIADB_PORT/mdb9"
+  export GIT_PANTHEON_DB_PASSWORD_DEV="$PASSWORD"
+  expect_code 0 git pantheon backup create --element db
+  before=$(mysql_table_digest mdb9)
+  expect_code 0 git pantheon backup verify --restore
+  assert_contains "$OUT" "ok      shop_dev_"
+  assert_contains "$OUT" "4 tables restored into a scratch MariaDB database, dumped back complete"
+  assert_eq "$(mysql_table_digest mdb9)" "$before" "the site's database changed"
+  assert_eq "$(as_root_mysql -N -e "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mdb9\\_\\_gp%'")" "0" \
+    "a scratch database stayed"
+
+  as_pg_super -d postgres -c "CREATE ROLE drupal_pg9 LOGIN PASSWORD '${PASSWORD//\'/\'\'}'" -c "CREATE DATABASE pg9 OWNER drupal_pg9"
+  PGPASSWORD="$PASSWORD" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U drupal_pg9 -d pg9 \
+    -c "CREATE TABLE node (nid SERIAL PRIMARY KEY, title TEXT); CREATE VIEW titles AS SELECT title FROM node" \
+    -c "INSERT INTO node (title) SELECT 'node ' || i FROM generate_series(1, 500) i"
+  site_with_db "postgres://drupal_pg9@127.0.0.1:$PG_PORT/pg9"
+  export GIT_PANTHEON_DB_PASSWORD_DEV="$PASSWORD"
+  expect_code 0 git pantheon backup create --element db
+  pg_digest() { as_pg_super -d pg9 -Atc "SELECT md5(string_agg(nid || title, ',' ORDER BY nid)) FROM node"; }
+  pg_trials() { as_pg_super -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname LIKE 'pg9\\_\\_gp%'"; }
+  before=$(pg_digest)
+  expect_code 7 git pantheon backup verify --restore
+  assert_contains "$OUT" "FAILED  shop_dev_"
+  assert_contains "$OUT" "CREATEDB"
+  as_pg_super -d postgres -c "ALTER ROLE drupal_pg9 CREATEDB"
+  expect_code 0 git pantheon backup verify --restore
+  assert_contains "$OUT" "2 tables restored into a scratch PostgreSQL database, dumped back complete"
+  assert_eq "$(pg_digest)" "$before" "the site's database changed"
+  assert_eq "$(pg_trials)" "0" "a scratch database stayed"
+}
+
 run_tests

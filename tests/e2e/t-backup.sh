@@ -230,6 +230,30 @@ assert all(a["local"] for b in d for a in b["archives"])
   assert_eq "$OUT" "" "no code backups expected"
 }
 
+# Times in the user's zone (TZ) with the age beside them; --utc; JSON stays UTC.
+test_list_and_info_show_local_time_and_age() {
+  demo_site
+  GP_TEST_NOW=2026-07-01T10:00:00Z git pantheon backup create --element db -q
+  export TZ=Europe/Berlin GP_TEST_NOW=2026-07-01T13:00:30Z
+  expect_code 0 git pantheon backup list
+  assert_contains "$(printf '%s\n' "$OUT" | head -1)" "CREATED"
+  assert_contains "$OUT" "2026-07-01 12:00:00 CEST  3 h ago"
+  expect_code 0 git pantheon backup list --utc
+  assert_contains "$OUT" "2026-07-01 10:00:00 UTC  3 h ago"
+  expect_code 0 git pantheon backup info dev@latest
+  assert_contains "$OUT" "created    2026-07-01 12:00:00 CEST (3 h ago)"
+  GP_TEST_NOW=2026-07-10T13:00:00Z expect_code 0 git pantheon backup list
+  assert_contains "$OUT" "9 days ago"
+  expect_code 0 git pantheon env list
+  assert_contains "$(printf '%s\n' "$OUT" | head -1)" "LATEST BACKUP"
+  assert_contains "$(printf '%s\n' "$OUT" | grep '^dev ')" "2026-07-01 12:00:00 CEST (3 h ago)"
+  expect_code 0 git pantheon env list --format=json
+  assert_eq "$(printf '%s' "$OUT" | json_get '[e["latest_backup"]["created"] for e in d["environments"] if e["name"] == "dev"][0]')" \
+    "2026-07-01T10:00:00.000000Z"
+  expect_code 0 git pantheon backup list --format=json
+  assert_eq "$(printf '%s' "$OUT" | json_get 'd[0]["created"]')" "2026-07-01T10:00:00.000000Z"
+}
+
 test_get_copies_verified_and_refuses_to_overwrite() {
   demo_site
   git pantheon backup create -q
@@ -279,15 +303,24 @@ test_failed_backup_leaves_no_tag_and_no_archive() {
   assert_eq "$(git tag -l 'pantheon/backup/*')" "" "tag left behind"
   assert_eq "$(ls -A .git/pantheon/archives)" "" "archive left behind"
   assert_eq "$(ls -A .git/pantheon/tmp)" "" "temporary file left behind"
+  assert_eq "$(ls -A .git/pantheon/pending 2>/dev/null)" "" "a journal of archives never written left behind"
 }
 
 test_bad_input_is_refused_with_nothing_changed() {
   demo_site
   expect_code 5 git pantheon backup create --env stage
   assert_one_line_error "unknown environment 'stage'"
-  expect_code 5 git pantheon backup create --element videos
-  assert_one_line_error "unknown element 'videos'"
-  expect_code 5 git pantheon backup create --keep-for forever
+  # A malformed option value is a usage error (2), the accepted forms named.
+  expect_code 2 git pantheon backup create --element videos
+  assert_contains "$ERR" "unknown element 'videos'"
+  assert_contains "$ERR" "choose all, code, db (or database) or files"
+  expect_code 2 git pantheon backup create --keep-for forever
+  assert_contains "$ERR" "expected a number and a unit"
+  expect_code 2 git pantheon backup create --keep-for 3x
+  expect_code 2 git pantheon backup list --element videos
+  expect_code 2 git pantheon backup list --format=yaml
+  expect_code 2 git pantheon backup get dev@latest --element db --url --expires soon
+  assert_contains "$ERR" "expected a number and a unit: s, m (minutes), h or d"
   expect_code 5 git pantheon backup info nosuch
   expect_code 5 git pantheon backup info dev@latest
   assert_contains "$ERR" "hint: make one"

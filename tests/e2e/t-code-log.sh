@@ -18,16 +18,22 @@ new_site_with_merges() {
   echo m3 >m3 && commit_all "main three"
 }
 
+# Dates in the user's zone (TZ), judged by git's own format-local; --utc for UTC.
 test_code_log_text_labels_first_parent() {
   new_site_with_merges
+  export TZ=America/New_York
   expect_code 0 git pantheon env code-log
   local subjects
-  subjects=$(printf '%s\n' "$OUT" | cut -d' ' -f4-)
+  subjects=$(printf '%s\n' "$OUT" | cut -d' ' -f6-)
   assert_eq "$subjects" "$(git log --first-parent --format=%s main)"
   assert_not_contains "$OUT" "feature one"
-  assert_contains "$OUT" "$(git rev-parse --short HEAD~1) $(git log -1 --format=%ad --date=short HEAD~1) [test] merge feature"
-  assert_contains "$OUT" "$(git rev-parse --short 'pantheon_live_1^{commit}') $(git log -1 --format=%ad --date=short pantheon_live_1) [live] one"
-  assert_contains "$OUT" "$(git rev-parse --short HEAD) $(git log -1 --format=%ad --date=short HEAD) - main three"
+  when() { git log -1 --format=%ad --date=format-local:'%Y-%m-%d %H:%M:%S %Z' "$1"; }
+  assert_contains "$OUT" "$(git rev-parse --short HEAD~1) $(when HEAD~1) [test] merge feature"
+  assert_contains "$OUT" "$(git rev-parse --short 'pantheon_live_1^{commit}') $(when pantheon_live_1) [live] one"
+  assert_contains "$OUT" "$(git rev-parse --short HEAD) $(when HEAD) - main three"
+  assert_contains "$OUT" " EST " || assert_contains "$OUT" " EDT "
+  expect_code 0 git pantheon env code-log --utc
+  assert_contains "$OUT" "$(git rev-parse --short HEAD) $(TZ=UTC git log -1 --format=%ad --date=format-local:'%Y-%m-%d %H:%M:%S' HEAD) UTC - main three"
   expect_code 0 git pantheon env code-log -n 2
   assert_eq "$(printf '%s\n' "$OUT" | wc -l)" "2"
   expect_code 0 git pantheon env code-log --env live

@@ -67,6 +67,24 @@ test_expired_signed_url() {
   assert_eq "$(grep -c expired ../http.log)" "1"
 }
 
+# A web page where an archive was asked for (a share or login page, an expired
+# link served as octet-stream): refused at its first bytes, once, with a hint;
+# nothing written, nothing committed.
+test_web_pages_are_refused_before_anything_is_written() {
+  setup
+  head_before=$(git rev-parse HEAD)
+  for mode in page sniff; do
+    expect_code 5 git pantheon import code "$HTTP_URL/$mode/release.tar.gz?token=T0KEN" --squash
+    assert_one_line_error "the server answered with a web page"
+    assert_contains "$ERR" "hint: a share, login or expired-link page"
+    assert_not_contains "$ERR" "T0KEN"
+    assert_eq "$(grep -c "/$mode/" ../http.log)" "1" "a web page was retried"
+  done
+  assert_contains "$ERR" "/sniff/release.tar.gz?..."
+  assert_eq "$(git rev-parse HEAD)" "$head_before"
+  assert_eq "$(ls -A .git/pantheon/tmp 2>/dev/null)" "" "something was left in tmp"
+}
+
 test_not_found() {
   setup
   expect_code 5 git pantheon import code "$HTTP_URL/missing/release.tar.gz?sig=S3CRET" --squash

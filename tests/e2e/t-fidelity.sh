@@ -14,7 +14,7 @@ demo_site() {
   python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
   cd site
   git pantheon init -q
-  printf '\n[env.test]\ndatabase = "sqlite:../test-env/db.sqlite"\nfiles = "../test-env/files"\n' >>.pantheon.toml
+  env_content test "sqlite:../test-env/db.sqlite" "../test-env/files"
   git add .pantheon.toml && git commit -q -m "git-pantheon config"
 }
 

@@ -18,6 +18,27 @@ test_init_detects_drupal() {
   assert_eq "$(printf '%s' "$OUT" | json_get 'd["environments"][0]["commit"]')" "$(git rev-parse HEAD)"
 }
 
+test_init_writes_test_and_live_as_code_environments() {
+  new_repo
+  make_drupal_tree
+  commit_all "drupal"
+  expect_code 0 git pantheon init
+  assert_contains "$OUT" "test, live: code environments"
+  for env in test live; do
+    grep -q "^\[env\.$env\]\$" .pantheon.toml || fail "no [env.$env] table"
+    grep -q "^# database = \"mysql://wp@127.0.0.1:3306/$env\"" .pantheon.toml || fail "no commented database line for $env"
+    grep -q "^# files = \"../site-$env/sites/default/files\"" .pantheon.toml || fail "no commented files line for $env"
+  done
+  expect_code 0 git pantheon env list --format=json
+  assert_eq "$(printf '%s' "$OUT" | json_get '[(e["name"], e["database"], e["files"]) for e in d["environments"]]')" \
+    "[('dev', {'kind': 'sqlite', 'path': 'sites/default/files/.ht.sqlite'}, 'sites/default/files'), ('test', None, None), ('live', None, None)]"
+  # Uncommenting test's lines gives it a database and files of its own.
+  sed -i '/^\[env\.test\]$/,/^$/s/^# //' .pantheon.toml
+  expect_code 0 git pantheon env list
+  assert_eq "$(printf '%s\n' "$OUT" | awk '$1=="test" {print $2, $3, $4}')" "mysql wp@127.0.0.1:3306/test ../site-test/sites/default/files"
+  assert_eq "$(printf '%s\n' "$OUT" | awk '$1=="live" {print $2, $3}')" "(none) (none)"
+}
+
 test_init_detects_drupal_with_web_docroot() {
   new_repo
   mkdir -p web/core/lib && echo '<?php' >web/core/lib/Drupal.php
@@ -201,7 +222,13 @@ test_malformed_config_names_line_and_column() {
 test_password_in_config_is_refused_and_not_echoed() {
   new_repo
   printf 'site = "x"\n[env.dev]\ndatabase = "mysql://wp:S3cretPw@localhost/wp"\n' >.pantheon.toml
-  expect_code 4 git pantheon env list
+  # Listed as unusable (a warning), refused wherever it would be used, never echoed.
+  expect_code 0 git pantheon env list
+  assert_contains "$ERR" "contains a password"
+  assert_not_contains "$ERR$OUT" "S3cretPw"
+  expect_code 4 git pantheon env list --check
+  assert_contains "$ERR" "contains a password"
+  expect_code 4 git pantheon backup create
   assert_contains "$ERR" "contains a password"
   assert_not_contains "$ERR" "S3cretPw"
 }

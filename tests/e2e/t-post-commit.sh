@@ -68,6 +68,19 @@ test_commit_on_configured_branch_backs_up_db_and_restores() {
   done
   git tag -l "$manual" | grep -q . || fail "the hook pruned a manual backup"
   assert_eq "$(commit_tags | wc -l | tr -d ' ')" "3" "2 commit backups + 1 manual"
+  # A protected commit backup outlives the hook's count too.
+  kept=
+  for t in $(git tag -l 'pantheon/backup/dev/*'); do
+    [ "$(manifest "$t" 'd["backup"]["initiator"]')" = commit ] && { kept=$t; break; }
+  done
+  [ -n "$kept" ] || fail "no commit backup"
+  expect_code 0 git pantheon backup protect "$kept"
+  for i in 8 9 10; do
+    echo "$i" >a.txt
+    expect_code 0 git commit -q -am "change $i"
+  done
+  git tag -l "$kept" | grep -q . || fail "the hook pruned a protected backup"
+  assert_eq "$(commit_tags | wc -l | tr -d ' ')" "4" "2 newest commit backups + 1 protected + 1 manual"
   git fsck >/dev/null 2>&1 || fail "git fsck"
 }
 

@@ -208,7 +208,7 @@ print(base64.b64encode(zlib.crc32(crcs).to_bytes(4, "big")).decode())' ".git/pan
   # A later command (which takes the lock and empties tmp/) keeps the partial file.
   git pantheon -q backup create --element db
   [ -e "$part" ] || fail "the partial download was removed"
-  expect_code 0 git pantheon backup get "$tag" --element files --to ../files.tar.gz
+  expect_code 0 git pantheon --progress backup get "$tag" --element files --to ../files.tar.gz
   assert_contains "$ERR" "resuming the download of '$f' at byte"
   gets_after=$(grep -c "\"GET /$BUCKET/r/$f HTTP/1.1\" 206" "$GP_SERVERS/s3/log" || true)
   assert_eq "$((gets_after - gets_before))" "1" "moto served one range request"

@@ -7,12 +7,7 @@ demo_site() {
   python3 "$GP_SOURCE_DIR/scripts/make-demo-site.py" site >/dev/null
   cd site
   git pantheon init -q
-  cat >>.pantheon.toml <<'TOML'
-
-[env.test]
-database = "sqlite:../test-env/db.sqlite"
-files = "../test-env/files"
-TOML
+  env_content test "sqlite:../test-env/db.sqlite" "../test-env/files"
   git add .pantheon.toml && git commit -q -m "git-pantheon config"
 }
 
@@ -98,6 +93,39 @@ test_restore_into_another_environment_leaves_the_source_untouched() {
   assert_eq "$(sqlite3 ../test-env/db.sqlite 'SELECT title FROM node')" "test data"
 }
 
+# A backup of an environment .pantheon.toml does not declare: the hint says so,
+# and following it (declare it, back it up) gets the restore through.
+test_unknown_environment_hint_leads_somewhere() {
+  demo_site
+  expect_code 5 git pantheon restore stage@latest --yes
+  assert_one_line_error "no backup matches 'stage@latest'"
+  assert_contains "$ERR" "hint: there is no environment 'stage' in .pantheon.toml"
+  assert_contains "$ERR" "add [env.stage]"
+  expect_code 5 git pantheon backup info stage@latest
+  assert_contains "$ERR" "there is no environment 'stage'"
+  mkdir -p ../stage-env/files && echo staged >../stage-env/files/s.txt
+  sqlite3 ../stage-env/db.sqlite "CREATE TABLE t(x); INSERT INTO t VALUES('stage');"
+  printf '\n[env.stage]\ndatabase = "sqlite:../stage-env/db.sqlite"\nfiles = "../stage-env/files"\n' >>.pantheon.toml
+  expect_code 0 git pantheon backup create --env stage
+  sqlite3 ../stage-env/db.sqlite "DELETE FROM t"
+  expect_code 0 git pantheon restore stage@latest --element db --yes --no-safety-backup
+  assert_eq "$(sqlite3 ../stage-env/db.sqlite 'SELECT x FROM t')" "stage"
+}
+
+# Step lines are progress: not on stderr when it is not a terminal (scripts that
+# treat stderr as failure see nothing), shown with --progress, gone with -q.
+test_step_lines_only_where_progress_is_shown() {
+  demo_site
+  git pantheon backup create -q
+  expect_code 0 git pantheon restore dev@latest --element db --yes
+  assert_not_contains "$ERR" "making a safety backup"
+  assert_eq "$ERR" "" "stderr of a restore that worked, not a terminal"
+  expect_code 0 git pantheon --progress restore dev@latest --element db --yes
+  assert_contains "$ERR" "making a safety backup of dev"
+  expect_code 0 git pantheon -q --progress restore dev@latest --element db --yes
+  assert_not_contains "$ERR" "making a safety backup"
+}
+
 test_restore_from_loose_files() {
   demo_site
   git pantheon backup create -q
@@ -114,6 +142,24 @@ test_restore_from_loose_files() {
   sqlite3 $DB "DELETE FROM node"
   expect_code 0 git pantheon restore --from-files loose/plain.sql* --yes --no-safety-backup
   assert_eq "$(db_state $DB)" "$want" "plain or zstd dump not restored"
+  # A file named without --from-files is taken as one (and said so).
+  sqlite3 $DB "DELETE FROM node"
+  expect_code 0 git pantheon --progress restore loose/dump.sql.gz --yes --no-safety-backup
+  assert_contains "$ERR" "'loose/dump.sql.gz' is a file: restoring it as an archive"
+  assert_eq "$(db_state $DB)" "$want" "a file operand was not restored"
+  # A name that says nothing: --element says what it holds; without it, one line
+  # naming the way out, and that way works; a *_files.zip is known by its name.
+  tar -czf loose/export.bin -C $FILES .
+  rm -r $FILES/inline-images
+  expect_code 5 git pantheon restore --from-files loose/export.bin --yes --no-safety-backup
+  assert_one_line_error "cannot restore archive '"
+  assert_contains "$ERR" "--element code|db|files"
+  expect_code 0 git pantheon restore --from-files loose/export.bin --element files --yes --no-safety-backup
+  [ -f $FILES/inline-images/image-1.png ] || fail "--element files did not restore the files"
+  mkdir zipped && (cd zipped && tar -xzf ../loose/whatever.tgz && zip -qr ../loose/site_live_files.zip .)
+  rm -r $FILES/inline-images
+  expect_code 0 git pantheon restore loose/site_live_files.zip --yes --no-safety-backup
+  [ -f $FILES/inline-images/image-1.png ] || fail "a *_files.zip was not restored"
 }
 
 test_corrupt_archive_is_refused_with_the_target_unchanged() {
@@ -155,6 +201,12 @@ test_a_dump_cut_short_is_refused_before_the_safety_backup() {
   db_before=$(sha256sum $DB)
   f=$(ls .git/pantheon/archives/*_database.sql.gz)
   cut_dump "$f" ../cut_database.sql.gz
+  # a loose dump whose gzip stream is cut: "<what> '<subject>': <cause>"
+  head -c -200 "$f" >../trunc_database.sql.gz
+  expect_code 7 git pantheon restore --from-files ../trunc_database.sql.gz --yes
+  assert_one_line_error "cannot read '"
+  assert_contains "$ERR" "trunc_database.sql.gz': truncated gzip stream"
+  assert_eq "$(sha256sum $DB)" "$db_before" "database changed"
   # a loose dump
   expect_code 7 git pantheon restore --from-files ../cut_database.sql.gz --yes
   assert_one_line_error "archive '$PWD/../cut_database.sql.gz'"
@@ -183,11 +235,7 @@ test_confirmation_is_required() {
   git pantheon backup create -q --element db
   expect_code 2 git pantheon restore dev@latest </dev/null
   assert_contains "$ERR" "--yes"
-  cat >>.pantheon.toml <<'TOML'
-[env.live]
-database = "sqlite:../live.sqlite"
-files = "../live-files"
-TOML
+  env_content live "sqlite:../live.sqlite" "../live-files"
   expect_code 2 git pantheon restore dev@latest --to-env live --yes
   assert_contains "$ERR" "--confirm-env live"
   [ ! -e ../live.sqlite ] || fail "live was written without confirmation"
@@ -268,7 +316,7 @@ test_staging_on_another_file_system_than_the_store() {
   [ -f .git ] && [ "$(stat -c %d "$(git rev-parse --git-common-dir)")" != "$(stat -c %d .)" ] || fail "git dir not moved"
   git pantheon init -q
   # test: files and database outside the work tree, on the other file system
-  printf '\n[env.test]\ndatabase = "sqlite:%s/test.sqlite"\nfiles = "%s/test-files"\n' "$SHM" "$SHM" >>.pantheon.toml
+  env_content test "sqlite:$SHM/test.sqlite" "$SHM/test-files"
   commit_all "git-pantheon config"
   head -c 2000000 /dev/urandom >$FILES/big.bin
   mkdir "$SHM/test-files" && echo old >"$SHM/test-files/old.txt"

@@ -81,11 +81,10 @@ test_systemd_units_pass_systemd_analyze_verify() {
   grep -q '^Persistent=true$' "$d/git-pantheon-shop-live.timer" || fail "no Persistent=true"
   grep -q '^RandomizedDelaySec=' "$d/git-pantheon-shop-live.timer" || fail "no RandomizedDelaySec"
   grep -q 'enable --now git-pantheon-shop-live.timer' "$HOME/systemctl.log" || fail "timer not enabled: $(cat "$HOME/systemctl.log")"
-  if command -v systemd-analyze >/dev/null; then
-    out=$(cd "$d" && systemd-analyze verify --man=no ./git-pantheon-shop-live.timer ./git-pantheon-shop-live.service 2>&1) ||
-      fail "systemd-analyze verify: $out"
-    [ -z "$out" ] || fail "systemd-analyze verify complained: $out"
-  fi
+  command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (scripts/install-deps.sh installs systemd)"
+  out=$(cd "$d" && systemd-analyze verify --man=no ./git-pantheon-shop-live.timer ./git-pantheon-shop-live.service 2>&1) ||
+    fail "systemd-analyze verify: $out"
+  [ -z "$out" ] || fail "systemd-analyze verify complained: $out"
   # --scheduler print writes the same units to stdout and installs nothing.
   expect_code 0 git pantheon backup schedule enable --env dev --scheduler print --daily random
   assert_contains "$OUT" "FixedRandomDelay=true"

@@ -100,19 +100,10 @@ SQL
   git remote add origin ../remote.git
   run init git pantheon init --framework other --site sec --files files-dev \
     --database "mysql://$user@127.0.0.1:$MARIADB_PORT/${user}_dev"
+  env_content test "mysql://$user@127.0.0.1:$MARIADB_PORT/${user}_test" files-test
+  env_content live "mysql://$user@127.0.0.1:$MARIADB_PORT/${user}_live" files-live
+  env_content pg "postgres://$user@127.0.0.1:$PG_PORT/${user}_pg" files-pg
   cat >>.pantheon.toml <<TOML
-
-[env.test]
-database = "mysql://$user@127.0.0.1:$MARIADB_PORT/${user}_test"
-files = "files-test"
-
-[env.live]
-database = "mysql://$user@127.0.0.1:$MARIADB_PORT/${user}_live"
-files = "files-live"
-
-[env.pg]
-database = "postgres://$user@127.0.0.1:$PG_PORT/${user}_pg"
-files = "files-pg"
 
 [storage.origin]
 url = "s3://$BUCKET/sec"

@@ -30,7 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     gp::Config c = gp::parse_config(text, "/nonexistent/fuzz/.pantheon.toml");
     for (auto& [name, env] : c.envs) {
-      check_url(env.database);
+      if (env.database) check_url(*env.database);
+      GP_FUZZ_CHECK(!env.database || env.files, "env '" + name + "' has a database but no files directory");
+      GP_FUZZ_CHECK(!env.files || !env.files->empty(), "an empty files directory parsed in env '" + name + "'");
       (void)c.files_excludes(env);
       (void)c.env(name);
     }

@@ -9,6 +9,8 @@ with behaviours chosen by the first path component:
   /expired/<file>   403 with S3's AccessDenied / "Request has expired" XML body
   /missing/<file>   404
   /redirect/<file>  302 to /ok/<file>
+  /page/<file>      200 text/html: a share or login page instead of the file
+  /sniff/<file>     200 application/octet-stream whose body is an HTML page
 Each request is logged to LOG as one JSON line (method, path without query, range).
 Usage: http_files.py ROOT PORTFILE LOG   (binds 127.0.0.1 on a free port, writes it
 to PORTFILE, serves until killed; at most 1000 requests)."""
@@ -42,6 +44,12 @@ class Handler(BaseHTTPRequestHandler):
             body = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
                     b"<Message>Request has expired</Message><Expires>2020-01-01T00:00:00Z</Expires></Error>")
             return self.send_body(403, body, "application/xml")
+        if mode == "page":
+            return self.send_body(200, b"<!DOCTYPE html>\n<html><body>Sign in to download</body></html>\n",
+                                  "text/html; charset=utf-8")
+        if mode == "sniff":
+            return self.send_body(200, b"\n  <HTML><body>This link has expired</body></HTML>\n",
+                                  "application/octet-stream")
         if mode == "flaky" and n == 0:
             return self.send_body(500, b"try again\n")
         if mode == "redirect":

@@ -9,6 +9,19 @@ namespace {
 
 Config parse(const std::string& text) { return parse_config(text, "/repo/.pantheon.toml"); }
 
+// The error of using environment `env` of a file that loads: an environment whose
+// database URL is malformed fails alone (EnvConfig::broken), the others work.
+std::string env_error(const std::string& text, const std::string& env) {
+  Config c = parse(text);
+  try {
+    c.env(env);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::config);
+    return e.what();
+  }
+  return "";
+}
+
 // The message of the gp::Error that parsing `text` throws ("" when it parses).
 std::string parse_error(const std::string& text) {
   try {
@@ -51,17 +64,17 @@ path_style = true
   EXPECT_EQ(c.backup.compression_level, 3);
   ASSERT_EQ(c.envs.size(), 3u);
   EXPECT_EQ(c.env("dev").files, "sites/default/files");  // the framework default
-  EXPECT_EQ(c.env("dev").database.kind, DbKind::sqlite);
-  EXPECT_EQ(c.env("dev").database.path, "sites/default/files/.ht.sqlite");
+  EXPECT_EQ(c.env("dev").database->kind, DbKind::sqlite);
+  EXPECT_EQ(c.env("dev").database->path, "sites/default/files/.ht.sqlite");
   const auto& live = c.env("live");
-  EXPECT_EQ(live.database.kind, DbKind::mysql);
-  EXPECT_EQ(live.database.user, "wp");
-  EXPECT_EQ(live.database.host, "127.0.0.1");
-  EXPECT_EQ(live.database.port, 3307);
-  EXPECT_EQ(live.database.dbname, "live");
+  EXPECT_EQ(live.database->kind, DbKind::mysql);
+  EXPECT_EQ(live.database->user, "wp");
+  EXPECT_EQ(live.database->host, "127.0.0.1");
+  EXPECT_EQ(live.database->port, 3307);
+  EXPECT_EQ(live.database->dbname, "live");
   EXPECT_EQ(live.worktree, "../live");
-  EXPECT_EQ(c.env("test").database.kind, DbKind::postgres);
-  EXPECT_EQ(c.env("test").database.socket, "/run/pg");
+  EXPECT_EQ(c.env("test").database->kind, DbKind::postgres);
+  EXPECT_EQ(c.env("test").database->socket, "/run/pg");
   auto ex = c.files_excludes(live);
   EXPECT_NE(std::find(ex.begin(), ex.end(), "styles"), ex.end());
   EXPECT_NE(std::find(ex.begin(), ex.end(), "private/tmp"), ex.end());
@@ -98,7 +111,10 @@ TEST(Config, UnknownKeysAreReportedWithTheirPlace) {
 }
 
 TEST(Config, ADatabaseUrlErrorNamesTheEnvironment) {
-  auto msg = parse_error("site='s'\n[env.dev]\ndatabase='sqlite:x'\n[env.live]\ndatabase='mysql://wp@127.0.0.1/wp?socket=/nonexistent'\n");
+  const std::string text = "site='s'\n[env.dev]\ndatabase='sqlite:x'\n[env.live]\ndatabase='mysql://wp@127.0.0.1/wp?socket=/nonexistent'\n";
+  EXPECT_EQ(parse(text).env("dev").database->path, "x");
+  EXPECT_FALSE(parse(text).envs.at("live").code_only());
+  auto msg = env_error(text, "live");
   EXPECT_EQ(msg.rfind(".pantheon.toml:5:", 0), 0u) << msg;
   EXPECT_NE(msg.find("[env.live]"), std::string::npos) << msg;
   EXPECT_NE(msg.find("invalid database URL 'mysql://wp@127.0.0.1/wp?socket=/nonexistent'"), std::string::npos) << msg;
@@ -110,9 +126,9 @@ TEST(Config, InconsistentValuesAreRefused) {
   EXPECT_NE(parse_error("site='s'\n").find("no environments"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\nframework='joomla'\n[env.dev]\ndatabase='sqlite:x'\n").find("framework must be"),
             std::string::npos);
-  EXPECT_NE(parse_error("site='s'\n[env.dev]\n").find("missing key 'database'"), std::string::npos);
+  EXPECT_NE(parse_error("site='s'\n[env.dev]\nfiles=''\n").find("'files' in [env.dev] is empty"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[env.Dev]\ndatabase='sqlite:x'\n").find("environment name 'Dev'"), std::string::npos);
-  EXPECT_NE(parse_error("site='s'\n[env.dev]\ndatabase='oracle://x/y'\n").find("unknown scheme"), std::string::npos);
+  EXPECT_NE(env_error("site='s'\n[env.dev]\ndatabase='oracle://x/y'\n", "dev").find("unknown scheme"), std::string::npos);
   EXPECT_NE(parse_error("site='s'\n[backup]\nkeep_for='forever'\n[env.dev]\ndatabase='sqlite:x'\n").find("invalid duration"),
             std::string::npos);
   // Found by fuzzing: a float out of int64_t's range was converted (undefined behaviour).
@@ -132,7 +148,7 @@ TEST(Config, InconsistentValuesAreRefused) {
 }
 
 TEST(Config, PasswordsInDatabaseUrlsAreRefused) {
-  auto msg = parse_error("site='s'\n[env.dev]\ndatabase='mysql://wp:hunter2@localhost/wp'\n");
+  auto msg = env_error("site='s'\n[env.dev]\ndatabase='mysql://wp:hunter2@localhost/wp'\n", "dev");
   EXPECT_NE(msg.find("contains a password"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("hunter2"), std::string::npos) << "the secret must not be echoed: " << msg;
 }
@@ -154,7 +170,82 @@ TEST(Config, InitialConfigParsesForEveryFramework) {
     auto text = render_initial_config("site", f, default_files_dir(f, "/nonexistent"), "sqlite:db.sqlite");
     auto c = parse(text);
     EXPECT_EQ(c.framework, f);
-    EXPECT_EQ(c.env("dev").database.path, "db.sqlite");
+    EXPECT_EQ(c.env("dev").database->path, "db.sqlite");
+    EXPECT_EQ(c.env("dev").files, default_files_dir(f, "/nonexistent"));
+    // Pantheon's three: test and live as code environments.
+    EXPECT_EQ(c.envs.size(), 3u);
+    EXPECT_TRUE(c.env("test").code_only());
+    EXPECT_TRUE(c.env("live").code_only());
+  }
+}
+
+// Uncommenting the lines init writes under [env.test] and [env.live] gives
+// each a database, files directory and worktree of its own.
+TEST(Config, InitialConfigCommentedLinesParseWhenUncommented) {
+  for (const char* files : {"sites/default/files", "/srv/dev/files"}) {
+    auto text = render_initial_config("shop", Framework::drupal, files, "sqlite:db.sqlite");
+    std::string out;
+    bool in_env = false;
+    for (size_t pos = 0; pos < text.size();) {
+      size_t nl = text.find('\n', pos);
+      std::string line = text.substr(pos, nl - pos);
+      pos = nl + 1;
+      if (line.rfind("[", 0) == 0) in_env = line == "[env.test]" || line == "[env.live]";
+      if (in_env && line.rfind("# ", 0) == 0) line = line.substr(2);
+      out += line + "\n";
+    }
+    auto c = parse(out);
+    for (const char* env : {"test", "live"}) {
+      const EnvConfig& e = c.env(env);
+      ASSERT_TRUE(e.database) << out;
+      EXPECT_EQ(e.database->kind, DbKind::mysql);
+      EXPECT_EQ(e.database->dbname, env);
+      ASSERT_TRUE(e.files);
+      EXPECT_NE(*e.files, files);
+      EXPECT_EQ(e.worktree, std::string("../shop-") + env);
+    }
+  }
+}
+
+TEST(Config, CodeEnvironmentsHaveNoDatabaseAndNoFiles) {
+  auto c = parse(
+      "site='s'\nframework='drupal'\n[env.dev]\ndatabase='sqlite:x'\n[env.test]\n[env.live]\nworktree='../live'\n"
+      "[env.uploads]\nfiles='../uploads'\n");
+  // A database without a files key keeps the framework's directory, as before.
+  EXPECT_EQ(c.env("dev").files, "sites/default/files");
+  EXPECT_FALSE(c.env("dev").code_only());
+  for (const char* name : {"test", "live"}) {
+    const EnvConfig& e = c.env(name);
+    EXPECT_TRUE(e.code_only());
+    EXPECT_FALSE(e.database.has_value());
+    EXPECT_FALSE(e.files.has_value());
+  }
+  EXPECT_EQ(c.env("live").worktree, "../live");
+  // Files without a database: no database, and not a code environment.
+  EXPECT_FALSE(c.env("uploads").database.has_value());
+  EXPECT_EQ(c.env("uploads").files, "../uploads");
+  EXPECT_FALSE(c.env("uploads").code_only());
+}
+
+TEST(Config, MissingDatabaseOrFilesIsOneLineNamingTheFix) {
+  auto c = parse("site='s'\n[env.dev]\ndatabase='sqlite:x'\n[env.test]\n");
+  EXPECT_EQ(c.env("dev").require_database().path, "x");
+  EXPECT_EQ(c.env("dev").require_files(), "files");
+  try {
+    c.env("test").require_database();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::bad_input);
+    EXPECT_STREQ(e.what(),
+                 "environment 'test' has no database (add database = ... under [env.test] in .pantheon.toml)");
+  }
+  try {
+    c.env("test").require_files();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::bad_input);
+    EXPECT_STREQ(e.what(),
+                 "environment 'test' has no files directory (add files = ... under [env.test] in .pantheon.toml)");
   }
 }
 
@@ -176,6 +267,18 @@ TEST_F(DetectTest, DetectsDrupalAndWordPress) {
 // ---- [hooks.post-commit] ------------------------------------------------------
 
 const char* kBase = "site = \"s\"\n[env.dev]\ndatabase = \"sqlite:db.sqlite\"\nfiles = \"f\"\n[env.live]\ndatabase = \"sqlite:live.sqlite\"\nfiles = \"lf\"\n";
+
+TEST(Config, PostCommitOfAnElementTheEnvironmentLacksIsRefused) {
+  const std::string base = std::string(kBase) + "[env.test]\n[env.up]\nfiles = \"up\"\n";
+  auto msg = parse_error(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"test\"\n");
+  EXPECT_NE(msg.find("(\"db\" by default), but environment 'test' has no database"), std::string::npos) << msg;
+  msg = parse_error(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"up\"\nelements = [\"db\"]\n");
+  EXPECT_NE(msg.find("environment 'up' has no database"), std::string::npos) << msg;
+  msg = parse_error(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"test\"\nelements = [\"files\"]\n");
+  EXPECT_NE(msg.find("environment 'test' has no files directory"), std::string::npos) << msg;
+  EXPECT_TRUE(
+      parse(base + "[hooks.post-commit]\nbranches = [\"main\"]\nenv = \"up\"\nelements = [\"files\"]\n").post_commit);
+}
 
 TEST(Config, PostCommitIsOffByDefault) {
   EXPECT_FALSE(parse(kBase).post_commit.has_value());

@@ -37,6 +37,16 @@ inline void load_from(Database& db, const fs::path& file) {
   db.load(src, p);
 }
 
+// A trial restore of the dump in `in`; the scratch's dump back goes to `out`.
+inline DumpStats trial_from(Database& db, const fs::path& in, const fs::path& out) {
+  Fd src_fd = open_file(in, O_RDONLY);
+  FdSource src(src_fd.get(), in.string());
+  Fd out_fd = open_file(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  FdSink sink(out_fd.get(), out.string());
+  NullProgress p;
+  return db.trial(src, sink, p);
+}
+
 // Runs argv with `input` as stdin; returns {status, stdout, stderr tail}.
 inline RunResult run_with_input(std::vector<std::string> argv, const fs::path& input,
                                 std::vector<std::pair<std::string, std::string>> env = {}) {

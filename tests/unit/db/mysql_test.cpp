@@ -198,6 +198,38 @@ TEST_F(MysqlDb, LoadReplacesTheContentWithTablesViewsTriggersAndRoutines) {
   EXPECT_TRUE(fs::is_empty(root() / "scratch"));
 }
 
+// A trial restore loads into a scratch database, dumps it back and drops it: the
+// site's database is never touched, the dump back holds the same content (judged by
+// loading it into another database and comparing with the real client), a broken
+// dump fails with the scratch dropped, and a killed trial's leftover goes.
+TEST_F(MysqlDb, TrialRestoresIntoAScratchDatabaseAndDropsIt) {
+  make_site(db_);
+  auto db = open_db(url(db_), root());
+  DumpStats dumped = dump_to(*db, root() / "dump.sql");
+  auto before = content(db_);
+  admin("CREATE DATABASE `" + db_ + "__gp_trial_stale`");  // a trial killed before it dropped its scratch
+  DumpStats st = trial_from(*db, root() / "dump.sql", root() / "back.sql");
+  EXPECT_EQ(st.tables, dumped.tables);
+  EXPECT_EQ(st.tables, 4u);
+  EXPECT_EQ(content(db_), before);
+  EXPECT_EQ(databases_like(db_ + "\\_\\_gp\\_%").size(), 0u);
+  auto back = file_bytes(root() / "back.sql");
+  EXPECT_NE(back.find("-- Dump completed"), std::string::npos);
+  std::string judge = db_ + "_judge";
+  admin("CREATE DATABASE `" + judge + "` CHARACTER SET utf8mb4; GRANT ALL ON `" + judge + "`.* TO '" + user_ + "'@'%';"
+        "GRANT ALL ON `" + judge + "\\_\\_gp\\_%`.* TO '" + user_ + "'@'%';");
+  load_from(*open_db(url(judge), root()), root() / "back.sql");
+  EXPECT_EQ(content(judge), before);
+
+  auto dump = file_bytes(root() / "dump.sql");
+  write_file_atomic(root() / "bad.sql", dump.substr(0, dump.size() / 2));
+  auto msg = expect_error(Exit::remote, [&] { trial_from(*db, root() / "bad.sql", root() / "back.sql"); });
+  EXPECT_EQ(msg.rfind("cannot restore a trial copy of database '" + db->describe() + "': ", 0), 0u) << msg;
+  EXPECT_EQ(content(db_), before);
+  EXPECT_EQ(databases_like(db_ + "\\_\\_gp\\_%").size(), 0u);
+  EXPECT_TRUE(fs::is_empty(root() / "scratch"));
+}
+
 TEST_F(MysqlDb, BrokenDumpsFailAndLeaveTheTargetUnchanged) {
   make_site(db_);
   auto db = open_db(url(db_), root());

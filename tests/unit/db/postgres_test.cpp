@@ -109,6 +109,44 @@ class PostgresDb : public TempDirTest {
   const std::string password_ = "pg:s3cr\\et #pw y";
 };
 
+// A trial restore creates a scratch database (the role has CREATEDB), loads and
+// dumps it back and drops it; the site's database is never touched, the dump back
+// holds the same content, a broken dump fails with the scratch dropped, a killed
+// trial's leftover goes, and a role without CREATEDB gets the privilege as its hint.
+TEST_F(PostgresDb, TrialRestoresIntoAScratchDatabaseAndDropsIt) {
+  make_site(db_);
+  auto db = open_db(url(db_), root());
+  DumpStats dumped = dump_to(*db, root() / "dump.sql");
+  auto before = content(db_);
+  auto trials = [&] {
+    return admin("SELECT count(*) FROM pg_database WHERE datname LIKE '" + db_ + "\\_\\_gp\\_trial\\_%'");
+  };
+  auto msg = expect_error(Exit::remote, [&] { trial_from(*db, root() / "dump.sql", root() / "back.sql"); });
+  EXPECT_NE(msg.find("permission denied to create database"), std::string::npos) << msg;
+  EXPECT_EQ(content(db_), before);
+
+  admin("ALTER ROLE " + user_ + " CREATEDB");
+  admin("CREATE DATABASE " + db_ + "__gp_trial_stale OWNER " + user_);  // a trial killed before its drop
+  created_.push_back(db_ + "__gp_trial_stale");
+  DumpStats st = trial_from(*db, root() / "dump.sql", root() / "back.sql");
+  EXPECT_EQ(st.tables, dumped.tables);
+  EXPECT_EQ(st.tables, 4u);
+  EXPECT_EQ(content(db_), before);
+  EXPECT_EQ(trials(), "0\n");
+  auto back = file_bytes(root() / "back.sql");
+  EXPECT_NE(back.find("-- PostgreSQL database dump complete"), std::string::npos);
+  std::string judge = new_db("judge");
+  load_from(*open_db(url(judge), root()), root() / "back.sql");
+  EXPECT_EQ(content(judge), before);
+
+  auto dump = file_bytes(root() / "dump.sql");
+  write_file_atomic(root() / "bad.sql", dump.substr(0, dump.size() / 2));
+  msg = expect_error(Exit::remote, [&] { trial_from(*db, root() / "bad.sql", root() / "back.sql"); });
+  EXPECT_NE(msg.find("nothing was changed"), std::string::npos) << msg;
+  EXPECT_EQ(content(db_), before);
+  EXPECT_EQ(trials(), "0\n");
+}
+
 TEST_F(PostgresDb, DumpLoadsWithTheRealPsqlAndPasswordNeverInArgv) {
   make_site(db_);
   FakeClients fake(root() / "fakebin", {"pg_dump", "psql"});

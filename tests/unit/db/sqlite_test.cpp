@@ -182,6 +182,30 @@ TEST_F(SqliteDb, LoadReplacesContentAndKeepsWalMode) {
     EXPECT_EQ(e.path().filename().string().find(".gp-restore-"), std::string::npos) << e.path();
 }
 
+// A trial restore builds a scratch file, dumps it back and removes it: the site's
+// file is never touched (same bytes), the dump back loads into a file with the same
+// content, and a broken dump fails leaving nothing in the scratch directory.
+TEST_F(SqliteDb, TrialRestoresIntoAScratchFileAndRemovesIt) {
+  auto src = make_awkward("a.sqlite");
+  auto a = open_db("sqlite:a.sqlite", root());
+  DumpStats dumped = dump_to(*a, root() / "dump.sql");
+  auto before = file_bytes(src);
+  DumpStats st = trial_from(*a, root() / "dump.sql", root() / "back.sql");
+  EXPECT_EQ(st.tables, dumped.tables);
+  EXPECT_EQ(file_bytes(src), before);
+  EXPECT_TRUE(fs::is_empty(root() / "scratch"));
+  auto judge = open_db("sqlite:judge.sqlite", root());
+  load_from(*judge, root() / "back.sql");
+  expect_same_content(src, root() / "judge.sqlite");
+
+  auto dump = file_bytes(root() / "dump.sql");
+  write_file_atomic(root() / "bad.sql", dump.substr(0, dump.find(";\n", dump.size() / 2) + 2));
+  auto msg = expect_error(Exit::remote, [&] { trial_from(*a, root() / "bad.sql", root() / "back.sql"); });
+  EXPECT_NE(msg.find("cannot load database"), std::string::npos) << msg;
+  EXPECT_EQ(file_bytes(src), before);
+  EXPECT_TRUE(fs::is_empty(root() / "scratch"));
+}
+
 TEST_F(SqliteDb, FailedLoadLeavesTheOldFileIntact) {
   make_awkward("a.sqlite");
   auto a = open_db("sqlite:a.sqlite", root());

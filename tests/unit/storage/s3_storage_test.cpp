@@ -144,6 +144,7 @@ struct RecordingProgress : Progress {
     max_items = std::max(max_items, items);
   }
   void info(const std::string& m) override { infos.push_back(m); }
+  void step(const std::string& m) override { infos.push_back(m); }
 };
 
 TEST_F(S3StorageTest, SinglePutGetStatListRemove) {

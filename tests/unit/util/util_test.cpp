@@ -48,6 +48,46 @@ TEST(Time, DurationsAndTimestamps) {
     EXPECT_FALSE(parse_iso8601(bad)) << bad;
 }
 
+// Times for people: the local zone from TZ (judged against fixed, known offsets),
+// --utc, and ages at each unit's boundaries.
+TEST(Time, DisplayInTheLocalZoneAndAges) {
+  const char* old = std::getenv("TZ");
+  std::string saved = old ? old : "";
+  auto t = *parse_iso8601("2026-07-01T10:00:00Z");
+  ::setenv("TZ", "Europe/Berlin", 1);
+  ::tzset();
+  EXPECT_EQ(display_time(t, false), "2026-07-01 12:00:00 CEST");
+  EXPECT_EQ(display_time(*parse_iso8601("2026-01-01T10:00:00Z"), false), "2026-01-01 11:00:00 CET");
+  EXPECT_EQ(display_time(t, true), "2026-07-01 10:00:00 UTC");
+  EXPECT_EQ(display_time(*parse_iso8601("2026-06-30T22:30:00Z"), false, true), "2026-07-01");
+  ::setenv("TZ", "Asia/Kathmandu", 1);  // +0545, with an abbreviation or a numeric one
+  ::tzset();
+  auto np = display_time(t, false);
+  EXPECT_EQ(np.substr(0, 20), "2026-07-01 15:45:00 ") << np;
+  EXPECT_FALSE(np.substr(20).empty()) << np;
+  if (old) ::setenv("TZ", saved.c_str(), 1);
+  else ::unsetenv("TZ");
+  ::tzset();
+
+  using std::chrono::seconds;
+  auto ago = [&](long long s) { return age_text(t - seconds(s), t); };
+  EXPECT_EQ(ago(0), "just now");
+  EXPECT_EQ(ago(59), "just now");
+  EXPECT_EQ(ago(60), "1 min ago");
+  EXPECT_EQ(ago(3599), "59 min ago");
+  EXPECT_EQ(ago(3600), "1 h ago");
+  EXPECT_EQ(ago(3 * 3600 + 59), "3 h ago");
+  EXPECT_EQ(ago(48 * 3600 - 1), "47 h ago");
+  EXPECT_EQ(ago(48 * 3600), "2 days ago");
+  EXPECT_EQ(ago(9 * 86400 + 5), "9 days ago");
+  EXPECT_EQ(ago(99 * 86400), "99 days ago");
+  EXPECT_EQ(ago(100 * 86400), "3 months ago");
+  EXPECT_EQ(ago(729 * 86400), "24 months ago");
+  EXPECT_EQ(ago(730 * 86400), "2 years ago");
+  EXPECT_EQ(age_text(t + seconds(3 * 3600), t), "in 3 h");
+  EXPECT_EQ(age_text(t + seconds(30), t), "in under a minute");
+}
+
 TEST(Sha256, KnownVectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
