@@ -570,7 +570,7 @@ std::string render_initial_config(const std::string& site, Framework f, const st
       << "# files = " << toml_quote(files) << "\n"
       << "# worktree = \"../" << site << "-" << env << "\"   # a linked worktree that deploys to " << env
       << " update\n"
-      << "# url = \"https://" << env << ".example.com\"   # or urls = [\"https://...\", ...], the first the main one\n\n";
+      << "# url = \"https://" << env << ".example.com\"   # its address (urls = a list of them, the first the main one)\n\n";
   }
   o << "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
        "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";
