@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "remote/remote.hpp"
 #include "restore/clone.hpp"
+#include "rewrite.hpp"
 
 namespace gp::cli {
 
@@ -20,7 +21,10 @@ int run_deploy(Context& ctx, Args& args) {
   // --push [REMOTE]: the optional value is the next operand only when two are given.
   bool push = args.flag("push");
   bool yes = args.flag("yes", 'y');
+  RewriteRequest rewrite = rewrite_options(args);
   auto ops = args.operands(1, push ? 2 : 1);
+  if (!sync && (!rewrite.enabled || !rewrite.extra.empty() || rewrite.guid))
+    args.usage_error("--no-rewrite, --rewrite and --rewrite-guid go with --sync-content");
   req.env = ops[0];
   std::string push_remote = ops.size() > 1 ? ops[1] : "origin";
   const Config& cfg = ctx.config();
@@ -33,15 +37,19 @@ int run_deploy(Context& ctx, Args& args) {
   if (sync) {
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
     require_confirmation("Deploying to " + req.env + " with content from live:",
-                         describe_clone(cfg, "live", req.env, content), req.env, yes, confirm_env);
+                         describe_clone(cfg, "live", req.env, content, rewrite), req.env, yes, confirm_env);
   }
   DeployResult r;
   {
     // Held from the content sync through the tag, released before the push.
     auto lock = store.lock();
     if (sync) {
-      CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress());
+      CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
       ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
+      if (c.restore.rewrite) {
+        std::string s = rewrite_summary(*c.restore.rewrite);
+        if (!s.empty()) ctx.progress().info(s);
+      }
     }
     r = deploy(repo, cfg, lock, req);
   }

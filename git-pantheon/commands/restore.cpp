@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "net/download.hpp"
 #include "restore/restore.hpp"
+#include "rewrite.hpp"
 
 namespace gp::cli {
 
@@ -18,6 +19,9 @@ int run_restore(Context& ctx, Args& args) {
   bool undo = args.flag("undo");
   bool from_files = args.flag("from-files");
   auto storage_remote = args.value("remote");
+  auto from_env = args.value("from-env");
+  RewriteRequest rewrite = rewrite_options(args);
+  Format fmt = ctx.format(args);
   auto ops = args.operands(0, SIZE_MAX);
   std::vector<Element> elements;
   for (auto& v : element_args)
@@ -76,7 +80,13 @@ int run_restore(Context& ctx, Args& args) {
     source.label = source.backup->tag.substr(std::string(kBackupTagPrefix).size());
   }
 
+  if (from_env) {
+    if (undo) args.usage_error("--undo restores an environment's own content: no --from-env");
+    cfg.env(*from_env);
+    source.env = *from_env;
+  }
   RestoreRequest req;
+  req.rewrite = rewrite;
   req.storage_remote = storage_remote;
   req.target_env = to_env.value_or(source.backup ? source.backup->manifest.env : "dev");
   req.elements = elements;
@@ -91,10 +101,24 @@ int run_restore(Context& ctx, Args& args) {
   if (!lock) lock.emplace(store.lock());
   RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
   auto& out = ctx.out();
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_object().field("source", source.label).field("env", req.target_env).key("restored").begin_array();
+    for (auto e : r.restored) j.value(to_string(e));
+    j.end_array().key("branch");
+    r.branch.empty() ? j.null() : j.value(r.branch);
+    j.key("safety_backup");
+    r.safety ? j.value(r.safety->tag) : j.null();
+    json_rewrite(j, r.rewrite);
+    j.end_object();
+    out << j.str() << "\n";
+    return 0;
+  }
   out << "Restored " << source.label << " into " << req.target_env << ":";
   for (auto e : r.restored) out << " " << to_string(e);
   out << "\n";
   if (!r.branch.empty()) out << "  code is on branch " << r.branch << "\n";
+  if (r.rewrite) print_rewrite(out, *r.rewrite);
   if (r.safety)
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
   return 0;
