@@ -31,22 +31,28 @@ int run_deploy(Context& ctx, Args& args) {
   Repo& repo = ctx.repo();
   Store store(repo);
   if (push) check_git_remote(repo, push_remote);  // before anything is tagged
+  // Pantheon's "clone the database and files from live" on a deploy to test: a
+  // snapshot of live restored into the target with every restore safety rule.
+  const std::vector<Element> content{Element::database, Element::files};
   if (sync) {
-    // Pantheon's "clone the database and files from live" on a deploy to test: a
-    // snapshot of live restored into the target with every restore safety rule.
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
-    const std::vector<Element> content{Element::database, Element::files};
     require_confirmation("Deploying to " + req.env + " with content from live:",
                          describe_clone(cfg, "live", req.env, content, rewrite), req.env, yes, confirm_env);
-    auto lock = store.lock();
-    CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
-    ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
-    if (c.restore.rewrite) {
-      std::string s = rewrite_summary(*c.restore.rewrite);
-      if (!s.empty()) ctx.progress().info(s);
-    }
   }
-  DeployResult r = deploy(repo, cfg, store, req);
+  DeployResult r;
+  {
+    // Held from the content sync through the tag, released before the push.
+    auto lock = store.lock();
+    if (sync) {
+      CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
+      ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
+      if (c.restore.rewrite) {
+        std::string s = rewrite_summary(*c.restore.rewrite);
+        if (!s.empty()) ctx.progress().info(s);
+      }
+    }
+    r = deploy(repo, cfg, lock, req);
+  }
   if (r.created_initialize)
     ctx.progress().info("created " + std::string(kInitialTag) + " at " + oid_hex(r.initialize_commit).substr(0, 12));
   if (!r.tagged)

@@ -192,10 +192,10 @@ int import_code(Context& ctx, Args& args) {
     o.subdir = subdir.value_or("");
     o.force = force;
     o.refuse_outside_links = refuse_links;
-    o.lock_held = lock.has_value();
     if (!fs::is_regular_file(source))
       throw Error(Exit::bad_input, describe("cannot open archive", redact_url(ops[0]), "not a file"));
-    SquashResult r = import_squash(repo, store, o, ctx.progress());
+    if (!lock) lock.emplace(store.lock());
+    SquashResult r = import_squash(repo, store, *lock, o, ctx.progress());
     out << "Imported " << source.filename().string() << " as commit " << oid_hex(r.commit).substr(0, 12) << ": "
         << r.content.files.size() << " files, " << human_size(r.content.bytes);
     if (r.content.stripped) out << ", top folder stripped";
@@ -213,9 +213,9 @@ int import_code(Context& ctx, Args& args) {
   if (tag_prefix) o.tag_prefix = *tag_prefix;
   o.message = message.value_or("");
   o.force = force;
-  o.lock_held = lock.has_value();
   const std::string shown = redact_url(ops[0]);  // a signed URL's query string is a secret
-  MergeHistoryResult r = import_merge_history(repo, store, o, ctx.progress());
+  if (!lock) lock.emplace(store.lock());
+  MergeHistoryResult r = import_merge_history(repo, store, *lock, o, ctx.progress());
   if (!r.conflicts.empty()) {
     out << "Conflicts merging the history of " << shown << ":\n";
     for (auto& c : r.conflicts) out << "\t" << c << "\n";

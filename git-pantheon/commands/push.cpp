@@ -37,7 +37,7 @@ int run_push(Context& ctx, Args& args) {
   if (specs.empty()) backups = list_backups(ctx.repo(), ctx.progress());
   else
     for (auto& s : specs) backups.push_back(resolve_backup(ctx.repo(), s, ctx.progress()));
-  PushResult r = push_backups(ctx.repo(), cfg, store, remote, backups, ctx.progress());
+  PushResult r = push_backups(ctx.repo(), cfg, store, lock, remote, backups, ctx.progress());
   if (fmt == Format::json) {
     JsonWriter j;
     j.begin_object();

@@ -77,11 +77,8 @@ fs::path worktree_path(const Config& cfg, const EnvConfig& env) {
 }
 }  // namespace
 
-DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const DeployRequest& req) {
+DeployResult deploy(Repo& repo, const Config& cfg, const FileLock& /*lock*/, const DeployRequest& req) {
   const EnvConfig& env = cfg.env(req.env);
-  // Locked before reading any tag: live's source is test's latest tag, which a
-  // concurrent deploy to test may be writing.
-  FileLock lock = store.lock();
   auto [commit, source] = deploy_source(repo, cfg, req);
   DeployResult r;
   r.commit = commit;

@@ -64,8 +64,9 @@ struct DeployResult {
 // unknown --from; the config's error for an unknown environment.
 std::pair<git_oid, std::string> deploy_source(const Repo& repo, const Config& cfg, const DeployRequest& req);
 
-// Deploys (see the header comment). Holds the store lock while choosing N and
-// writing the tag, so concurrent deploys never pick the same number. Creates
+// Deploys (see the header comment). The caller holds the store lock (`lock`),
+// taken before any tag is read: live's source is test's latest tag, and N is
+// chosen and written under it, so concurrent deploys never pick the same number. Creates
 // `pantheon.initialize` first when it does not exist, at the root commit of the
 // dev branch's first-parent history. When the env's latest deploy tag already
 // points at the commit: gp::Error(nothing_to_do), unless the env's worktree is
@@ -73,7 +74,7 @@ std::pair<git_oid, std::string> deploy_source(const Repo& repo, const Config& cf
 // moved there without a new tag (result.tagged false). The worktree is moved
 // after the tag is written; when that fails the tag stays (the deploy happened)
 // and the error, naming the tag, is thrown.
-DeployResult deploy(Repo& repo, const Config& cfg, const Store& store, const DeployRequest& req);
+DeployResult deploy(Repo& repo, const Config& cfg, const FileLock& lock, const DeployRequest& req);
 
 struct CodeLogEntry {
   CommitInfo commit;

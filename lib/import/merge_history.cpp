@@ -58,8 +58,8 @@ std::string display_name(const std::string& source) {
 
 }  // namespace
 
-MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const MergeHistoryOptions& opts,
-                                        Progress& progress) {
+MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const FileLock& /*lock*/,
+                                        const MergeHistoryOptions& opts, Progress& progress) {
   git_repository* r = repo.get();
   if (repo.is_bare()) throw Error(Exit::bad_input, "cannot import into a bare repository", "run it in a work tree");
   std::string probe = "refs/tags/" + opts.tag_prefix + "x";
@@ -71,8 +71,6 @@ MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const Me
   if (!fs::exists(source, ec))
     throw Error(Exit::bad_input, describe("cannot import", opts.source, "no such file or directory"));
 
-  std::optional<FileLock> lock;
-  if (!opts.lock_held) lock.emplace(store.lock());
   if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!opts.force && repo.is_dirty())
     throw Error(Exit::bad_input, "cannot import: the work tree has uncommitted changes",

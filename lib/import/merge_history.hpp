@@ -20,7 +20,6 @@ struct MergeHistoryOptions {
   std::string tag_prefix = "imported/";  // source tags land under refs/tags/<prefix>
   std::string message;                   // empty: "Merge history of <source name>"
   bool force = false;                    // accept a dirty work tree
-  bool lock_held = false;                // the caller holds the store lock (a downloaded source)
 };
 
 struct MergeHistoryResult {
@@ -36,13 +35,13 @@ struct MergeHistoryResult {
 // Without conflicts: a merge commit with two parents, checked out. With
 // conflicts: the state `git merge` leaves (MERGE_HEAD, MERGE_MSG, a conflicted
 // index, conflict markers in the work tree), and the conflicting paths in
-// `conflicts`; nothing is resolved silently. Takes the store lock (unless
-// `lock_held`).
+// `conflicts`; nothing is resolved silently. The caller holds the store lock
+// (`lock`).
 // gp::Error(bad_input): dirty work tree, a source without history (hint:
 // --squash), a shallow clone (or an archive of one), a bundle, an unusable repository; gp::Error(nothing_to_do) when the
 // source's HEAD is already in the current branch.
-MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const MergeHistoryOptions& opts,
-                                        Progress& progress);
+MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const FileLock& lock,
+                                        const MergeHistoryOptions& opts, Progress& progress);
 
 
 }  // namespace gp

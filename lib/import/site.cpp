@@ -271,11 +271,10 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     o.prefix = plan.code_prefix;
     o.exclude = plan.code_exclude;
     o.force = req.force;
-    o.lock_held = true;
     o.message = "Import site code from " + plan.code_archive->filename().string();
     GP_FAULT_POINT("import.site.code.before");
     try {
-      result.code = import_squash(repo, store, o, progress);
+      result.code = import_squash(repo, store, lock, o, progress);
       GP_FAULT_POINT("import.site.code.after");
     } catch (const Error& e) {
       if (e.code() != Exit::nothing_to_do) throw;

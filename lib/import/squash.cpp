@@ -257,7 +257,8 @@ ArchiveContent read_archive_into_pack(PackWriter& pack, StagedBlobs& staged, con
   return out;
 }
 
-SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& opts, Progress& progress) {
+SquashResult import_squash(Repo& repo, const Store& store, const FileLock& /*lock*/, const SquashOptions& opts,
+                           Progress& progress) {
   git_repository* r = repo.get();
   if (repo.is_bare()) throw Error(Exit::bad_input, "cannot import into a bare repository", "run it in a work tree");
   std::vector<std::string> subdir;
@@ -266,8 +267,6 @@ SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& 
     if (!why.empty() || subdir.empty() || is_git_metadata(subdir))
       throw Error(Exit::usage, describe("invalid --subdir", opts.subdir, why.empty() ? "not a directory path" : why));
   }
-  std::optional<FileLock> lock;
-  if (!opts.lock_held) lock.emplace(store.lock());
   if (auto done = finish_interrupted_head_move(repo.get())) progress.warn(*done);
   if (!opts.force && repo.is_dirty())
     throw Error(Exit::bad_input, "cannot import: the work tree has uncommitted changes",

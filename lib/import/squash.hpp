@@ -30,7 +30,6 @@ struct SquashOptions {
   // Paths (relative to the prefix) left out, with everything under them (the
   // public files directory inside a drush 8 docroot).
   std::vector<std::string> exclude;
-  bool lock_held = false;  // the caller already holds the store lock (import site)
   // Refuse symbolic links that lead outside the imported tree (absolute targets,
   // or climbing out) instead of keeping them with a warning, as git would keep them.
   bool refuse_outside_links = false;
@@ -84,9 +83,10 @@ struct SquashResult {
 // Imports the archive as one commit whose tree is exactly the archive's content
 // (or, with --subdir, HEAD's tree with that directory replaced), keeping HEAD's
 // .pantheon.toml when the archive has none; then checks it out (see
-// advance_head). Takes the store lock. gp::Error(bad_input) for a dirty work tree
+// advance_head). The caller holds the store lock (`lock`). gp::Error(bad_input) for a dirty work tree
 // (unless force) or a hostile archive; gp::Error(nothing_to_do) when the tree
 // equals HEAD's.
-SquashResult import_squash(Repo& repo, const Store& store, const SquashOptions& opts, Progress& progress);
+SquashResult import_squash(Repo& repo, const Store& store, const FileLock& lock, const SquashOptions& opts,
+                           Progress& progress);
 
 }  // namespace gp

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
-#include <thread>
 
 #include "util/curl_handles.hpp"
 #include "util/signals.hpp"
@@ -112,24 +111,6 @@ size_t on_data(char* data, size_t size, size_t n, void* user) {
 }
 
 int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupted() ? 1 : 0; }
-
-bool transient_curl(CURLcode rc) {
-  switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_SSL_CONNECT_ERROR:
-      return true;
-    default:
-      return false;
-  }
-}
 
 uint64_t file_size(int fd) {
   struct stat st {};
@@ -259,9 +240,9 @@ fs::path download(const std::string& given, const fs::path& dest_dir, Progress& 
   t.fd = fd.get();
   t.progress = &progress;
 
-  auto backoff = opts.backoff;
+  RetryPolicy retry = opts.retry;
   if (const char* env = std::getenv("GIT_PANTHEON_DOWNLOAD_BACKOFF_MS"))
-    backoff = std::chrono::milliseconds(std::strtoll(env, nullptr, 10));
+    retry.backoff = std::chrono::milliseconds(std::strtoll(env, nullptr, 10));
 
   Curl curl(curl_easy_init());
   if (!curl) throw InternalError("curl_easy_init failed");
@@ -286,7 +267,7 @@ fs::path download(const std::string& given, const fs::path& dest_dir, Progress& 
 
   progress.start("downloading " + name, 0);
   std::string last_failure;
-  for (int attempt = 1;; ++attempt) {
+  for (unsigned attempt = 1;; ++attempt) {
     check_interrupted();
     t.offset = file_size(t.fd);
     t.written = 0;
@@ -335,7 +316,7 @@ fs::path download(const std::string& given, const fs::path& dest_dir, Progress& 
         // Our range lies beyond what the server has: what we hold is not its file.
         if (::ftruncate(t.fd, 0) != 0) fail_errno(Exit::internal, "cannot truncate", t.part.string());
         transient = true;
-      } else if (status >= 500 || status == 429 || status == 408) {
+      } else if (transient_http(status) || status == 408) {
         transient = true;
       } else {
         fail(Exit::bad_input, describe("cannot download", shown, "the server answered HTTP " + std::to_string(status)));
@@ -349,15 +330,12 @@ fs::path download(const std::string& given, const fs::path& dest_dir, Progress& 
       last_failure = curl_easy_strerror(rc);
       if (!transient) fail(Exit::remote, describe("cannot download", shown, last_failure));
     }
-    if (attempt >= opts.max_attempts)
+    if (retry.exhausted(attempt))
       fail(Exit::remote, describe("cannot download", shown, last_failure + " (after " + std::to_string(attempt) + " attempts)"));
-    auto wait = std::min<std::chrono::milliseconds>(backoff * (1LL << std::min(attempt - 1, 10)), std::chrono::seconds(30));
+    auto wait = retry.delay(attempt);
     progress.info("download of " + shown + " failed (" + last_failure + "), retrying in " +
                   std::to_string(wait.count()) + " ms");
-    for (auto waited = std::chrono::milliseconds(0); waited < wait; waited += std::chrono::milliseconds(100)) {
-      check_interrupted();
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(100), wait - waited));
-    }
+    wait_interruptibly(wait);
   }
 }
 

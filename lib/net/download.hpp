@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/retry.hpp"
 #include "util/fs.hpp"
 #include "util/progress.hpp"
 
@@ -38,8 +39,8 @@ std::string direct_download_url(std::string_view url);
 std::string share_link_hint(std::string_view url);
 
 struct DownloadOptions {
-  int max_attempts = 6;                           // first try included
-  std::chrono::milliseconds backoff{1000};        // doubled after each failure (capped at 30 s)
+  // 6 attempts (first try included), waiting 1 s doubled after each failure, at most 30 s.
+  RetryPolicy retry{6, std::chrono::seconds(1), std::chrono::seconds(30)};
   long stall_seconds = 60;                        // below 1 byte/s for this long: a transient failure
   long connect_timeout_seconds = 30;
 };
@@ -56,7 +57,7 @@ struct DownloadOptions {
 //    with a web page ..., not a file", refused at its first bytes (nothing kept),
 //    with share_link_hint() or a general hint;
 //  - 5xx, 429 and network failures after the last attempt: Exit::remote.
-// The environment variable GIT_PANTHEON_DOWNLOAD_BACKOFF_MS overrides `backoff`.
+// The environment variable GIT_PANTHEON_DOWNLOAD_BACKOFF_MS overrides `retry.backoff`.
 fs::path download(const std::string& url, const fs::path& dest_dir, Progress& progress,
                   const DownloadOptions& options = {});
 

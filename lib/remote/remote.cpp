@@ -285,8 +285,9 @@ void push_tags(Repo& repo, const std::string& remote, const std::vector<std::str
   push_refspecs(repo, remote, std::move(specs), "cannot push tags to");
 }
 
-PushResult push_backups(Repo& repo, const Config& config, const Store& store, const std::string& remote,
-                        const std::vector<Backup>& backups, Progress& progress, const StorageOptions& options) {
+PushResult push_backups(Repo& repo, const Config& config, const Store& store, const FileLock& /*lock*/,
+                        const std::string& remote, const std::vector<Backup>& backups, Progress& progress,
+                        const StorageOptions& options) {
   const StorageConfig& sc = storage_config(config, remote);
   GitRemote git_remote = lookup_remote(repo, remote);  // an unknown remote fails before any upload
   PushResult result;

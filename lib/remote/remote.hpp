@@ -55,9 +55,12 @@ void check_git_remote(Repo& repo, const std::string& remote);
 // `git pantheon push`: uploads the archives of `backups` to [storage.<remote>], then
 // (only when all are stored) pushes their tags to the git remote with libgit2
 // (refs/tags/<tag>:refs/tags/<tag>). Credentials: none for local paths; ssh through
-// the ssh agent, https through libgit2's defaults (best effort).
-PushResult push_backups(Repo& repo, const Config& config, const Store& store, const std::string& remote,
-                        const std::vector<Backup>& backups, Progress& progress, const StorageOptions& options = {});
+// the ssh agent, https through libgit2's defaults (best effort). The caller holds
+// the store lock (`lock`) from listing `backups` on, so that a concurrent prune
+// removes neither a backup being pushed nor the archives being read.
+PushResult push_backups(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
+                        const std::string& remote, const std::vector<Backup>& backups, Progress& progress,
+                        const StorageOptions& options = {});
 
 struct FetchResult {
   std::vector<std::string> tags;        // backup tags present locally after the fetch

@@ -26,6 +26,11 @@ size_t find_open(std::string_view xml, std::string_view tag, size_t from, size_t
 }
 }  // namespace
 
+std::string unquote(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  return s;
+}
+
 std::string xml_unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to lib/storage: a tiny, tolerant extractor for the few XML elements S3
-// answers with (no XML library: S3's documents are flat and machine-written).
+// answers with (no XML library: S3's documents are flat and machine-written), and
+// the unquoting of the ETags they carry.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,8 @@ namespace gp::storage_detail {
 std::string xml_tag(std::string_view xml, std::string_view tag);
 // The inner XML of every <tag>...</tag>, in order.
 std::vector<std::string> xml_blocks(std::string_view xml, std::string_view tag);
+// `s` without one pair of surrounding double quotes (an ETag as S3 sends it).
+std::string unquote(std::string s);
 // Decodes &amp; &lt; &gt; &quot; &apos; and numeric character references.
 std::string xml_unescape(std::string_view s);
 

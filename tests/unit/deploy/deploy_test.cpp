@@ -65,26 +65,27 @@ TEST_F(DeployTest, DeployTagsAndRefusesTheSameCommitTwice) {
   Repo repo = Repo::open(repo_dir);
   Config cfg = load_config(repo_dir);
   Store store(repo);
+  FileLock lock = store.lock();
   DeployRequest req;
   req.env = "test";
-  DeployResult r = deploy(repo, cfg, store, req);
+  DeployResult r = deploy(repo, cfg, lock, req);
   EXPECT_EQ(r.tag, "pantheon_test_10");
   EXPECT_EQ(r.message, "Deploy to test: second\n");
   EXPECT_TRUE(r.created_initialize);
   EXPECT_EQ(oid_hex(r.commit), oid_hex(repo.head_commit()));
   try {
-    deploy(repo, cfg, store, req);
+    deploy(repo, cfg, lock, req);
     FAIL() << "deployed the same commit twice";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Exit::nothing_to_do);
   }
   req.env = "live";
-  DeployResult live = deploy(repo, cfg, store, req);
+  DeployResult live = deploy(repo, cfg, lock, req);
   EXPECT_EQ(live.tag, "pantheon_live_1");
   EXPECT_EQ(oid_hex(live.commit), oid_hex(r.commit));
   EXPECT_FALSE(live.created_initialize);
   req.env = "dev";
-  EXPECT_THROW(deploy(repo, cfg, store, req), Error);
+  EXPECT_THROW(deploy(repo, cfg, lock, req), Error);
 }
 
 }  // namespace

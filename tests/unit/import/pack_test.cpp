@@ -66,7 +66,8 @@ class ImportPackTest : public test::TempDirTest {
     o.archive = archive;
     o.force = force;
     NullProgress np;
-    return import_squash(r, store, o, np);
+    FileLock lock = store.lock();
+    return import_squash(r, store, lock, o, np);
   }
 };
 
