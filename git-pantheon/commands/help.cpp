@@ -45,6 +45,7 @@ const Command kHelpCommand{.name = "help",
                            .summary = "show help for git-pantheon or one of its commands",
                            .operands = "[<command> [<subcommand>...]]",
                            .run = run_help,
+                           .man = "git-pantheon",
                            .needs_repo = false};
 
 }  // namespace gp::cli

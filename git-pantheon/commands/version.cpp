@@ -33,6 +33,7 @@ int run_version(Context&, Args& args) {
 const Command kVersionCommand{.name = "version",
                               .summary = "print the version of git-pantheon and of its libraries",
                               .run = run_version,
+                              .man = "git-pantheon",
                               .needs_repo = false};
 
 }  // namespace gp::cli
