@@ -72,8 +72,8 @@ std::string sh_quoted(const std::string& s) {
   return out + "'";
 }
 
-// The case arms shared by both scripts' helper functions, one "pattern) body ;;"
-// line per entry of `arms`, in bash or zsh syntax.
+// What both scripts' helper functions answer, keyed by command path ("backup
+// create"; "" for before the verb); each script writes them as case arms.
 struct Tables {
   std::vector<std::pair<std::string, std::string>> subcommands;  // path -> "a b c"
   std::vector<std::pair<std::string, std::string>> aliases;      // "path:alias" -> name
@@ -88,11 +88,15 @@ Tables tables() {
   std::string verbs;
   for (auto* c : commands()) verbs += (verbs.empty() ? "" : " ") + std::string(c->name);
   t.subcommands.emplace_back("", verbs);
-  auto globals = visible(global_options());
-  t.options.emplace_back("", globals);
-  for (auto* o : globals)
-    for (auto& s : spellings(*o))
-      if (!value_kind(*o).empty()) t.values.emplace_back(":" + s, value_kind(*o));
+  // The options of `path` and, for those taking a value, what completes it.
+  auto add_options = [&t](const std::string& path, std::span<const Option> table) {
+    auto opts = visible(table);
+    t.options.emplace_back(path, opts);
+    for (auto* o : opts)
+      for (auto& s : spellings(*o))
+        if (!value_kind(*o).empty()) t.values.emplace_back(path + ":" + s, value_kind(*o));
+  };
+  add_options("", global_options());
   std::vector<const Command*> path;
   walk(path, commands(), [&](const std::vector<const Command*>& p) {
     const Command& c = *p.back();
@@ -107,11 +111,7 @@ Tables tables() {
       t.subcommands.emplace_back(words, subs);
     }
     if (c.run) {
-      auto opts = visible(c.options);
-      t.options.emplace_back(words, opts);
-      for (auto* o : opts)
-        for (auto& s : spellings(*o))
-          if (!value_kind(*o).empty()) t.values.emplace_back(words + ":" + s, value_kind(*o));
+      add_options(words, c.options);
       if (!operand_kind(c).empty()) t.operands.emplace_back(words, operand_kind(c));
     }
   });
