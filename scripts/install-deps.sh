@@ -30,6 +30,8 @@ test_packages=(
   bash-completion zsh
   # tests: systemd-analyze verify judges the units of backup schedule
   systemd
+  # tests: every rewritten PHP-serialized value is checked with the real unserialize() (lib/content)
+  php-cli
   # tests: a real WordPress tree to import (Debian's wordpress package: 2,803 entries, 24 links)
   wordpress
 )

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "remote/remote.hpp"
 #include "restore/clone.hpp"
+#include "rewrite.hpp"
 
 namespace gp::cli {
 
@@ -22,7 +23,10 @@ int run_deploy(Context& ctx, Args& args) {
   // --push [REMOTE]: the optional value is the next operand only when two are given.
   bool push = args.flag("push");
   bool yes = args.flag("yes");
+  RewriteRequest rewrite = rewrite_options(args);
   auto ops = args.operands(1, push ? 2 : 1);
+  if (!sync && (!rewrite.enabled || !rewrite.extra.empty() || rewrite.guid))
+    args.usage_error("--no-rewrite, --rewrite and --rewrite-guid go with --sync-content");
   req.env = ops[0];
   std::string push_remote = ops.size() > 1 ? ops[1] : "origin";
   const Config& cfg = ctx.config();
@@ -35,10 +39,14 @@ int run_deploy(Context& ctx, Args& args) {
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
     const std::vector<Element> content{Element::database, Element::files};
     require_confirmation("Deploying to " + req.env + " with content from live:",
-                         describe_clone(cfg, "live", req.env, content), req.env, yes, confirm_env);
+                         describe_clone(cfg, "live", req.env, content, rewrite), req.env, yes, confirm_env);
     auto lock = store.lock();
-    CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress());
+    CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
     ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
+    if (c.restore.rewrite) {
+      std::string s = rewrite_summary(*c.restore.rewrite);
+      if (!s.empty()) ctx.progress().info(s);
+    }
   }
   DeployResult r = deploy(repo, cfg, store, req);
   if (r.created_initialize)
@@ -69,7 +77,8 @@ constexpr Option kDeployOptions[] = {
     {"from", 0, "<branch|rev>", "deploy this code (default: the previous environment's latest deploy, or dev's branch)"},
     {"force", 'f', nullptr, "deploy even when the work tree or the target's worktree has local changes"},
     {"sync-content", 0, nullptr, "first clone live's database and files into the target"},
-    {"push", 0, nullptr, "push the new tag to <remote> (default origin)"}, use(kConfirmOptions)};
+    {"push", 0, nullptr, "push the new tag to <remote> (default origin)"}, use(kConfirmOptions),
+    use(kRewriteOptions)};
 
 }  // namespace
 

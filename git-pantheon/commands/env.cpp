@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "restore/clone.hpp"
 #include "deploy/deploy.hpp"
+#include "rewrite.hpp"
 #include "util/json.hpp"
 
 namespace gp::cli {
@@ -80,6 +81,9 @@ int env_list(Context& ctx, Args& args) {
       }
       j.key("files");
       r.env->files ? j.value(*r.env->files) : j.null();
+      j.key("urls").begin_array();
+      for (auto& u : r.env->urls) j.value(u);
+      j.end_array();
       j.key("worktree");
       r.env->worktree.empty() ? j.null() : j.value(r.env->worktree);
       j.key("deploy_tag");
@@ -160,6 +164,8 @@ int env_clone_content(Context& ctx, Args& args) {
   bool files_only = args.flag("files-only");
   auto confirm_env = args.value("confirm-env");
   bool yes = args.flag("yes");
+  RewriteRequest rewrite = rewrite_options(args);
+  Format fmt = ctx.format(args);
   auto ops = args.operands(2, 2);
   if (db_only && files_only) args.usage_error("--db-only and --files-only exclude each other");
   std::vector<Element> elements;
@@ -168,15 +174,28 @@ int env_clone_content(Context& ctx, Args& args) {
   const Config& cfg = ctx.config();
   const std::string& from = ops[0];
   const std::string& to = ops[1];
-  auto plan = describe_clone(cfg, from, to, elements);  // refuses what clone_content would, before the prompt
+  auto plan = describe_clone(cfg, from, to, elements, rewrite);  // refuses what clone_content would, before the prompt
   require_confirmation("Cloning content of " + from + " into " + to + ":", plan, to, yes, confirm_env);
   Store store(ctx.repo());
   auto lock = store.lock();
-  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from, to, elements, ctx.progress());
+  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from, to, elements, ctx.progress(), rewrite);
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_object().field("from", from).field("to", to).field("snapshot", r.source_backup.tag);
+    j.key("restored").begin_array();
+    for (auto e : r.restore.restored) j.value(to_string(e));
+    j.end_array().key("safety_backup");
+    r.restore.safety ? j.value(r.restore.safety->tag) : j.null();
+    json_rewrite(j, r.restore.rewrite);
+    j.end_object();
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
   ctx.out() << "Cloned";
   for (auto e : r.restore.restored) ctx.out() << " " << to_string(e);
   ctx.out() << " of " << from << " into " << to << " (snapshot " << r.source_backup.tag << ")\n";
   if (r.restore.safety) ctx.out() << "  safety backup " << r.restore.safety->tag << "\n";
+  if (r.restore.rewrite) print_rewrite(ctx.out(), *r.restore.rewrite);
   return 0;
 }
 
@@ -187,7 +206,8 @@ constexpr Option kCodeLogOptions[] = {
     {"max-count", 'n', "<n>", "show at most n commits (default 20)"}, use(kFormatOptions)};
 constexpr Option kCloneOptions[] = {
     {"db-only", 0, nullptr, "clone the database only"},
-    {"files-only", 0, nullptr, "clone the files only"}, use(kConfirmOptions)};
+    {"files-only", 0, nullptr, "clone the files only"}, use(kRewriteOptions), use(kConfirmOptions),
+    use(kFormatOptions)};
 
 const Command kEnvList{.name = "list",
                        .summary = "list the environments: database, files, code, latest backup",

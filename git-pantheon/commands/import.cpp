@@ -9,6 +9,7 @@
 #include "import/squash.hpp"
 #include "net/download.hpp"
 #include "restore/restore.hpp"
+#include "rewrite.hpp"
 
 namespace gp::cli {
 
@@ -48,6 +49,12 @@ int import_element(Context& ctx, Args& args, Element element) {
   bool no_safety = args.flag("no-safety-backup");
   std::optional<std::string> strip;
   if (element == Element::files) strip = args.value("strip-components");
+  std::optional<std::string> from_env;
+  RewriteRequest rewrite;
+  if (element == Element::database) {
+    from_env = args.value("from-env");
+    rewrite = rewrite_options(args);
+  }
   auto ops = args.operands(1, 1);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -56,9 +63,11 @@ int import_element(Context& ctx, Args& args, Element element) {
   req.target_env = env.value_or("dev");
   req.elements = {element};
   req.safety_backup = !no_safety;
+  req.rewrite = rewrite;
   // Before any download: an environment without this element refuses at once.
   require_element(cfg.env(req.target_env), element,
                   describe("cannot import the " + to_string(element) + " into", req.target_env));
+  if (from_env) cfg.env(*from_env);
 
   auto lock = store.lock();
   std::optional<TempDir> downloads;
@@ -68,6 +77,7 @@ int import_element(Context& ctx, Args& args, Element element) {
   RestoreSource source;
   source.label = file.filename().string();
   source.files.emplace_back(element, file);
+  if (element == Element::database) source.env = from_env.value_or(pantheon_file_env(file));
   if (element == Element::files) {
     if (strip) {
       char* end = nullptr;
@@ -87,6 +97,7 @@ int import_element(Context& ctx, Args& args, Element element) {
   RestoreResult r = restore(repo, cfg, store, lock, source, req, ctx.progress());
   auto& out = ctx.out();
   out << "Imported " << source.label << " into the " << to_string(element) << " of " << req.target_env << "\n";
+  if (r.rewrite) print_rewrite(out, *r.rewrite);
   if (r.safety)
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
   return 0;
@@ -99,6 +110,8 @@ int import_site_cmd(Context& ctx, Args& args) {
   bool no_safety = args.flag("no-safety-backup");
   bool dry_run = args.flag("dry-run");
   bool force = args.flag("force");
+  auto from_env = args.value("from-env");
+  RewriteRequest rewrite = rewrite_options(args);
   auto ops = args.operands(1, 3);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -107,6 +120,8 @@ int import_site_cmd(Context& ctx, Args& args) {
   req.env = env.value_or("dev");
   req.safety_backup = !no_safety;
   req.force = force;
+  req.rewrite = rewrite;
+  if (from_env) req.from_env = cfg.env(*from_env).name;
   cfg.env(req.env);
   auto& out = ctx.out();
 
@@ -132,6 +147,7 @@ int import_site_cmd(Context& ctx, Args& args) {
   if (r.code)
     out << "  code: commit " << oid_hex(r.code->commit).substr(0, 12) << ", " << r.code->content.files.size() << " files\n";
   for (auto e : r.restore.restored) out << "  " << to_string(e) << " restored\n";
+  if (r.restore.rewrite) print_rewrite(out, *r.restore.rewrite);
   if (r.restore.safety)
     out << "  safety backup " << r.restore.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.env << ")\n";
   return 0;
@@ -237,9 +253,10 @@ constexpr Option kCodeOptions[] = {
     {"force", 'f', nullptr, "import even when the work tree has local changes"}};
 constexpr Option kSiteOptions[] = {
     use(kEnvOptions), {"dry-run", 'n', nullptr, "say what would be imported, change nothing"},
-    {"force", 'f', nullptr, "import even when the work tree has local changes"}, use(kConfirmOptions),
-    use(kSafetyOptions)};
-constexpr Option kDbOptions[] = {use(kEnvOptions), use(kConfirmOptions), use(kSafetyOptions)};
+    {"force", 'f', nullptr, "import even when the work tree has local changes"}, use(kFromEnvOptions),
+    use(kRewriteOptions), use(kConfirmOptions), use(kSafetyOptions)};
+constexpr Option kDbOptions[] = {use(kEnvOptions), use(kFromEnvOptions), use(kRewriteOptions), use(kConfirmOptions),
+                                 use(kSafetyOptions)};
 constexpr Option kFilesOptions[] = {use(kEnvOptions), use(kStripOption), use(kConfirmOptions), use(kSafetyOptions)};
 
 const Command kImportCode{.name = "code",

@@ -4,7 +4,9 @@
 
 #include "commands.hpp"
 #include "net/download.hpp"
+#include "remote/remote.hpp"
 #include "restore/restore.hpp"
+#include "rewrite.hpp"
 
 namespace gp::cli {
 
@@ -20,6 +22,9 @@ int run_restore(Context& ctx, Args& args) {
   bool undo = args.flag("undo");
   bool from_files = args.flag("from-files");
   auto storage_remote = args.value("remote");
+  auto from_env = args.value("from-env");
+  RewriteRequest rewrite = rewrite_options(args);
+  Format fmt = ctx.format(args);
   auto ops = args.operands(0, SIZE_MAX);
   std::vector<Element> elements;
   for (auto& v : element_args)
@@ -78,8 +83,15 @@ int run_restore(Context& ctx, Args& args) {
     source.label = source.backup->tag.substr(std::string(kBackupTagPrefix).size());
   }
 
+  if (from_env) {
+    if (undo) args.usage_error("--undo restores an environment's own content: no --from-env");
+    cfg.env(*from_env);
+    source.env = *from_env;
+  }
   RestoreRequest req;
-  req.storage_remote = storage_remote;
+  req.rewrite = rewrite;
+  // Archives missing locally come from the storage remote (--remote, else the default).
+  req.fetch = [&](const ArchiveRecord& r) { return ensure_local(store, *lock, cfg, r, storage_remote, ctx.progress()); };
   req.target_env = to_env.value_or(source.backup ? source.backup->manifest.env : "dev");
   req.elements = elements;
   req.safety_backup = !no_safety;
@@ -93,10 +105,24 @@ int run_restore(Context& ctx, Args& args) {
   if (!lock) lock.emplace(store.lock());
   RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
   auto& out = ctx.out();
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_object().field("source", source.label).field("env", req.target_env).key("restored").begin_array();
+    for (auto e : r.restored) j.value(to_string(e));
+    j.end_array().key("branch");
+    r.branch.empty() ? j.null() : j.value(r.branch);
+    j.key("safety_backup");
+    r.safety ? j.value(r.safety->tag) : j.null();
+    json_rewrite(j, r.rewrite);
+    j.end_object();
+    out << j.str() << "\n";
+    return 0;
+  }
   out << "Restored " << source.label << " into " << req.target_env << ":";
   for (auto e : r.restored) out << " " << to_string(e);
   out << "\n";
   if (!r.branch.empty()) out << "  code is on branch " << r.branch << "\n";
+  if (r.rewrite) print_rewrite(out, *r.rewrite);
   if (r.safety)
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
   return 0;
@@ -108,7 +134,8 @@ constexpr Option kRestoreOptions[] = {
     {"from-files", 0, nullptr, "the operands are archives (files or URLs), not a backup"},
     {"undo", 0, nullptr, "restore the environment's latest safety backup"},
     {"branch", 0, "<name>", "the branch the code goes into (default: restore/<env>/<backup>)"},
-    use(kRemoteOptions), use(kConfirmOptions), use(kSafetyOptions)};
+    use(kFromEnvOptions), use(kRemoteOptions), use(kRewriteOptions), use(kConfirmOptions), use(kSafetyOptions),
+    use(kFormatOptions)};
 
 }  // namespace
 

@@ -323,7 +323,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!t) p.error_at(v, "'env." + name + "' must be a table");
     if (!valid_env_name(name))
       p.error_at(v, "environment name '" + name + "' must be 1-32 lowercase letters, digits or '-', starting with a letter or digit");
-    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention"});
+    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention", "url", "urls"});
     EnvConfig e;
     e.name = name;
     // Without a database and a files key the environment is code only; with a
@@ -346,6 +346,25 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!e.branch.empty() && git_reference_is_valid_name(("refs/heads/" + e.branch).c_str()) != 1)
       p.error_at(*t->get("branch"), "'branch' in " + where + " is not a valid branch name");
     e.excludes = p.get_string_array(*t, "excludes", where);
+    if (t->get("url") && t->get("urls"))
+      p.error_at(*t->get("urls"), "give 'url' or 'urls' in " + where + ", not both");
+    if (const toml::node* u = t->get("url")) {
+      if (!u->is_string()) p.error_at(*u, "'url' in " + where + " must be a string such as \"https://www.example.com\"");
+      e.urls.push_back(p.get_string(*t, "url", where, true));
+    } else {
+      e.urls = p.get_string_array(*t, "urls", where);
+      if (const toml::node* us = t->get("urls"); us && e.urls.empty())
+        p.error_at(*us, "'urls' in " + where + " is empty: leave it out");
+    }
+    for (size_t i = 0; i < e.urls.size(); ++i) {
+      std::string why;
+      auto n = normalise_url(e.urls[i], false, &why);
+      const toml::node* at = t->get("url") ? t->get("url") : t->get("urls")->as_array()->get(i);
+      if (!n) p.error_at(*at, "invalid URL '" + e.urls[i] + "' in " + where + ": " + why);
+      for (size_t j = 0; j < i; ++j)
+        if (e.urls[j] == *n) p.error_at(*at, "URL '" + *n + "' is listed twice in " + where);
+      e.urls[i] = *n;
+    }
     if (const toml::node* r = t->get("retention")) {
       const toml::table* rt = r->as_table();
       if (!rt) p.error_at(*r, "'env." + name + ".retention' must be a table");
@@ -474,6 +493,45 @@ std::string toml_quote(const std::string& s) {
 }
 }  // namespace
 
+namespace {
+bool url_host_char(unsigned char c) { return std::isalnum(c) || c == '.' || c == '-' || c == '_' || c >= 0x80; }
+bool url_word_char(unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c >= 0x80; }
+}  // namespace
+
+std::optional<std::string> normalise_url(const std::string& url, bool host_allowed, std::string* why) {
+  auto no = [&](const std::string& w) -> std::optional<std::string> {
+    if (why) *why = w;
+    return std::nullopt;
+  };
+  std::string u = url;
+  auto at = u.find("://");
+  size_t keep = at == std::string::npos ? (u.rfind("//", 0) == 0 ? 2 : 0) : at + 3;  // never the "://" itself
+  while (u.size() > keep && u.back() == '/') u.pop_back();
+  std::string rest = u;
+  if (at != std::string::npos) {
+    std::string scheme = u.substr(0, at);
+    for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "http" && scheme != "https") return no("the scheme must be http:// or https://");
+    u = scheme + u.substr(at);
+    rest = u.substr(at + 3);
+  } else if (!host_allowed) {
+    return no("it must start with http:// or https://");
+  } else if (rest.rfind("//", 0) == 0) {
+    rest = rest.substr(2);
+    u = rest;
+  }
+  auto slash = rest.find('/');
+  std::string host = rest.substr(0, slash);
+  if (host.empty()) return no("it names no host");
+  for (unsigned char c : host)
+    if (!url_host_char(c) && c != ':' && c != '[' && c != ']') return no("its host has a character a host name cannot have");
+  if (!url_word_char(static_cast<unsigned char>(host.back()))) return no("its host ends in '" + host.substr(host.size() - 1) + "'");
+  for (unsigned char c : rest)
+    if (c <= ' ' || c == '"' || c == '\'' || c == '\\' || c == '<' || c == '>' || c == '?' || c == '#' || c == 0x7f)
+      return no("it holds a space, quote, backslash, query or fragment");
+  return u;
+}
+
 std::string render_initial_config(const std::string& site, Framework f, const std::string& files_dir,
                                   const std::string& database_url) {
   std::ostringstream o;
@@ -497,7 +555,9 @@ std::string render_initial_config(const std::string& site, Framework f, const st
     << "database = " << toml_quote(database_url)
     << "   # sqlite:<path>, mysql://user@host:port/db, postgres://user@host:port/db\n"
     << "files = " << toml_quote(files_dir) << "\n"
-    << "# branch = \"main\"          # the branch holding dev's code (default: the current branch)\n\n"
+    << "# branch = \"main\"          # the branch holding dev's code (default: the current branch)\n"
+    << "# url = \"http://localhost:8080\"  # the site's address here: a database copied from another\n"
+       "#                                # environment has that one's url replaced by this one\n\n"
     << "# test and live are code environments: deploys, checkout, code-log and code\n"
        "# backups work now. Give one a database and a files directory of its own (both\n"
        "# lines) and its backups, restores and clone-content include them.\n";
@@ -509,7 +569,8 @@ std::string render_initial_config(const std::string& site, Framework f, const st
       << (std::string(env) == "test" ? "TEST" : "LIVE") << "\n"
       << "# files = " << toml_quote(files) << "\n"
       << "# worktree = \"../" << site << "-" << env << "\"   # a linked worktree that deploys to " << env
-      << " update\n\n";
+      << " update\n"
+      << "# url = \"https://" << env << ".example.com\"   # its address (urls = a list of them, the first the main one)\n\n";
   }
   o << "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
        "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";

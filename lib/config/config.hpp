@@ -31,6 +31,10 @@ struct EnvConfig {
   std::string worktree;         // optional linked worktree that deploys update (relative or absolute)
   std::string branch;           // dev: the branch holding its code (default: the repository's HEAD branch)
   std::vector<std::string> excludes;  // extra excludes for the files element
+  // `url` or `urls`: the site's addresses in this environment (http[s]://host[:port][/path],
+  // no trailing '/'), the first the main one. A database moved between environments
+  // has the source's replaced by the target's (lib/content).
+  std::vector<std::string> urls;
   // Non-empty: why this environment cannot be used ("<file>:<line>:<col>: [env.live]:
   // invalid database URL ..."). The rest of the configuration loads, so that the
   // other environments work and `env list` shows this one; Config::env() refuses it
@@ -137,6 +141,12 @@ std::vector<std::string> framework_excludes(Framework f);
 
 // Guesses the framework of a work tree from the files it holds.
 Framework detect_framework(const fs::path& work_tree);
+
+// Checks a site URL (an environment's `url`/`urls`, a --rewrite side):
+// http[s]://host[:port][/path], or with `host_allowed` also host[:port][/path] and
+// //host...; no space, quote, backslash, query or fragment. Returns it with the
+// scheme in lower case and no trailing '/', or nullopt with `why` set.
+std::optional<std::string> normalise_url(const std::string& url, bool host_allowed, std::string* why);
 
 // Valid environment names: [a-z0-9][a-z0-9-]{0,31} (they appear in tag and file names).
 bool valid_env_name(const std::string& name);

@@ -5,7 +5,6 @@
 #include "archive/reader.hpp"
 #include "archive/tar.hpp"
 #include "import/paths.hpp"
-#include "util/handles.hpp"
 #include "util/signals.hpp"
 #include "import/tree.hpp"
 #include "util/fault.hpp"
@@ -236,7 +235,10 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
   std::optional<TempDir> work;
   if (plan.format == SiteFormat::pantheon) {
     if (plan.code_archive) check_archive(*plan.code_archive, progress);
-    if (plan.db_file) source.files.emplace_back(Element::database, *plan.db_file);
+    if (plan.db_file) {
+      source.files.emplace_back(Element::database, *plan.db_file);
+      source.env = pantheon_file_env(*plan.db_file);
+    }
     if (plan.files_archive) {
       check_files_archive(*plan.files_archive, plan.files_strip, progress, true);
       source.files.emplace_back(Element::files, *plan.files_archive);
@@ -286,6 +288,8 @@ SiteImportResult import_site(Repo& repo, const Config& config, const Store& stor
     RestoreRequest rr;
     rr.target_env = req.env;
     rr.safety_backup = req.safety_backup;
+    rr.rewrite = req.rewrite;
+    if (!req.from_env.empty()) source.env = req.from_env;
     result.restore = restore(repo, config, store, lock, source, rr, progress);
     GP_FAULT_POINT("import.site.restored");
   }

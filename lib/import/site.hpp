@@ -52,6 +52,10 @@ struct SiteImportRequest {
   std::string env = "dev";
   bool safety_backup = true;
   bool force = false;  // accept a dirty work tree
+  // The environment the site comes from (default: the env of Pantheon's file
+  // names); its URLs are rewritten into `env`'s, with `rewrite`.
+  std::string from_env;
+  RewriteRequest rewrite;
 };
 
 struct SiteImportResult {

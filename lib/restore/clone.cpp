@@ -36,13 +36,17 @@ void check_clone(const Config& config, const std::string& from, const std::strin
 }  // namespace
 
 std::vector<std::string> describe_clone(const Config& config, const std::string& from, const std::string& to,
-                                        const std::vector<Element>& elements) {
+                                        const std::vector<Element>& elements, const RewriteRequest& rewrite) {
   check_clone(config, from, to, elements);
   const EnvConfig& target = config.env(to);
   std::vector<std::string> out;
   for (auto e : elements) {
-    if (e == Element::database)
+    if (e == Element::database) {
       out.push_back("database " + target.database->display() + " is replaced by " + from + "'s");
+      RestoreSource src;
+      src.env = from;
+      for (auto& p : plan_rewrite(config, src, to, rewrite).pairs) out.push_back("  with " + p.from + " rewritten to " + p.to);
+    }
     if (e == Element::files) out.push_back("files directory " + *target.files + " is replaced by " + from + "'s");
   }
   out.push_back("a safety backup of " + to + " is made first ('restore --undo --to-env " + to + "' brings it back)");
@@ -51,8 +55,10 @@ std::vector<std::string> describe_clone(const Config& config, const std::string&
 
 CloneResult clone_content(Repo& repo, const Config& config, const Store& store, const FileLock& lock,
                           const std::string& from, const std::string& to, const std::vector<Element>& elements,
-                          Progress& progress) {
+                          Progress& progress, const RewriteRequest& rewrite) {
   check_clone(config, from, to, elements);
+  // The pairs are checked before the snapshot is taken.
+  if (!rewrite.extra.empty()) UrlRewriter check(rewrite.extra);
   BackupRequest b;
   b.env = from;
   b.elements = elements;
@@ -67,6 +73,7 @@ CloneResult clone_content(Repo& repo, const Config& config, const Store& store, 
   RestoreRequest req;
   req.target_env = to;
   req.elements = elements;
+  req.rewrite = rewrite;
   r.restore = restore(repo, config, store, lock, src, req, progress);
   return r;
 }

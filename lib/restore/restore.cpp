@@ -1,7 +1,5 @@
 #include "restore/restore.hpp"
 
-#include "remote/remote.hpp"
-
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
@@ -18,8 +16,9 @@
 #include "archive/gzip.hpp"
 #include "archive/reader.hpp"
 #include "archive/tar.hpp"
+#include "content/rewrite.hpp"
 #include "db/database.hpp"
-#include "import/merge_history.hpp"  // extract_git_dir: the one reader of an archive's .git
+#include "archive/git_dir.hpp"
 #include "util/fault.hpp"
 #include "util/process.hpp"
 #include "util/signals.hpp"
@@ -401,8 +400,11 @@ void swap_in_files(const Config& config, const EnvConfig& env, const fs::path& r
   discard_old_tree(std::move(st.fresh), st.trash);
 }
 
+// Loads the dump `archive` into the environment's database; with `urls`, through
+// the URL rewrite (on a thread of its own, beside the load), whose figures go to
+// `stats`.
 void restore_database(const EnvConfig& env, const fs::path& root, const Store& store, const fs::path& archive,
-                      Progress& progress) {
+                      const UrlRewriter* urls, const RewriteRequest& rewrite, RewriteStats* stats, Progress& progress) {
   // A SQLite file is built beside its final place: that folder must exist (in a
   // fresh clone, the files directory that holds Drupal's .ht.sqlite may not yet).
   if (env.require_database().kind == DbKind::sqlite) {
@@ -414,9 +416,32 @@ void restore_database(const EnvConfig& env, const fs::path& root, const Store& s
   DecompressSource in(archive);
   progress.start("database", 0);
   GP_FAULT_POINT("restore.db.load.before");
-  db->load(in, progress);
+  if (urls && !urls->empty()) {
+    SqlRewriteOptions options;
+    options.rewrite_guid = rewrite.guid;
+    SqlRewriteSource rewritten(in, *urls, env.database->kind, options);
+    {
+      ReadAheadSource ahead(rewritten, 1 << 20, 4);
+      db->load(ahead, progress);
+    }  // the reader thread has stopped: its figures are final
+    if (stats) *stats = rewritten.stats();
+  } else {
+    db->load(in, progress);
+  }
   GP_FAULT_POINT("restore.db.load.after");
   progress.finish();
+}
+
+// Warnings for the values a rewrite left as they were.
+void warn_unrewritten(const RewriteStats& stats, Progress& progress) {
+  for (auto& [table, t] : stats.tables) {
+    if (t.unparsable)
+      progress.warn("left " + std::to_string(t.unparsable) + (t.unparsable == 1 ? " value" : " values") + " of " + table +
+                    " unrewritten: a source URL inside data that looks PHP-serialized but does not parse");
+    if (t.oversized)
+      progress.warn("left " + std::to_string(t.oversized) + (t.oversized == 1 ? " value" : " values") + " of " + table +
+                    " unrewritten: larger than 64 MiB");
+  }
 }
 
 // The code to restore, settled before anything changes: the commit (its objects
@@ -584,12 +609,16 @@ namespace {
 // (<site>_<env>_<YYYY-MM-DDTHH-MM-SS>_UTC_<element>...), else the code archive's
 // name without its extension (characters a branch name cannot have as '-'), else
 // "files".
+const std::regex& pantheon_name() {
+  static const std::regex re(R"(^.+_([A-Za-z0-9-]+)_([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2})_UTC_(code|database|files)\..*$)");
+  return re;
+}
+
 std::string loose_label(const std::vector<std::pair<Element, fs::path>>& files) {
-  static const std::regex pantheon(R"(^.+_([A-Za-z0-9-]+)_([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2})_UTC_(code|database|files)\..*$)");
   for (auto& [e, p] : files) {
     std::smatch m;
     std::string name = p.filename().string();
-    if (std::regex_match(name, m, pantheon)) return m[1].str() + "/" + m[2].str();
+    if (std::regex_match(name, m, pantheon_name())) return m[1].str() + "/" + m[2].str();
   }
   for (auto& [e, p] : files) {
     if (e != Element::code) continue;
@@ -607,6 +636,29 @@ std::string loose_label(const std::vector<std::pair<Element, fs::path>>& files) 
 }
 
 }  // namespace
+
+std::string pantheon_file_env(const fs::path& file) {
+  std::smatch m;
+  std::string name = file.filename().string();
+  return std::regex_match(name, m, pantheon_name()) ? m[1].str() : std::string();
+}
+
+RewriteReport plan_rewrite(const Config& config, const RestoreSource& source, const std::string& target_env,
+                           const RewriteRequest& request) {
+  RewriteReport r;
+  r.from_env = source.env;
+  if (r.from_env.empty() && source.backup) r.from_env = source.backup->manifest.env;
+  if (!request.enabled) return r;
+  r.pairs = request.extra;
+  const EnvConfig& to = config.env(target_env);
+  auto from = config.envs.find(r.from_env);
+  if (from == config.envs.end() || r.from_env == target_env) return r;
+  for (auto& p : env_url_pairs(from->second, to)) r.pairs.push_back(p);
+  if (from->second.urls.empty() != to.urls.empty())
+    r.note = "URLs are not rewritten from " + r.from_env + " to " + target_env + ": " +
+             (to.urls.empty() ? target_env : r.from_env) + " has no url in " + kConfigFileName;
+  return r;
+}
 
 RestoreSource source_from_files(const std::vector<fs::path>& files, const std::vector<Element>& requested) {
   RestoreSource src;
@@ -642,6 +694,8 @@ RestoreSource source_from_files(const std::vector<fs::path>& files, const std::v
   }
   if (src.files.empty()) fail(Exit::usage, "no archive files given");
   src.label = loose_label(src.files);
+  for (auto& [e, p] : src.files)
+    if (src.env.empty()) src.env = pantheon_file_env(p);
   return src;
 }
 
@@ -655,6 +709,8 @@ std::vector<std::string> describe_restore(const Config& config, const fs::path& 
     switch (e) {
       case Element::database:
         out.push_back("database " + env.require_database().display() + " is replaced" + size);
+        for (auto& p : plan_rewrite(config, source, request.target_env, request.rewrite).pairs)
+          out.push_back("  with " + p.from + " rewritten to " + p.to);
         break;
       case Element::files:
         out.push_back("files directory " + anchored(root, env.require_files()).string() + " is replaced" + size);
@@ -687,12 +743,17 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   if (auto prev = interrupted_restore(store, env.name)) progress.warn(*prev);
 
   // 1. Nothing changes before every archive has been read back and checked.
-  ArchiveFetcher fetch = [&](const ArchiveRecord& r) {
-    return ensure_local(store, lock, config, r, req.storage_remote, progress);
-  };
-  check_sources(env, store, source, elements, progress, &fetch);
+  check_sources(env, store, source, elements, progress, &req.fetch);
   std::optional<CodeTarget> code;
   if (has_element(elements, Element::code)) code = check_code(repo, store, source, req, progress);
+  // The URL rewrite of the database, settled (and its pairs checked) up front.
+  std::unique_ptr<UrlRewriter> urls;
+  if (has_element(elements, Element::database)) {
+    result.rewrite = plan_rewrite(config, source, env.name, req.rewrite);
+    urls = std::make_unique<UrlRewriter>(result.rewrite->pairs);
+    result.rewrite->pairs = urls->pairs();
+    if (!result.rewrite->note.empty()) progress.info(result.rewrite->note);
+  }
   GP_FAULT_POINT("restore.verified");
   // A server that cannot be reached refuses the restore before anything changes; a
   // SQLite file that does not exist yet is simply created by the load.
@@ -759,7 +820,14 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
           swap_in_files(config, env, root, again);
         }
         break;
-      case Element::database: restore_database(env, root, store, archive, progress); break;
+      case Element::database:
+        if (&from == &source) {
+          restore_database(env, root, store, archive, urls.get(), req.rewrite, &result.rewrite->stats, progress);
+          warn_unrewritten(result.rewrite->stats, progress);
+        } else {
+          restore_database(env, root, store, archive, nullptr, req.rewrite, nullptr, progress);
+        }
+        break;
       case Element::code: result.branch = restore_code(repo, *code); break;
     }
   };

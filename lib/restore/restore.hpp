@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "backup/backup.hpp"
+#include "content/rewrite.hpp"
 
 namespace gp {
 
@@ -38,7 +39,16 @@ struct RestoreSource {
   // A files "archive" that is a directory (already extracted securely, e.g. out of
   // a drush archive) is copied as it is.
   unsigned files_strip = 1;
+  // The environment the content was taken from, when known: the backup's (its
+  // manifest's env, when `env` is empty), or the env of a file named in Pantheon's
+  // scheme. A database from another environment has that one's URLs rewritten
+  // into the target's (RewriteRequest).
+  std::string env;
 };
+
+// The environment named by a file in Pantheon's scheme
+// (<site>_<env>_<YYYY-MM-DDTHH-MM-SS>_UTC_<element>...), or "".
+std::string pantheon_file_env(const fs::path& file);
 
 // 1 when every entry of the files archive lies under one top folder named like
 // Pantheon's files_<env>/ (or files/), else 0. Reads names only.
@@ -54,21 +64,47 @@ unsigned detect_files_strip(const fs::path& archive);
 // archive's name without its extension, else "files".
 RestoreSource source_from_files(const std::vector<fs::path>& files, const std::vector<Element>& requested = {});
 
+// URL rewriting of a database restored into another environment than its own
+// (lib/content): the source environment's `url`/`urls` become the target's, plus
+// the extra pairs. Nothing happens when neither applies.
+struct RewriteRequest {
+  bool enabled = true;          // --no-rewrite: false (the extra pairs too)
+  std::vector<UrlPair> extra;   // --rewrite FROM=TO, before the environments' own pairs
+  bool guid = false;            // --rewrite-guid: also the guid column of *posts tables
+};
+
+// What the rewrite of a restored database did.
+struct RewriteReport {
+  std::string from_env;         // the source environment, when known
+  std::vector<UrlPair> pairs;   // in effect; empty: nothing was rewritten
+  RewriteStats stats;
+  std::string note;             // why nothing was rewritten, when one side has URLs and the other none
+};
+
 struct RestoreRequest {
   std::string target_env;          // the environment to restore into
   std::vector<Element> elements;   // empty: every element the source has
   bool safety_backup = true;
   std::string branch;              // code: the branch to create (default restore/<label>)
-  // Archives missing locally are downloaded from this remote's storage (default: see
-  // default_storage_remote in lib/remote).
-  std::optional<std::string> storage_remote;
+  // Makes an archive missing from the local store local (the restore verb binds
+  // lib/remote's ensure_local to its lock and --remote); null: a missing archive is
+  // an error naming it.
+  ArchiveFetcher fetch;
+  RewriteRequest rewrite;
 };
 
 struct RestoreResult {
   std::vector<Element> restored;
   std::optional<Backup> safety;  // the safety backup made first
   std::string branch;            // code: the branch created (or the worktree updated)
+  std::optional<RewriteReport> rewrite;  // set when the database was restored
 };
+
+// The pairs a restore of `source` into `target_env` rewrites (see RewriteRequest),
+// with the source environment and the note, before anything is loaded.
+// gp::Error(Exit::usage) for an invalid extra pair.
+RewriteReport plan_rewrite(const Config& config, const RestoreSource& source, const std::string& target_env,
+                           const RewriteRequest& request);
 
 // What a restore would replace, for the confirmation prompt: one line per element.
 std::vector<std::string> describe_restore(const Config& config, const fs::path& root, const RestoreSource& source,

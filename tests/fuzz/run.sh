@@ -11,7 +11,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${GP_FUZZ_BUILD_DIR:-$here/../../build-asan}
-targets=(archive manifest config prepush sigv4)
+targets=(archive manifest config prepush sigv4 rewrite)
 
 if [ "${1:-}" = "--list" ]; then
   printf '%s\n' "${targets[@]}"

@@ -347,5 +347,37 @@ TEST(Config, BranchPatterns) {
   EXPECT_FALSE(pc.matches("dev"));
 }
 
+
+TEST(Config, EnvironmentUrls) {
+  auto c = parse(R"(
+site = "s"
+[env.dev]
+database = "sqlite:dev.sqlite"
+[env.test]
+database = "sqlite:test.sqlite"
+files = "t"
+url = "HTTPS://test.example.com/"
+[env.live]
+database = "sqlite:live.sqlite"
+files = "l"
+urls = ["https://www.example.com", "http://example.com:8080/blog/"]
+)");
+  EXPECT_TRUE(c.env("dev").urls.empty());
+  EXPECT_EQ(c.env("test").urls, std::vector<std::string>{"https://test.example.com"});
+  EXPECT_EQ(c.env("live").urls, (std::vector<std::string>{"https://www.example.com", "http://example.com:8080/blog"}));
+  const std::string b = "site = \"s\"\n[env.dev]\ndatabase = \"sqlite:d\"\n";
+  EXPECT_NE(parse_error(b + "url = \"https://a\"\nurls = [\"https://b\"]\n").find("give 'url' or 'urls' in [env.dev], not both"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "url = \"www.example.com\"\n").find("invalid URL 'www.example.com' in [env.dev]: it must start with http:// or https://"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "url = \"ftp://a.example\"\n").find("the scheme must be http:// or https://"), std::string::npos);
+  EXPECT_NE(parse_error(b + "url = \"https://a.example/?q=1\"\n").find("query"), std::string::npos);
+  EXPECT_NE(parse_error(b + "url = \"https://\"\n").find("names no host"), std::string::npos);
+  EXPECT_NE(parse_error(b + "url = 3\n").find("'url' in [env.dev] must be a string"), std::string::npos);
+  EXPECT_NE(parse_error(b + "urls = []\n").find("'urls' in [env.dev] is empty"), std::string::npos);
+  EXPECT_NE(parse_error(b + "urls = [\"https://a.example\", \"https://a.example/\"]\n").find("listed twice"), std::string::npos);
+  EXPECT_NE(parse_error(b + "urls = [\"https://a.example\", \"nope\"]\n").find(":4:30:"), std::string::npos);  // the element
+}
+
 }  // namespace
 }  // namespace gp

@@ -8,6 +8,7 @@
 
 #include "archive/tar.hpp"
 #include "backup/manifest.hpp"
+#include "content/rewrite.hpp"
 #include "fixture.hpp"
 #include "import/squash.hpp"
 
@@ -73,6 +74,37 @@ TEST_F(FuzzRegressionsTest, Manifests) {
     }
     std::string once = render_manifest(m);
     EXPECT_EQ(render_manifest(parse_manifest(once, "t")), once);
+  }
+}
+
+
+TEST_F(FuzzRegressionsTest, Rewrites) {
+  // As tests/fuzz/rewrite.cpp: byte 0 picks the dialect and the chunk size.
+  struct Sink final : ByteSink {
+    std::string data;
+    void write(const char* d, size_t n) override { data.append(d, n); }
+  };
+  UrlRewriter urls(std::vector<UrlPair>{{"https://www.example.com", "https://test.example.com"},
+                                        {"http://ex.org:8080/p", "https://ex.org"}});
+  auto run = [&](const std::string& sql, DbKind d, size_t chunk) {
+    Sink out;
+    SqlRewriteOptions opt;
+    opt.max_value = 4096;
+    SqlRewriter r(out, urls, d, opt);
+    for (size_t i = 0; i < sql.size(); i += chunk) r.write(sql.data() + i, std::min(chunk, sql.size() - i));
+    r.close();
+    return out.data;
+  };
+  auto files = inputs("rewrite");
+  ASSERT_FALSE(files.empty());
+  for (auto& f : files) {
+    SCOPED_TRACE(f.filename().string());
+    std::string in = read_text_file(f);
+    ASSERT_FALSE(in.empty());
+    const DbKind kinds[] = {DbKind::mysql, DbKind::postgres, DbKind::sqlite};
+    auto b = static_cast<unsigned char>(in[0]);
+    std::string sql = in.substr(1);
+    EXPECT_EQ(run(sql, kinds[b % 3], 1 + (b >> 2) % 37), run(sql, kinds[b % 3], sql.size() + 1));
   }
 }
 
