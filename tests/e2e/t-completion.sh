@@ -53,7 +53,9 @@ test_bash_completes_options_and_choices() {
   OUT=$(completions git pantheon backup create --)
   assert_eq "$(words_of "$OUT")" "--env= --element= --keep-for= --format="
   OUT=$(completions git pantheon restore --no)
-  assert_eq "$(words_of "$OUT")" "--no-safety-backup"
+  assert_eq "$(words_of "$OUT")" "--no-rewrite --no-safety-backup"
+  OUT=$(completions git pantheon restore --rewrite-)
+  assert_eq "$(words_of "$OUT")" "--rewrite-guid"
   OUT=$(completions git pantheon env list --format=)
   assert_eq "$(words_of "$OUT")" "text json"
   OUT=$(completions git pantheon backup schedule enable --scheduler "")
