@@ -27,14 +27,14 @@ enum class Complete { none, env, remote, file, dir };
 // choices ("text|json"). A row with only `group` set stands for the rows of a
 // shared group (`use(kConfirmOptions)`). Tables are constant data, never freed.
 struct Option {
-  const char* name = nullptr;   // long name without "--"; nullptr: short only (or a group)
-  char short_name = 0;          // 0: long only
-  const char* arg = nullptr;    // nullptr: a flag, which takes no value
-  const char* help = "";        // one line for `-h`, lowercase, no full stop
-  bool repeatable = false;      // every value is kept (values()), not only the last
+  const char* name = nullptr;  // long name without "--"; nullptr: short only (or a group)
+  char short_name = 0;         // 0: long only
+  const char* arg = nullptr;   // nullptr: a flag, which takes no value
+  const char* help = "";       // one line for `-h`, lowercase, no full stop
+  bool repeatable = false;     // every value is kept (values()), not only the last
   Complete complete = Complete::none;
   std::span<const Option> group = {};
-  bool hidden = false;          // parsed but not listed in usage, completion or the man test
+  bool hidden = false;  // parsed but not listed in usage, completion or the man test
 };
 
 // A row standing for the rows of a shared group.
@@ -53,17 +53,15 @@ inline constexpr Option kConfirmOptions[] = {
 inline constexpr Option kSafetyOptions[] = {
     {"no-safety-backup", 0, nullptr, "do not back the environment up first (no 'restore --undo')"}};
 // The environment a verb works on.
-inline constexpr Option kEnvOptions[] = {
-    {"env", 0, "<env>", "the environment (default dev)", false, Complete::env}};
+inline constexpr Option kEnvOptions[] = {{"env", 0, "<env>", "the environment (default dev)", false, Complete::env}};
 // The storage remote archives are fetched from or kept in.
 inline constexpr Option kRemoteOptions[] = {
     {"remote", 0, "<remote>", "the storage remote (default: the only one configured)", false, Complete::remote}};
 // Accepted after the verb by every verb, as before it (main.cpp).
-inline constexpr Option kVerbGlobalOptions[] = {
-    {"quiet", 'q', nullptr, "", false, Complete::none, {}, true},
-    {"progress", 0, nullptr, "", false, Complete::none, {}, true},
-    {"no-progress", 0, nullptr, "", false, Complete::none, {}, true},
-    {"utc", 0, nullptr, "", false, Complete::none, {}, true}};
+inline constexpr Option kVerbGlobalOptions[] = {{"quiet", 'q', nullptr, "", false, Complete::none, {}, true},
+                                                {"progress", 0, nullptr, "", false, Complete::none, {}, true},
+                                                {"no-progress", 0, nullptr, "", false, Complete::none, {}, true},
+                                                {"utc", 0, nullptr, "", false, Complete::none, {}, true}};
 
 // The words in `candidates` closest to a mistyped `word` (git's "The most similar
 // command is"); empty when none is close enough.

@@ -7,8 +7,9 @@ namespace gp::cli {
 namespace {
 
 const Command* const kCommands[] = {
-    &kInitCommand, &kBackupCommand, &kRestoreCommand, &kEnvCommand,   &kDeployCommand, &kCheckoutCommand, &kImportCommand,
-    &kPushCommand, &kFetchCommand,  &kHooksCommand,   &kHookCommand,  &kHelpCommand,   &kVersionCommand,
+    &kInitCommand,     &kBackupCommand, &kRestoreCommand, &kEnvCommand,   &kDeployCommand,
+    &kCheckoutCommand, &kImportCommand, &kPushCommand,    &kFetchCommand, &kHooksCommand,
+    &kHookCommand,     &kHelpCommand,   &kVersionCommand,
 };
 
 // Read by main.cpp before the verb; -C, --format and the flags also documented in git-pantheon(1).
@@ -122,8 +123,10 @@ std::string help_text(const std::vector<const Command*>& path) {
   for (auto* o : expand(path.back()->options)) {
     if (o->hidden) continue;
     std::string left = "    ";
-    if (o->short_name) left += std::string("-") + o->short_name + (o->name ? ", " : "");
-    else left += "    ";
+    if (o->short_name)
+      left += std::string("-") + o->short_name + (o->name ? ", " : "");
+    else
+      left += "    ";
     if (o->name) left += std::string("--") + o->name;
     if (o->arg) left += std::string(" ") + o->arg;
     if (o->repeatable) left += "...";

@@ -16,15 +16,15 @@ namespace gp::cli {
 // the next word). Rows are constant data defined in commands/*.cpp.
 struct Command {
   const char* name;
-  const char* summary;                            // one line, lowercase
-  const char* operands = "";                      // synopsis of the operands: "[<backup>...]"
-  std::span<const Option> options = {};           // a leaf's options
+  const char* summary;                             // one line, lowercase
+  const char* operands = "";                       // synopsis of the operands: "[<backup>...]"
+  std::span<const Option> options = {};            // a leaf's options
   int (*run)(Context& ctx, Args& args) = nullptr;  // a leaf's code
   std::span<const Command* const> subcommands = {};
-  Complete operand_complete = Complete::none;     // what completes an operand
-  const char* alias = nullptr;                    // another name it answers to ("import database")
-  const char* man = nullptr;                      // its man page, when not its parent's (git-pantheon-<verb>)
-  bool needs_repo = true;                         // a verb that needs a repository (checked before it runs)
+  Complete operand_complete = Complete::none;  // what completes an operand
+  const char* alias = nullptr;                 // another name it answers to ("import database")
+  const char* man = nullptr;                   // its man page, when not its parent's (git-pantheon-<verb>)
+  bool needs_repo = true;                      // a verb that needs a repository (checked before it runs)
 };
 
 // The verbs, in the order `help` lists them.

@@ -35,11 +35,16 @@ std::string value_kind(const Option& o) {
     return "choices:" + arg;
   }
   switch (o.complete) {
-    case Complete::env: return "env";
-    case Complete::remote: return "remote";
-    case Complete::file: return "file";
-    case Complete::dir: return "dir";
-    case Complete::none: break;
+    case Complete::env:
+      return "env";
+    case Complete::remote:
+      return "remote";
+    case Complete::file:
+      return "file";
+    case Complete::dir:
+      return "dir";
+    case Complete::none:
+      break;
   }
   return "value";
 }
@@ -75,12 +80,12 @@ std::string sh_quoted(const std::string& s) {
 // What both scripts' helper functions answer, keyed by command path ("backup
 // create"; "" for before the verb); each script writes them as case arms.
 struct Tables {
-  std::vector<std::pair<std::string, std::string>> subcommands;  // path -> "a b c"
-  std::vector<std::pair<std::string, std::string>> aliases;      // "path:alias" -> name
+  std::vector<std::pair<std::string, std::string>> subcommands;             // path -> "a b c"
+  std::vector<std::pair<std::string, std::string>> aliases;                 // "path:alias" -> name
   std::vector<std::pair<std::string, std::vector<const Option*>>> options;  // path -> options
-  std::vector<std::pair<std::string, std::string>> values;       // "path:-x" -> kind
-  std::vector<std::pair<std::string, std::string>> operands;     // path -> kind
-  std::vector<std::pair<std::string, const Command*>> commands;  // path -> row (for summaries)
+  std::vector<std::pair<std::string, std::string>> values;                  // "path:-x" -> kind
+  std::vector<std::pair<std::string, std::string>> operands;                // path -> kind
+  std::vector<std::pair<std::string, const Command*>> commands;             // path -> row (for summaries)
 };
 
 Tables tables() {
@@ -127,7 +132,8 @@ std::string bash_script() {
       "# The subcommands of a command path (\"\": the verbs).\n"
       "__git_pantheon_subcommands ()\n{\n\tcase \"$1\" in\n";
   for (auto& [p, subs] : t.subcommands) s += "\t\"" + p + "\") echo \"" + subs + "\" ;;\n";
-  s += "\tesac\n}\n\n# A subcommand's name for another name it answers to.\n__git_pantheon_alias ()\n{\n\tcase \"$1\" in\n";
+  s += "\tesac\n}\n\n# A subcommand's name for another name it answers to.\n__git_pantheon_alias ()\n{\n\tcase \"$1\" "
+       "in\n";
   for (auto& [a, n] : t.aliases) s += "\t\"" + a + "\") echo \"" + n + "\" ;;\n";
   s += "\t*) echo \"${1##*:}\" ;;\n\tesac\n}\n\n"
        "# The long options of a command path (\"\": before the verb); those taking a value end in =.\n"

@@ -11,10 +11,9 @@
 namespace gp::cli {
 
 // The rows rewrite_options() reads, a shared group of the option tables.
-inline constexpr Option kRewriteOptions[] = {
-    {"no-rewrite", 0, nullptr, "load the database as it is (no URL rewrite)"},
-    {"rewrite", 0, "<from=to>", "also replace the URL from with to", true},
-    {"rewrite-guid", 0, nullptr, "rewrite the guid columns too"}};
+inline constexpr Option kRewriteOptions[] = {{"no-rewrite", 0, nullptr, "load the database as it is (no URL rewrite)"},
+                                             {"rewrite", 0, "<from=to>", "also replace the URL from with to", true},
+                                             {"rewrite-guid", 0, nullptr, "rewrite the guid columns too"}};
 // The environment loose files (or a dump) come from, whose URLs are rewritten.
 inline constexpr Option kFromEnvOptions[] = {
     {"from-env", 0, "<env>", "the environment the files come from (its URLs are rewritten)", false, Complete::env}};

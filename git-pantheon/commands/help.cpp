@@ -19,8 +19,9 @@ int run_help(Context&, Args& args) {
         std::vector<std::string> names;
         for (auto* n : list) names.push_back(n->name);
         std::string hint = similar_hint(path.empty() ? "command" : "subcommand", similar_names(word, names));
-        std::string what = path.empty() ? "'" + word + "' is not a git-pantheon command"
-                                        : "'" + command_words(path).substr(13) + " " + word + "' is not a git-pantheon command";
+        std::string what = path.empty()
+                               ? "'" + word + "' is not a git-pantheon command"
+                               : "'" + command_words(path).substr(13) + " " + word + "' is not a git-pantheon command";
         throw Error(Exit::usage, what, hint.empty() ? "run 'git pantheon help' for the list of commands" : hint);
       }
       path.push_back(c);

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <set>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "commands.hpp"
@@ -46,7 +46,8 @@ void check_options(const std::string& page, const std::string& text, std::span<c
   for (auto* o : expand(table)) {
     if (o->hidden) continue;
     if (o->name) {
-      EXPECT_TRUE(mentions(text, std::string("--") + o->name)) << page << ".1 does not document --" << o->name << " of " << what;
+      EXPECT_TRUE(mentions(text, std::string("--") + o->name))
+          << page << ".1 does not document --" << o->name << " of " << what;
     }
     if (o->short_name) {
       EXPECT_TRUE(mentions(text, std::string("-") + o->short_name))
