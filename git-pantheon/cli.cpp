@@ -5,119 +5,203 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "util/utf8.hpp"
 
 namespace gp::cli {
 
-Args::Args(std::vector<std::string> args, std::string usage) : args_(std::move(args)), usage_(std::move(usage)) {}
-
-void Args::usage_error(const std::string& message) const { throw Error(Exit::usage, message, "usage: " + usage_); }
-
-namespace {
-// Index of "--" or args.size().
-size_t end_of_options(const std::vector<std::string>& a) {
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i] == "--") return i;
-  return a.size();
-}
-}  // namespace
-
-bool Args::flag(const std::string& name, char short_name) {
-  bool seen = false;
-  for (size_t i = 0; i < end_of_options(args_);) {
-    std::string& a = args_[i];
-    if (a == "--" + name) {
-      seen = true;
-      args_.erase(args_.begin() + static_cast<long>(i));
-      continue;
+std::vector<const Option*> expand(std::span<const Option> table) {
+  std::vector<const Option*> out;
+  for (auto& o : table) {
+    if (!o.group.empty()) {
+      auto inner = expand(o.group);
+      out.insert(out.end(), inner.begin(), inner.end());
+    } else {
+      out.push_back(&o);
     }
-    if (a.rfind("--" + name + "=", 0) == 0) usage_error("option '--" + name + "' takes no value");
-    if (short_name && a.size() >= 2 && a[0] == '-' && a[1] != '-') {
-      auto pos = a.find(short_name, 1);
-      if (pos != std::string::npos) {
-        seen = true;
-        a.erase(pos, 1);
-        if (a == "-") {
-          args_.erase(args_.begin() + static_cast<long>(i));
-          continue;
-        }
-      }
-    }
-    ++i;
-  }
-  return seen;
-}
-
-std::optional<bool> Args::toggle(const std::string& name) {
-  std::optional<bool> result;
-  for (size_t i = 0; i < end_of_options(args_);) {
-    if (args_[i] == "--" + name || args_[i] == "--no-" + name) {
-      result = args_[i] == "--" + name;
-      args_.erase(args_.begin() + static_cast<long>(i));
-      continue;
-    }
-    ++i;
-  }
-  return result;
-}
-
-std::vector<std::string> Args::values(const std::string& name, char short_name) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < end_of_options(args_);) {
-    const std::string a = args_[i];
-    bool long_sep = a == "--" + name;
-    bool short_sep = short_name && a == std::string("-") + short_name;
-    if (long_sep || short_sep) {
-      if (i + 1 >= end_of_options(args_)) usage_error("option '" + a + "' needs a value");
-      out.push_back(args_[i + 1]);
-      args_.erase(args_.begin() + static_cast<long>(i), args_.begin() + static_cast<long>(i) + 2);
-      continue;
-    }
-    if (a.rfind("--" + name + "=", 0) == 0) {
-      out.push_back(a.substr(name.size() + 3));
-      args_.erase(args_.begin() + static_cast<long>(i));
-      continue;
-    }
-    if (short_name && a.size() > 2 && a[0] == '-' && a[1] == short_name) {  // -nVALUE
-      out.push_back(a.substr(2));
-      args_.erase(args_.begin() + static_cast<long>(i));
-      continue;
-    }
-    ++i;
   }
   return out;
 }
 
-std::optional<std::string> Args::value(const std::string& name, char short_name) {
-  auto v = values(name, short_name);
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      // transposition counts as one edit ("bakcup")
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev[j - 1]);
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// "a, b or c"
+std::string choices_text(const std::string& choices) {
+  std::vector<std::string> v;
+  for (size_t pos = 0;;) {
+    size_t bar = choices.find('|', pos);
+    v.push_back(choices.substr(pos, bar - pos));
+    if (bar == std::string::npos) break;
+    pos = bar + 1;
+  }
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i == 0 ? "" : i + 1 == v.size() ? " or " : ", ") + v[i];
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> similar_names(const std::string& word, const std::vector<std::string>& candidates) {
+  size_t best = SIZE_MAX;
+  std::vector<std::string> out;
+  for (auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (!word.empty() && c.rfind(word, 0) == 0) d = std::min<size_t>(d, 1);  // a prefix is close
+    if (d < best) {
+      best = d;
+      out = {c};
+    } else if (d == best) {
+      out.push_back(c);
+    }
+  }
+  // Like git: only suggest when the distance is small relative to the word.
+  if (best > std::max<size_t>(2, word.size() / 3)) return {};
+  return out;
+}
+
+std::string similar_hint(const std::string& what, const std::vector<std::string>& similar) {
+  if (similar.empty()) return {};
+  if (similar.size() == 1) return "the most similar " + what + " is '" + similar[0] + "'";
+  std::string hint = "the most similar " + what + "s are";
+  for (auto& s : similar) hint += " '" + s + "'";
+  return hint;
+}
+
+Args::Args(std::vector<std::string> args, std::vector<const Option*> options, std::string usage, bool options_first)
+    : table_(std::move(options)), usage_(std::move(usage)) {
+  auto by_long = [&](const std::string& name) -> const Option* {
+    for (auto* o : table_)
+      if (o->name && name == o->name) return o;
+    return nullptr;
+  };
+  auto by_short = [&](char c) -> const Option* {
+    for (auto* o : table_)
+      if (o->short_name == c) return o;
+    return nullptr;
+  };
+  auto unknown = [&](const std::string& typed, const std::string& word) {
+    std::vector<std::string> names;
+    for (auto* o : table_)
+      if (o->name && !o->hidden) names.push_back(std::string("--") + o->name);
+    std::string hint = similar_hint("option", similar_names(word, names));
+    throw Error(Exit::usage, "unknown option '" + typed + "'", (hint.empty() ? "" : hint + "\n") + "usage: " + usage_);
+  };
+  auto take = [&](const Option* o, std::string v) {
+    if (o->arg && !std::strchr(o->arg, '<')) {  // a list of choices: the value must be one of them
+      std::string bars = std::string("|") + o->arg + "|";
+      if (bars.find("|" + v + "|") == std::string::npos)
+        usage_error("--" + std::string(o->name) + " must be " + choices_text(o->arg) + ", not '" + v + "'");
+    }
+    given_.emplace_back(o, std::move(v));
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      operands_.insert(operands_.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      if (options_first) {
+        operands_.insert(operands_.end(), args.begin() + static_cast<long>(i), args.end());
+        break;
+      }
+      operands_.push_back(a);
+      continue;
+    }
+    if (a[1] == '-') {  // --name, --name=value, --name value
+      size_t eq = a.find('=');
+      std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      const Option* o = by_long(name);
+      if (!o) unknown(eq == std::string::npos ? a : a.substr(0, eq), "--" + name);
+      if (!o->arg) {
+        if (eq != std::string::npos) usage_error("option '--" + name + "' takes no value");
+        take(o, {});
+      } else if (eq != std::string::npos) {
+        take(o, a.substr(eq + 1));
+      } else {
+        if (i + 1 >= args.size()) usage_error("option '" + a + "' needs a value");
+        take(o, args[++i]);
+      }
+      continue;
+    }
+    for (size_t k = 1; k < a.size(); ++k) {  // -qf, -n5, -n 5, -fm note
+      const Option* o = by_short(a[k]);
+      if (!o) unknown(std::string("-") + a[k], std::string("-") + a[k]);
+      if (!o->arg) {
+        take(o, {});
+        continue;
+      }
+      if (k + 1 < a.size()) {
+        take(o, a.substr(k + 1));
+      } else {
+        if (i + 1 >= args.size()) usage_error("option '-" + std::string(1, a[k]) + "' needs a value");
+        take(o, args[++i]);
+      }
+      break;
+    }
+  }
+}
+
+void Args::usage_error(const std::string& message) const { throw Error(Exit::usage, message, "usage: " + usage_); }
+
+const Option& Args::known(const std::string& name) const {
+  for (auto* o : table_)
+    if ((o->name && name == o->name) || (!o->name && name.size() == 1 && o->short_name == name[0])) return *o;
+  throw InternalError("option '--" + name + "' is read but not in the command's option table");
+}
+
+bool Args::flag(const std::string& name) const {
+  const Option& o = known(name);
+  for (auto& [g, v] : given_)
+    if (g == &o) return true;
+  return false;
+}
+
+std::optional<std::string> Args::last_of(std::initializer_list<const char*> names) const {
+  std::vector<const Option*> wanted;
+  for (auto* n : names) wanted.push_back(&known(n));
+  std::optional<std::string> out;
+  for (auto& [g, v] : given_)
+    if (std::find(wanted.begin(), wanted.end(), g) != wanted.end()) out = g->name;
+  return out;
+}
+
+std::vector<std::string> Args::values(const std::string& name) const {
+  const Option& o = known(name);
+  std::vector<std::string> out;
+  for (auto& [g, v] : given_)
+    if (g == &o) out.push_back(v);
+  return out;
+}
+
+std::optional<std::string> Args::value(const std::string& name) const {
+  auto v = values(name);
   if (v.empty()) return std::nullopt;
   return v.back();
 }
 
-std::vector<std::string> Args::operands(size_t min, size_t max) {
-  std::vector<std::string> out;
-  bool after_dashdash = false;
-  for (auto& a : args_) {
-    if (!after_dashdash && a == "--") {
-      after_dashdash = true;
-      continue;
-    }
-    if (!after_dashdash && a.size() > 1 && a[0] == '-') usage_error("unknown option '" + a + "'");
-    out.push_back(a);
-  }
-  args_.clear();
-  if (out.size() < min) usage_error(min == 1 && max == 1 ? "expected one argument" : "missing argument");
-  if (out.size() > max) usage_error("unexpected argument '" + out[max] + "'");
-  return out;
-}
-
-std::optional<std::string> Args::subcommand() {
-  if (args_.empty() || args_[0].empty() || args_[0][0] == '-') return std::nullopt;
-  std::string s = args_[0];
-  args_.erase(args_.begin());
-  return s;
+std::vector<std::string> Args::operands(size_t min, size_t max) const {
+  if (operands_.size() < min) usage_error(min == 1 && max == 1 ? "expected one argument" : "missing argument");
+  if (operands_.size() > max) usage_error("unexpected argument '" + operands_[max] + "'");
+  return operands_;
 }
 
 namespace {
@@ -213,12 +297,8 @@ Progress& Context::progress() {
   return *progress_;
 }
 
-Format Context::format(Args& args) {
-  if (auto f = args.value("format")) {
-    if (*f == "json") return Format::json;
-    if (*f == "text") return Format::text;
-    args.usage_error("--format must be 'text' or 'json', not '" + *f + "'");
-  }
+Format Context::format(const Args& args) {
+  if (auto f = args.value("format")) return *f == "json" ? Format::json : Format::text;  // checked by Args
   return g_.format.value_or(Format::text);
 }
 

@@ -5,106 +5,135 @@
 namespace gp::cli {
 
 namespace {
-const Command kCommands[] = {
-    {"init", "write .pantheon.toml, create the local store, install the hooks",
-     "init [--framework drupal|wordpress|other] [--site NAME] [--files DIR] [--database URL] [--force]", true,
-     run_init},
-    {"backup", "make, list, inspect, copy out, verify and prune backups",
-     "backup create [--env E] [--element all|code|db|files] [--keep-for 30d]\n"
-     "   or: git pantheon backup list [--env E] [--element E] [--format=text|json]\n"
-     "   or: git pantheon backup info [<backup>] [--env E] [--format=text|json]\n"
-     "   or: git pantheon backup get [<backup>|--latest] [--env E] [--element E | --file NAME] [--to DIR|FILE] [--force]\n"
-     "                                [--remote R] [--url [--expires 15m]]\n"
-     "   or: git pantheon backup verify [<backup>... | --all] [--env E] [--remote R] [--restore]\n"
-     "   or: git pantheon backup prune [--dry-run] [--env E] [--remote R] [--keep-last|--keep-hourly|--keep-daily|--keep-weekly|\n"
-     "                                 --keep-monthly|--keep-yearly N] [--keep-within 30d] [-v] [--format=text|json]\n"
-     "   or: git pantheon backup protect <backup>... [-m NOTE] | backup unprotect <backup>...\n"
-     "   or: git pantheon backup schedule enable [--env E]... [--daily HH:MM|random] [--weekly DAY]\n"
-     "                                    [--verify-restore never|daily|weekly] [--scheduler systemd|cron|print]\n"
-     "   or: git pantheon backup schedule disable|status [--env E]... | run --env E",
-     true, run_backup},
-    {"restore", "restore a backup into its own or another environment, safely",
-     "restore <backup> [--to-env E] [--element all|code|db|files]... [--yes] [--no-safety-backup] [--branch NAME]\n"
-     "                             [--remote R] [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--format=text|json]\n"
-     "   or: git pantheon restore --from-files <archive>... [--to-env E] [--from-env E] [--element E]... [--yes]\n"
-     "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
-     "   (into live, add --confirm-env live)",
-     true, run_restore},
-    {"env", "list environments, show the code log labelled with them, clone content between them",
-     "env list [--check] [--format=text|json]\n"
-     "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]\n"
-     "   or: git pantheon env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]\n"
-     "                                      [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--format=text|json]",
-     true, run_env},
-    {"deploy", "deploy to test, live or another environment: the next tag pantheon_<env>_<N>",
-     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--push [REMOTE]]\n"
-     "             [--sync-content [--yes] [--confirm-env E] [--no-rewrite | --rewrite FROM=TO...]]", true, run_deploy},
-    {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
-     "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
-    {"import", "import a site, its code, database or files from archives, directories or URLs",
-     "import code <archive|URL> --squash [--message MSG] [--strip-components N | --auto-strip] [--subdir PATH]\n"
-     "          [--refuse-outside-links] [--force]\n"
-     "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
-     "                                 [--message MSG] [--force]\n"
-     "   or: git pantheon import site <archive|URL|dir>... [--env E] [--dry-run] [--yes] [--no-safety-backup] [--force]\n"
-     "                                [--from-env E] [--no-rewrite | --rewrite FROM=TO...]\n"
-     "   or: git pantheon import db <dump|URL> [--env E] [--yes] [--no-safety-backup] [--from-env E]\n"
-     "                              [--no-rewrite | --rewrite FROM=TO...]\n"
-     "   or: git pantheon import files <archive|URL> [--env E] [--strip-components N] [--yes] [--no-safety-backup]",
-     true, run_import},
-    {"push", "upload backup archives to a remote's storage, then push their tags",
-     "push [<remote>] [--all | <backup>...] [--format=text|json]", true, run_push},
-    {"fetch", "fetch backup tags from a remote, and with --archives their archives",
-     "fetch [<remote>] [--archives] [--format=text|json]", true, run_fetch},
-    {"hooks", "install, uninstall or show the git hooks (pre-push uploads archives, post-commit backs up)",
-     "hooks install [--force]\n   or: git pantheon hooks uninstall\n   or: git pantheon hooks status [--format=text|json]",
-     true, run_hooks},
-    {"hook", "run a hook (called by the installed hook files)", "hook pre-push <remote> <url>\n   or: git pantheon hook post-commit", true, run_hook},
-    {"help", "show help for git-pantheon or one of its commands", "help [<command>]", false, run_help},
-    {"version", "print the version of git-pantheon and of its libraries", "version", false, run_version},
+
+const Command* const kCommands[] = {
+    &kInitCommand,     &kBackupCommand, &kRestoreCommand, &kEnvCommand,   &kDeployCommand,
+    &kCheckoutCommand, &kImportCommand, &kPushCommand,    &kFetchCommand, &kHooksCommand,
+    &kHookCommand,     &kHelpCommand,   &kVersionCommand,
 };
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-      // transposition counts as one edit ("bakcup")
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev[j - 1]);
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
+// Read by main.cpp before the verb; -C, --format and the flags also documented in git-pantheon(1).
+constexpr Option kGlobalOptions[] = {
+    {nullptr, 'C', "<dir>", "run as if started in <dir> (each -C relative to the previous one)", true, Complete::dir},
+    {"quiet", 'q', nullptr, "print only errors and warnings"},
+    {"progress", 0, nullptr, "show progress even when standard error is not a terminal"},
+    {"no-progress", 0, nullptr, "show no progress"},
+    {"utc", 0, nullptr, "show times in UTC instead of the local time zone"},
+    use(kFormatOptions),
+    {"version", 'v', nullptr, "print the version of git-pantheon and of its libraries"},
+    {"help", 'h', nullptr, "show help"},
+    // The generated completions: `git pantheon --completion bash|zsh` prints one
+    // (the build installs them); `--complete-envs` lists .pantheon.toml's
+    // environments for them, printing nothing where there is none.
+    {"completion", 0, "bash|zsh", "print the completion script for a shell", false, Complete::none, {}, true},
+    {"complete-envs", 0, nullptr, "list the environments, for the completions", false, Complete::none, {}, true},
+};
+
+constexpr size_t kWidth = 100;  // synopsis lines are wrapped before this column
+
+// "--name <arg>", "-s <arg>"
+std::string option_synopsis(const Option& o) {
+  std::string s = o.name ? std::string("--") + o.name : std::string("-") + o.short_name;
+  if (o.arg) s += std::string(" ") + o.arg;
+  return s;
 }
+
+// Appends `word` to `out`, breaking the line before kWidth with `indent` spaces.
+void append_wrapped(std::string& out, size_t& column, const std::string& word, size_t indent) {
+  if (column + 1 + word.size() > kWidth && column > indent) {
+    out += "\n" + std::string(indent, ' ');
+    column = indent;
+  } else {
+    out += ' ';
+    ++column;
+  }
+  out += word;
+  column += word.size();
+}
+
+void leaf_synopses(std::vector<const Command*> path, std::vector<std::vector<const Command*>>& out) {
+  const Command* c = path.back();
+  if (c->run) out.push_back(path);
+  for (auto* sub : c->subcommands) {
+    path.push_back(sub);
+    leaf_synopses(path, out);
+    path.pop_back();
+  }
+}
+
+// One leaf's synopsis; the first line follows "usage: " or `lead` (both 7 wide).
+std::string synopsis(const std::vector<const Command*>& path, const std::string& lead) {
+  std::string words = command_words(path);
+  std::string out = lead + words;
+  size_t indent = 7 + words.size() + 1, column = 7 + words.size();
+  if (*path.back()->operands) append_wrapped(out, column, path.back()->operands, indent);
+  for (auto* o : expand(path.back()->options))
+    if (!o->hidden) append_wrapped(out, column, "[" + option_synopsis(*o) + "]" + (o->repeatable ? "..." : ""), indent);
+  return out;
+}
+
 }  // namespace
 
-std::span<const Command> commands() { return kCommands; }
+std::span<const Command* const> commands() { return kCommands; }
+std::span<const Option> global_options() { return kGlobalOptions; }
 
-const Command* find_command(const std::string& name) {
-  for (auto& c : kCommands)
-    if (name == c.name) return &c;
+std::string global_usage() {
+  std::string out = "git pantheon";
+  for (auto* o : expand(kGlobalOptions)) {
+    if (o->hidden) continue;
+    out += " [";
+    if (o->short_name) out += std::string("-") + o->short_name + (o->name ? "|" : "");
+    if (o->name) out += std::string("--") + o->name;
+    if (o->arg) out += std::string(" ") + o->arg;
+    out += "]";
+  }
+  return out + " <command> [<args>]";
+}
+
+const Command* find_command(std::span<const Command* const> list, const std::string& name) {
+  for (auto* c : list)
+    if (name == c->name || (c->alias && name == c->alias)) return c;
   return nullptr;
 }
 
-std::vector<std::string> similar_commands(const std::string& name) {
-  size_t best = SIZE_MAX;
-  std::vector<std::string> out;
-  for (auto& c : kCommands) {
-    std::string cn = c.name;
-    size_t d = edit_distance(name, cn);
-    if (cn.rfind(name, 0) == 0 && !name.empty()) d = std::min<size_t>(d, 1);  // a prefix is close
-    if (d < best) {
-      best = d;
-      out = {cn};
-    } else if (d == best) {
-      out.push_back(cn);
-    }
+std::string man_page(const std::vector<const Command*>& path) {
+  for (size_t i = path.size(); i-- > 0;)
+    if (path[i]->man) return path[i]->man;
+  return path.empty() ? "git-pantheon" : std::string("git-pantheon-") + path[0]->name;
+}
+
+std::string command_words(const std::vector<const Command*>& path) {
+  std::string out = "git pantheon";
+  for (auto* c : path) out += std::string(" ") + c->name;
+  return out;
+}
+
+std::string usage_text(const std::vector<const Command*>& path) {
+  std::vector<std::vector<const Command*>> leaves;
+  leaf_synopses(path, leaves);
+  std::string out;
+  for (size_t i = 0; i < leaves.size(); ++i) out += (i ? "\n" : "") + synopsis(leaves[i], i ? "   or: " : "");
+  return out;
+}
+
+std::string help_text(const std::vector<const Command*>& path) {
+  std::string out = "usage: " + usage_text(path) + "\n\n" + path.back()->summary + "\n";
+  if (!path.back()->run) return out;
+  std::string list;
+  for (auto* o : expand(path.back()->options)) {
+    if (o->hidden) continue;
+    std::string left = "    ";
+    if (o->short_name)
+      left += std::string("-") + o->short_name + (o->name ? ", " : "");
+    else
+      left += "    ";
+    if (o->name) left += std::string("--") + o->name;
+    if (o->arg) left += std::string(" ") + o->arg;
+    if (o->repeatable) left += "...";
+    left += left.size() < 30 ? std::string(30 - left.size(), ' ') : "\n" + std::string(30, ' ');
+    list += left + o->help + "\n";
   }
-  // Like git: only suggest when the distance is small relative to the word.
-  if (best > std::max<size_t>(2, name.size() / 3)) return {};
+  if (!list.empty()) out += "\n" + list;
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "deploy/deploy.hpp"
 #include "util/signals.hpp"
 #include "util/utf8.hpp"
 
@@ -17,9 +18,6 @@ using namespace gp;
 using namespace gp::cli;
 
 namespace {
-
-const char* kUsage =
-    "git pantheon [-C <dir>] [-q] [--progress|--no-progress] [--format=text|json] <command> [<args>]";
 
 void print_error(const std::string& message, const std::string& hint) {
   std::fflush(stdout);
@@ -42,86 +40,106 @@ void honour_git_environment() {
     git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
 }
 
-int run(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  Globals g;
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-C") {
-      if (i + 1 >= args.size()) throw Error(Exit::usage, "option '-C' needs a directory", std::string("usage: ") + kUsage);
-      // Like git, each -C is taken relative to the previous one.
-      fs::path base = g.cwd.empty() ? fs::current_path() : g.cwd;
-      g.cwd = (base / args[++i]).lexically_normal();
-      std::error_code ec;
-      if (!fs::is_directory(g.cwd, ec)) throw Error(Exit::usage, describe("cannot change to", args[i], "no such directory"));
-    } else if (a == "-q" || a == "--quiet") {
-      g.quiet = true;
-    } else if (a == "--utc") {
-      g.utc = true;
-    } else if (a == "--progress") {
-      g.progress = true;
-    } else if (a == "--no-progress") {
-      g.progress = false;
-    } else if (a == "--format=json" || a == "--format=text") {
-      g.format = a == "--format=json" ? Format::json : Format::text;
-    } else if (a == "--version" || a == "-v") {
-      args[i] = "version";
-      break;
-    } else if (a == "-h" || a == "--help") {
-      args[i] = "help";
-      break;
-    } else if (!a.empty() && a[0] == '-') {
-      throw Error(Exit::usage, "unknown option '" + a + "'", std::string("usage: ") + kUsage);
-    } else {
-      break;
-    }
-  }
-  if (i >= args.size()) {
+bool is_verb_global(const std::string& word) {
+  for (auto* o : expand(kVerbGlobalOptions))
+    if (word == std::string("--") + o->name || (o->short_name && word == std::string("-") + o->short_name)) return true;
+  return false;
+}
+
+// --complete-envs: the environments of .pantheon.toml, one a line, for the
+// completions; nothing (and success) outside a repository or without a config.
+int complete_envs(const Globals& g) {
+  try {
     Context ctx(g);
-    Args none({}, kUsage);
-    run_help(ctx, none);
+    for (auto& name : ordered_env_names(ctx.config())) std::printf("%s\n", name.c_str());
+  } catch (const std::exception&) {
+  }
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  Args global(std::vector<std::string>(argv + 1, argv + argc), expand(global_options()), global_usage(), true);
+  Globals g;
+  for (auto& dir : global.values("C")) {
+    // Like git, each -C is taken relative to the previous one.
+    fs::path base = g.cwd.empty() ? fs::current_path() : g.cwd;
+    g.cwd = (base / dir).lexically_normal();
+    std::error_code ec;
+    if (!fs::is_directory(g.cwd, ec)) throw Error(Exit::usage, describe("cannot change to", dir, "no such directory"));
+  }
+  g.quiet = global.flag("quiet");
+  g.utc = global.flag("utc");
+  if (auto p = global.last_of({"progress", "no-progress"})) g.progress = *p == "progress";
+  if (auto f = global.value("format")) g.format = *f == "json" ? Format::json : Format::text;
+  if (auto shell = global.value("completion")) {
+    std::fputs(completion_script(*shell).c_str(), stdout);
+    return 0;
+  }
+  if (global.flag("complete-envs")) return complete_envs(g);
+  std::vector<std::string> rest = global.operands(0, SIZE_MAX);
+  if (global.flag("help")) rest.insert(rest.begin(), "help");
+  else if (global.flag("version")) rest.insert(rest.begin(), "version");
+  if (rest.empty()) {
+    Context ctx(g);
+    Args none({}, expand(kHelpCommand.options), usage_text({&kHelpCommand}));
+    kHelpCommand.run(ctx, none);
     return static_cast<int>(Exit::usage);
   }
-  std::string verb = args[i];
-  const Command* cmd = find_command(verb);
+  std::string verb = rest[0];
+  rest.erase(rest.begin());
+  const Command* cmd = find_command(commands(), verb);
   if (!cmd) {
-    auto similar = similar_commands(verb);
-    std::string hint;
-    if (!similar.empty()) {
-      hint = similar.size() == 1 ? "the most similar command is '" + similar[0] + "'" : "the most similar commands are";
-      if (similar.size() > 1)
-        for (auto& s : similar) hint += " '" + s + "'";
-    } else {
-      hint = "run 'git pantheon help' for the list of commands";
+    std::vector<std::string> names;
+    for (auto* c : commands()) names.push_back(c->name);
+    std::string hint = similar_hint("command", similar_names(verb, names));
+    throw Error(Exit::usage, "'" + verb + "' is not a git-pantheon command",
+                hint.empty() ? "run 'git pantheon help' for the list of commands" : hint);
+  }
+  // The subcommand words: each the first word after its parent's (options that
+  // mean the same to every verb may come between, as in `backup -q create`).
+  std::vector<const Command*> path{cmd};
+  std::string unresolved;  // the usage error to give once the repository is checked
+  while (!path.back()->run) {
+    size_t j = 0;
+    while (j < rest.size() && is_verb_global(rest[j])) ++j;
+    std::vector<std::string> names;
+    for (auto* c : path.back()->subcommands) names.push_back(c->name);
+    if (j >= rest.size() || rest[j].empty() || rest[j][0] == '-') {
+      std::string list;
+      for (auto& n : names) list += (list.empty() ? "" : "|") + n;
+      unresolved = "missing subcommand: " + command_words(path).substr(13) + " " + list;
+      break;
     }
-    throw Error(Exit::usage, "'" + verb + "' is not a git-pantheon command", hint);
+    const Command* sub = find_command(path.back()->subcommands, rest[j]);
+    if (!sub) {
+      std::string hint = similar_hint("subcommand", similar_names(rest[j], names));
+      throw Error(Exit::usage, "unknown subcommand '" + command_words(path).substr(13) + " " + rest[j] + "'",
+                  (hint.empty() ? "" : hint + "\n") + "usage: " + usage_text(path));
+    }
+    rest.erase(rest.begin() + static_cast<long>(j));
+    path.push_back(sub);
   }
-  // Options that mean the same to every verb are accepted after the verb too,
-  // as git accepts `git commit -q`.
-  std::vector<std::string> rest;
-  bool options_done = false;
-  for (size_t k = i + 1; k < args.size(); ++k) {
-    const std::string& a = args[k];
-    if (a == "--") options_done = true;
-    if (!options_done && (a == "-q" || a == "--quiet")) g.quiet = true;
-    else if (!options_done && a == "--utc") g.utc = true;
-    else if (!options_done && a == "--progress") g.progress = true;
-    else if (!options_done && a == "--no-progress") g.progress = false;
-    else rest.push_back(a);
-  }
-  Context ctx(g);
-  // -h / --help anywhere before "--" prints this verb's usage (git does the same).
+  // -h / --help anywhere before "--" prints the usage of what is named (git does the same).
   for (auto& a : rest) {
     if (a == "--") break;
     if (a == "-h" || a == "--help") {
-      std::printf("usage: git pantheon %s\n\n%s\n", cmd->usage, cmd->summary);
+      std::fputs(help_text(path).c_str(), stdout);
       return 0;
     }
   }
-  Args cmd_args(std::move(rest), std::string("git pantheon ") + cmd->usage);
+  Context ctx(g);
   if (cmd->needs_repo) ctx.repo();  // fail early with "not a git repository"
-  return cmd->run(ctx, cmd_args);
+  if (!unresolved.empty()) throw Error(Exit::usage, unresolved, "usage: " + usage_text(path));
+  const Command& leaf = *path.back();
+  auto table = expand(leaf.options);
+  for (auto* o : expand(kVerbGlobalOptions)) table.push_back(o);
+  Args args(std::move(rest), std::move(table), usage_text(path));
+  // Options that mean the same to every verb are accepted after the verb too,
+  // as git accepts `git commit -q`.
+  if (args.flag("quiet")) ctx.globals().quiet = true;
+  if (args.flag("utc")) ctx.globals().utc = true;
+  if (auto p = args.last_of({"progress", "no-progress"})) ctx.globals().progress = *p == "progress";
+  return leaf.run(ctx, args);
 }
 
 }  // namespace

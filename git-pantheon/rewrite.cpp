@@ -5,7 +5,7 @@
 
 namespace gp::cli {
 
-RewriteRequest rewrite_options(Args& args) {
+RewriteRequest rewrite_options(const Args& args) {
   RewriteRequest r;
   bool off = args.flag("no-rewrite");
   auto pairs = args.values("rewrite");

@@ -22,3 +22,12 @@ foreach(page ${pages})
     message(FATAL_ERROR "git-pantheon: gzip ${page} failed: ${rc}")
   endif()
 endforeach()
+
+# zsh on Debian reads packages' completions from /usr/share/zsh/vendor-completions
+# (its fpath has no /usr/share/zsh/site-functions, the upstream place `cmake
+# --install` uses, which is on fpath under /usr/local).
+set(zsh_dir "${CPACK_TEMPORARY_INSTALL_DIRECTORY}${CPACK_PACKAGING_INSTALL_PREFIX}/share/zsh")
+if(NOT EXISTS "${zsh_dir}/site-functions/_git-pantheon")
+  message(FATAL_ERROR "git-pantheon: no zsh completion under ${zsh_dir}/site-functions")
+endif()
+file(RENAME "${zsh_dir}/site-functions" "${zsh_dir}/vendor-completions")

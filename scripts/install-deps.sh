@@ -26,6 +26,8 @@ test_packages=(
   pigz zstd bzip2 xz-utils zip mandoc man-db curl
   # tests: the secrets sweep logs every execve of a command's process tree
   strace
+  # tests: the generated completions, through git's bash completion and zsh's compinit
+  bash-completion zsh
   # tests: systemd-analyze verify judges the units of backup schedule
   systemd
   # tests: every rewritten PHP-serialized value is checked with the real unserialize() (lib/content)

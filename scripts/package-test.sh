@@ -7,7 +7,7 @@
 # with `cpack -G DEB` into <build>/git-pantheon_<version>_<arch>.deb. The checks run
 # under `env -i` with PATH=/usr/sbin:/usr/bin:/sbin:/bin and a temporary HOME:
 # `git pantheon --version`, `git help pantheon` and `man -w`, `dpkg -L` (binary,
-# hooks, every man page), and `init`, a commit, `backup create` and `backup list`
+# hooks, the bash and zsh completions, every man page), and `init`, a commit, `backup create` and `backup list`
 # on a generated demo site, with the hooks `init` installs compared with
 # /usr/share/git-pantheon/hooks. Recommended packages are not installed, and the
 # list of installed packages must be the same afterwards as before: the machine is
@@ -108,7 +108,8 @@ man -w git-pantheon-init >/dev/null || fail "man -w git-pantheon-init"
 check "git help pantheon shows git-pantheon(1): $(man -w git-pantheon)"
 
 files=$(dpkg -L git-pantheon)
-expect=(/usr/bin/git-pantheon /usr/share/git-pantheon/hooks/pre-push /usr/share/git-pantheon/hooks/post-commit)
+expect=(/usr/bin/git-pantheon /usr/share/git-pantheon/hooks/pre-push /usr/share/git-pantheon/hooks/post-commit
+        /usr/share/bash-completion/completions/git-pantheon /usr/share/zsh/vendor-completions/_git-pantheon)
 for page in "$src"/man/*.1; do expect+=("/usr/share/man/man1/$(basename "$page").gz"); done
 for f in "${expect[@]}"; do
   grep -qx "$f" <<<"$files" || fail "dpkg -L git-pantheon does not list $f"
@@ -118,7 +119,7 @@ for hook in pre-push post-commit; do
   [ -x /usr/share/git-pantheon/hooks/$hook ] || fail "/usr/share/git-pantheon/hooks/$hook is not executable"
   cmp -s /usr/share/git-pantheon/hooks/$hook "$src/hooks/$hook" || fail "installed $hook differs from hooks/$hook"
 done
-check "dpkg -L lists the binary, 2 hooks and $((${#expect[@]} - 3)) man pages"
+check "dpkg -L lists the binary, 2 hooks, the bash and zsh completions and $((${#expect[@]} - 5)) man pages"
 
 git config --global user.name "package test"
 git config --global user.email "package-test@example.invalid"

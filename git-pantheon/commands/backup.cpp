@@ -13,9 +13,6 @@
 
 namespace gp::cli {
 
-int run_backup_schedule(Context& ctx, Args& args);            // commands/schedule.cpp
-int run_backup_protect(Context& ctx, Args& args, bool protect);  // commands/schedule.cpp
-
 namespace {
 
 void manifest_json(JsonWriter& j, const Backup& b, const Store* store) {
@@ -218,7 +215,7 @@ int backup_get(Context& ctx, Args& args) {
   auto file = args.value("file");
   auto to = args.value("to");
   auto env = args.value("env");
-  bool force = args.flag("force", 'f');
+  bool force = args.flag("force");
   auto remote = args.value("remote");
   bool url = args.flag("url");
   auto expires = args.value("expires");
@@ -363,11 +360,11 @@ std::optional<RetentionPolicy> policy_from(Args& args) {
 
 int backup_prune(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
-  bool dry = args.flag("dry-run", 'n');
+  bool dry = args.flag("dry-run");
   auto env = args.value("env");
   auto remote = args.value("remote");
   auto policy = policy_from(args);
-  bool verbose = args.flag("verbose", 'v');
+  bool verbose = args.flag("verbose");
   args.operands(0, 0);
   if (env) ctx.config().env(*env);
   // A .pantheon.toml is needed for policies and remotes; without one, keep-for
@@ -445,21 +442,83 @@ int backup_prune(Context& ctx, Args& args) {
   return 0;
 }
 
+constexpr Option kElementOption[] = {
+    {"element", 0, "<element>", "all (the default), code, db (or database) or files; or a list: code,db", true}};
+
+constexpr Option kCreateOptions[] = {
+    use(kEnvOptions), use(kElementOption),
+    {"keep-for", 0, "<duration>", "keep it this long instead of the configured time (30d, 12h, 2w)"},
+    use(kFormatOptions)};
+constexpr Option kListOptions[] = {
+    {"env", 0, "<env>", "only the backups of this environment", false, Complete::env},
+    {"element", 0, "<element>", "only the backups with this archive (code, db or files)"}, use(kFormatOptions)};
+constexpr Option kInfoOptions[] = {
+    {"env", 0, "<env>", "the latest backup of this environment, when none is named (default dev)", false, Complete::env},
+    use(kFormatOptions)};
+constexpr Option kGetOptions[] = {
+    {"latest", 0, nullptr, "the latest backup of the environment (the default when none is named)"},
+    {"env", 0, "<env>", "the environment whose latest backup is copied (default dev)", false, Complete::env},
+    {"element", 0, "<element>", "the archive: code, db or files (needed when the backup has several)"},
+    {"file", 0, "<name>", "the archive of this file name, in whichever backup holds it"},
+    {"to", 0, "<dir|file>", "where to write it (default: its name in the current directory)", false, Complete::file},
+    {"force", 'f', nullptr, "replace an existing file"}, use(kRemoteOptions),
+    {"url", 0, nullptr, "print a presigned URL to the archive in the storage remote instead"},
+    {"expires", 0, "<duration>", "how long the --url stays valid (default 15m)"}};
+constexpr Option kVerifyOptions[] = {
+    {"all", 0, nullptr, "every backup (of --env, when given)"},
+    {"env", 0, "<env>", "the latest backup of this environment, or with --all its backups", false, Complete::env},
+    use(kRemoteOptions),
+    {"restore", 0, nullptr, "also restore each archive into scratch places (a trial restore)"}};
+constexpr Option kPruneOptions[] = {
+    {"dry-run", 'n', nullptr, "say what would be removed, and why what is kept is kept"},
+    {"env", 0, "<env>", "only this environment's backups", false, Complete::env},
+    {"remote", 0, "<remote>", "prune the backups of this storage remote and their archives there", false,
+     Complete::remote},
+    {"keep-last", 0, "<n>", "keep the n latest backups (n or 'unlimited')"},
+    {"keep-hourly", 0, "<n>", "keep the latest backup of each of the n latest hours"},
+    {"keep-daily", 0, "<n>", "keep the latest backup of each of the n latest days"},
+    {"keep-weekly", 0, "<n>", "keep the latest backup of each of the n latest weeks"},
+    {"keep-monthly", 0, "<n>", "keep the latest backup of each of the n latest months"},
+    {"keep-yearly", 0, "<n>", "keep the latest backup of each of the n latest years"},
+    {"keep-within", 0, "<span>", "keep every backup younger than this (2y5m7d3h)"},
+    {"verbose", 'v', nullptr, "with --dry-run, explain every kept backup"}, use(kFormatOptions)};
+
+const Command kBackupCreate{.name = "create",
+                            .summary = "back an environment up: its code, database and files archives and a tag",
+                            .options = kCreateOptions,
+                            .run = backup_create};
+const Command kBackupList{.name = "list",
+                          .summary = "list the backups, newest first",
+                          .options = kListOptions,
+                          .run = backup_list};
+const Command kBackupInfo{.name = "info",
+                          .summary = "show a backup's manifest and whether its archives are in the local store",
+                          .operands = "[<backup>]",
+                          .options = kInfoOptions,
+                          .run = backup_info};
+const Command kBackupGet{.name = "get",
+                         .summary = "copy one archive of a backup out of the store, or print a URL to it",
+                         .operands = "[<backup>]",
+                         .options = kGetOptions,
+                         .run = backup_get};
+const Command kBackupVerify{.name = "verify",
+                            .summary = "check the size and sha256 of backups' archives",
+                            .operands = "[<backup>...]",
+                            .options = kVerifyOptions,
+                            .run = backup_verify};
+const Command kBackupPrune{.name = "prune",
+                           .summary = "remove expired backups, or those a retention policy does not keep",
+                           .options = kPruneOptions,
+                           .run = backup_prune};
+
+const Command* const kBackupSubcommands[] = {&kBackupCreate, &kBackupList,          &kBackupInfo,
+                                             &kBackupGet,    &kBackupVerify,        &kBackupPrune,
+                                             &kBackupProtectCommand, &kBackupUnprotectCommand, &kBackupScheduleCommand};
+
 }  // namespace
 
-int run_backup(Context& ctx, Args& args) {
-  auto sub = args.subcommand();
-  if (!sub) args.usage_error("missing subcommand");
-  if (*sub == "create") return backup_create(ctx, args);
-  if (*sub == "list") return backup_list(ctx, args);
-  if (*sub == "info") return backup_info(ctx, args);
-  if (*sub == "get") return backup_get(ctx, args);
-  if (*sub == "verify") return backup_verify(ctx, args);
-  if (*sub == "prune") return backup_prune(ctx, args);
-  if (*sub == "schedule") return run_backup_schedule(ctx, args);
-  if (*sub == "protect") return run_backup_protect(ctx, args, true);
-  if (*sub == "unprotect") return run_backup_protect(ctx, args, false);
-  args.usage_error("unknown subcommand 'backup " + *sub + "'");
-}
+const Command kBackupCommand{.name = "backup",
+                             .summary = "make, list, inspect, copy out, verify and prune backups",
+                             .subcommands = kBackupSubcommands};
 
 }  // namespace gp::cli

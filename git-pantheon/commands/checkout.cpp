@@ -7,9 +7,11 @@
 
 namespace gp::cli {
 
+namespace {
+
 int run_checkout(Context& ctx, Args& args) {
-  auto branch = args.value("branch", 'b');
-  bool force = args.flag("force", 'f');
+  auto branch = args.value("branch");
+  bool force = args.flag("force");
   std::string target = args.operands(1, 1)[0];
   Repo& repo = ctx.repo();
 
@@ -27,5 +29,18 @@ int run_checkout(Context& ctx, Args& args) {
   ctx.out() << name << " " << oid_hex(t.commit) << " " << t.tag << "\n";
   return 0;
 }
+
+constexpr Option kCheckoutOptions[] = {
+    {"branch", 'b', "<branch>", "the new branch's name (default: the environment's, e.g. live)"},
+    {"force", 'f', nullptr, "reset the branch if it exists, carrying local changes along"}};
+
+}  // namespace
+
+const Command kCheckoutCommand{.name = "checkout",
+                               .summary = "check out an environment's latest deploy (or any tag) into a new branch",
+                               .operands = "<env|deploy-tag|tag>",
+                               .options = kCheckoutOptions,
+                               .run = run_checkout,
+                               .operand_complete = Complete::env};
 
 }  // namespace gp::cli

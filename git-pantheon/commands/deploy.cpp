@@ -11,16 +11,18 @@
 
 namespace gp::cli {
 
+namespace {
+
 int run_deploy(Context& ctx, Args& args) {
   DeployRequest req;
-  req.note = args.value("note", 'm');
+  req.note = args.value("note");
   req.from = args.value("from");
   auto confirm_env = args.value("confirm-env");
-  req.force = args.flag("force", 'f');
+  req.force = args.flag("force");
   bool sync = args.flag("sync-content");
   // --push [REMOTE]: the optional value is the next operand only when two are given.
   bool push = args.flag("push");
-  bool yes = args.flag("yes", 'y');
+  bool yes = args.flag("yes");
   RewriteRequest rewrite = rewrite_options(args);
   auto ops = args.operands(1, push ? 2 : 1);
   if (!sync && (!rewrite.enabled || !rewrite.extra.empty() || rewrite.guid))
@@ -75,5 +77,22 @@ int run_deploy(Context& ctx, Args& args) {
   }
   return 0;
 }
+
+constexpr Option kDeployOptions[] = {
+    {"note", 'm', "<message>", "the deploy tag's message (Pantheon's deploy log note)"},
+    {"from", 0, "<branch|rev>", "deploy this code (default: the previous environment's latest deploy, or dev's branch)"},
+    {"force", 'f', nullptr, "deploy even when the work tree or the target's worktree has local changes"},
+    {"sync-content", 0, nullptr, "first clone live's database and files into the target"},
+    {"push", 0, nullptr, "push the new tag to <remote> (default origin)"}, use(kConfirmOptions),
+    use(kRewriteOptions)};
+
+}  // namespace
+
+const Command kDeployCommand{.name = "deploy",
+                             .summary = "deploy to test, live or another environment: the next tag pantheon_<env>_<N>",
+                             .operands = "<env> [<remote>]",
+                             .options = kDeployOptions,
+                             .run = run_deploy,
+                             .operand_complete = Complete::env};
 
 }  // namespace gp::cli

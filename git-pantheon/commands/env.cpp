@@ -123,7 +123,7 @@ int env_code_log(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
   std::string env = args.value("env").value_or(kDevEnv);
   size_t limit = 20;
-  if (auto n = args.value("max-count", 'n')) {
+  if (auto n = args.value("max-count")) {
     char* end = nullptr;
     unsigned long v = std::strtoul(n->c_str(), &end, 10);
     if (n->empty() || *end != '\0' || (*n)[0] == '-') args.usage_error("-n needs a number, not '" + *n + "'");
@@ -158,14 +158,12 @@ int env_code_log(Context& ctx, Args& args) {
   return 0;
 }
 
-}  // namespace
-
 // env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]
 int env_clone_content(Context& ctx, Args& args) {
   bool db_only = args.flag("db-only");
   bool files_only = args.flag("files-only");
   auto confirm_env = args.value("confirm-env");
-  bool yes = args.flag("yes", 'y');
+  bool yes = args.flag("yes");
   RewriteRequest rewrite = rewrite_options(args);
   Format fmt = ctx.format(args);
   auto ops = args.operands(2, 2);
@@ -201,13 +199,37 @@ int env_clone_content(Context& ctx, Args& args) {
   return 0;
 }
 
-int run_env(Context& ctx, Args& args) {
-  auto sub = args.subcommand();
-  if (!sub) args.usage_error("missing subcommand");
-  if (*sub == "list") return env_list(ctx, args);
-  if (*sub == "code-log") return env_code_log(ctx, args);
-  if (*sub == "clone-content") return env_clone_content(ctx, args);
-  args.usage_error("unknown subcommand 'env " + *sub + "'");
-}
+constexpr Option kListOptions[] = {
+    {"check", 0, nullptr, "fail (exit 4) when an environment cannot be used"}, use(kFormatOptions)};
+constexpr Option kCodeLogOptions[] = {
+    {"env", 0, "<env>", "the log of the code this environment runs (default dev)", false, Complete::env},
+    {"max-count", 'n', "<n>", "show at most n commits (default 20)"}, use(kFormatOptions)};
+constexpr Option kCloneOptions[] = {
+    {"db-only", 0, nullptr, "clone the database only"},
+    {"files-only", 0, nullptr, "clone the files only"}, use(kRewriteOptions), use(kConfirmOptions),
+    use(kFormatOptions)};
+
+const Command kEnvList{.name = "list",
+                       .summary = "list the environments: database, files, code, latest backup",
+                       .options = kListOptions,
+                       .run = env_list};
+const Command kEnvCodeLog{.name = "code-log",
+                          .summary = "the commit log, each commit labelled with the environments it is deployed to",
+                          .options = kCodeLogOptions,
+                          .run = env_code_log};
+const Command kEnvCloneContent{.name = "clone-content",
+                               .summary = "copy one environment's database and files into another",
+                               .operands = "<from> <to>",
+                               .options = kCloneOptions,
+                               .run = env_clone_content,
+                               .operand_complete = Complete::env};
+
+const Command* const kEnvSubcommands[] = {&kEnvList, &kEnvCodeLog, &kEnvCloneContent};
+
+}  // namespace
+
+const Command kEnvCommand{.name = "env",
+                          .summary = "list environments, show the code log labelled with them, clone content between them",
+                          .subcommands = kEnvSubcommands};
 
 }  // namespace gp::cli

@@ -13,45 +13,49 @@
 
 namespace gp::cli {
 
-int run_hooks(Context& ctx, Args& args) {
-  auto sub = args.subcommand();
-  if (!sub) args.usage_error("missing subcommand");
-  if (*sub == "install" || *sub == "uninstall") {
-    bool force = *sub == "install" && args.flag("force", 'f');
-    args.operands(0, 0);
-    auto lines = *sub == "install" ? install_hooks(ctx.repo(), force) : uninstall_hooks(ctx.repo());
-    if (!ctx.quiet())
-      for (auto& l : lines) ctx.out() << l << "\n";
-    return 0;
-  }
-  if (*sub == "status") {
-    Format fmt = ctx.format(args);
-    args.operands(0, 0);
-    auto st = hooks_status(ctx.repo());
-    if (fmt == Format::json) {
-      JsonWriter j;
-      j.begin_array();
-      for (auto& s : st)
-        j.begin_object()
-            .field("hook", s.name)
-            .field("path", s.path.string())
-            .field("state", s.state)
-            .field("chained", s.chained)
-            .field("in_work_tree", s.in_work_tree)
-            .end_object();
-      j.end_array();
-      ctx.out() << j.str() << "\n";
-      return 0;
-    }
-    for (auto& s : st)
-      ctx.out() << s.name << "\t" << s.state << (s.chained ? " (chained foreign hook runs first)" : "")
-                << (s.in_work_tree ? " (the work tree's hooks folder)" : "") << "\t" << s.path.string() << "\n";
-    return 0;
-  }
-  args.usage_error("unknown subcommand 'hooks " + *sub + "'");
+namespace {
+
+int hooks_install(Context& ctx, Args& args) {
+  bool force = args.flag("force");
+  args.operands(0, 0);
+  auto lines = install_hooks(ctx.repo(), force);
+  if (!ctx.quiet())
+    for (auto& l : lines) ctx.out() << l << "\n";
+  return 0;
 }
 
-namespace {
+int hooks_uninstall(Context& ctx, Args& args) {
+  args.operands(0, 0);
+  auto lines = uninstall_hooks(ctx.repo());
+  if (!ctx.quiet())
+    for (auto& l : lines) ctx.out() << l << "\n";
+  return 0;
+}
+
+int hooks_show_status(Context& ctx, Args& args) {
+  Format fmt = ctx.format(args);
+  args.operands(0, 0);
+  auto st = hooks_status(ctx.repo());
+  if (fmt == Format::json) {
+    JsonWriter j;
+    j.begin_array();
+    for (auto& s : st)
+      j.begin_object()
+          .field("hook", s.name)
+          .field("path", s.path.string())
+          .field("state", s.state)
+          .field("chained", s.chained)
+          .field("in_work_tree", s.in_work_tree)
+          .end_object();
+    j.end_array();
+    ctx.out() << j.str() << "\n";
+    return 0;
+  }
+  for (auto& s : st)
+    ctx.out() << s.name << "\t" << s.state << (s.chained ? " (chained foreign hook runs first)" : "")
+              << (s.in_work_tree ? " (the work tree's hooks folder)" : "") << "\t" << s.path.string() << "\n";
+  return 0;
+}
 
 bool env_is_one(const char* name) {
   const char* v = std::getenv(name);
@@ -81,13 +85,7 @@ int run_post_commit(Context& ctx, Args& args) {
   return 0;
 }
 
-}  // namespace
-
-int run_hook(Context& ctx, Args& args) {
-  auto sub = args.subcommand();
-  if (!sub) args.usage_error("missing hook name");
-  if (*sub == "post-commit") return run_post_commit(ctx, args);
-  if (*sub != "pre-push") args.usage_error("unknown hook '" + *sub + "'");
+int run_pre_push(Context& ctx, Args& args) {
   auto ops = args.operands(0, 2);
   std::string input;  // git's pre-push input: one short line per ref
   char buf[4096];
@@ -109,5 +107,38 @@ int run_hook(Context& ctx, Args& args) {
   }
   return 0;
 }
+
+constexpr Option kInstallOptions[] = {{"force", 'f', nullptr, "replace foreign hooks instead of chaining them"}};
+
+const Command kHooksInstall{.name = "install",
+                            .summary = "install the pre-push and post-commit hooks",
+                            .options = kInstallOptions,
+                            .run = hooks_install};
+const Command kHooksUninstall{.name = "uninstall", .summary = "remove the hooks git-pantheon installed", .run = hooks_uninstall};
+const Command kHooksStatus{.name = "status",
+                           .summary = "show each hook's state",
+                           .options = kFormatOptions,
+                           .run = hooks_show_status};
+const Command* const kHooksSubcommands[] = {&kHooksInstall, &kHooksUninstall, &kHooksStatus};
+
+const Command kHookPrePush{.name = "pre-push",
+                           .summary = "upload the archives of the backup tags being pushed",
+                           .operands = "[<remote> [<url>]]",
+                           .run = run_pre_push};
+const Command kHookPostCommit{.name = "post-commit",
+                              .summary = "back the committed code up, as configured",
+                              .run = run_post_commit};
+const Command* const kHookSubcommands[] = {&kHookPrePush, &kHookPostCommit};
+
+}  // namespace
+
+const Command kHooksCommand{
+    .name = "hooks",
+    .summary = "install, uninstall or show the git hooks (pre-push uploads archives, post-commit backs up)",
+    .subcommands = kHooksSubcommands};
+const Command kHookCommand{.name = "hook",
+                           .summary = "run a hook (called by the installed hook files)",
+                           .subcommands = kHookSubcommands,
+                           .man = "git-pantheon-hooks"};
 
 }  // namespace gp::cli

@@ -45,7 +45,7 @@ std::vector<fs::path> fetch_operands(Context& ctx, const std::vector<std::string
 int import_element(Context& ctx, Args& args, Element element) {
   auto env = args.value("env");
   auto confirm_env = args.value("confirm-env");
-  bool yes = args.flag("yes", 'y');
+  bool yes = args.flag("yes");
   bool no_safety = args.flag("no-safety-backup");
   std::optional<std::string> strip;
   if (element == Element::files) strip = args.value("strip-components");
@@ -106,10 +106,10 @@ int import_element(Context& ctx, Args& args, Element element) {
 int import_site_cmd(Context& ctx, Args& args) {
   auto env = args.value("env");
   auto confirm_env = args.value("confirm-env");
-  bool yes = args.flag("yes", 'y');
+  bool yes = args.flag("yes");
   bool no_safety = args.flag("no-safety-backup");
-  bool dry_run = args.flag("dry-run", 'n');
-  bool force = args.flag("force", 'f');
+  bool dry_run = args.flag("dry-run");
+  bool force = args.flag("force");
   auto from_env = args.value("from-env");
   RewriteRequest rewrite = rewrite_options(args);
   auto ops = args.operands(1, 3);
@@ -156,11 +156,11 @@ int import_site_cmd(Context& ctx, Args& args) {
 int import_code(Context& ctx, Args& args) {
   bool squash = args.flag("squash");
   bool merge = args.flag("merge-history");
-  auto message = args.value("message", 'm');
+  auto message = args.value("message");
   auto strip = args.value("strip-components");
   bool auto_strip = args.flag("auto-strip");
   auto subdir = args.value("subdir");
-  bool force = args.flag("force", 'f');
+  bool force = args.flag("force");
   bool allow_conflicts = args.flag("allow-conflicts");
   bool refuse_links = args.flag("refuse-outside-links");
   auto tag_prefix = args.value("tag-prefix");
@@ -236,16 +236,61 @@ int import_code(Context& ctx, Args& args) {
   return 0;
 }
 
+int import_db(Context& ctx, Args& args) { return import_element(ctx, args, Element::database); }
+int import_files(Context& ctx, Args& args) { return import_element(ctx, args, Element::files); }
+
+constexpr Option kStripOption[] = {
+    {"strip-components", 0, "<n>", "drop the archive's first n folders (0 to 64; default: found out)"}};
+constexpr Option kCodeOptions[] = {
+    {"squash", 0, nullptr, "import the archive's tree as one commit"},
+    {"merge-history", 0, nullptr, "merge the history of a repository or a code archive's .git"},
+    {"message", 'm', "<message>", "the commit message"}, use(kStripOption),
+    {"auto-strip", 0, nullptr, "drop a single top folder"},
+    {"subdir", 0, "<path>", "import into this folder of the tree"},
+    {"refuse-outside-links", 0, nullptr, "refuse symlinks that point outside the tree"},
+    {"allow-conflicts", 0, nullptr, "leave a conflicted merge to resolve (exit 0)"},
+    {"tag-prefix", 0, "<prefix>", "import the source's tags under refs/tags/<prefix>"},
+    {"force", 'f', nullptr, "import even when the work tree has local changes"}};
+constexpr Option kSiteOptions[] = {
+    use(kEnvOptions), {"dry-run", 'n', nullptr, "say what would be imported, change nothing"},
+    {"force", 'f', nullptr, "import even when the work tree has local changes"}, use(kFromEnvOptions),
+    use(kRewriteOptions), use(kConfirmOptions), use(kSafetyOptions)};
+constexpr Option kDbOptions[] = {use(kEnvOptions), use(kFromEnvOptions), use(kRewriteOptions), use(kConfirmOptions),
+                                 use(kSafetyOptions)};
+constexpr Option kFilesOptions[] = {use(kEnvOptions), use(kStripOption), use(kConfirmOptions), use(kSafetyOptions)};
+
+const Command kImportCode{.name = "code",
+                          .summary = "import a code archive as a commit, or merge a repository's history",
+                          .operands = "<archive|URL|repository>",
+                          .options = kCodeOptions,
+                          .run = import_code,
+                          .operand_complete = Complete::file};
+const Command kImportSite{.name = "site",
+                          .summary = "import a whole site: a site archive, or code, database and files archives",
+                          .operands = "<archive|URL|dir>...",
+                          .options = kSiteOptions,
+                          .run = import_site_cmd,
+                          .operand_complete = Complete::file};
+const Command kImportDb{.name = "db",
+                        .summary = "load a database dump into an environment",
+                        .operands = "<dump|URL>",
+                        .options = kDbOptions,
+                        .run = import_db,
+                        .operand_complete = Complete::file,
+                        .alias = "database"};
+const Command kImportFiles{.name = "files",
+                           .summary = "replace an environment's files with an archive's",
+                           .operands = "<archive|URL>",
+                           .options = kFilesOptions,
+                           .run = import_files,
+                           .operand_complete = Complete::file};
+
+const Command* const kImportSubcommands[] = {&kImportCode, &kImportSite, &kImportDb, &kImportFiles};
+
 }  // namespace
 
-int run_import(Context& ctx, Args& args) {
-  auto sub = args.subcommand();
-  if (!sub) args.usage_error("name what to import: site, code, db or files");
-  if (*sub == "code") return import_code(ctx, args);
-  if (*sub == "site") return import_site_cmd(ctx, args);
-  if (*sub == "db" || *sub == "database") return import_element(ctx, args, Element::database);
-  if (*sub == "files") return import_element(ctx, args, Element::files);
-  args.usage_error("unknown import kind '" + *sub + "'");
-}
+const Command kImportCommand{.name = "import",
+                             .summary = "import a site, its code, database or files from archives, directories or URLs",
+                             .subcommands = kImportSubcommands};
 
 }  // namespace gp::cli

@@ -29,14 +29,12 @@ std::string default_database(Framework f, const std::string& files_dir) {
   }
   return "sqlite:db/dev.sqlite";
 }
-}  // namespace
-
 int run_init(Context& ctx, Args& args) {
   auto framework_opt = args.value("framework");
   auto site_opt = args.value("site");
   auto files_opt = args.value("files");
   auto db_opt = args.value("database");
-  bool force = args.flag("force", 'f');
+  bool force = args.flag("force");
   args.operands(0, 0);
 
   fs::path root = ctx.root();
@@ -47,11 +45,7 @@ int run_init(Context& ctx, Args& args) {
                 "use --force to replace it");
 
   Framework fw = detect_framework(root);
-  if (framework_opt) {
-    auto f = parse_framework(*framework_opt);
-    if (!f) args.usage_error("--framework must be drupal, wordpress or other, not '" + *framework_opt + "'");
-    fw = *f;
-  }
+  if (framework_opt) fw = *parse_framework(*framework_opt);  // one of the table's choices
   std::string site = site_opt.value_or(site_name_from(root));
   if (!valid_site_name(site)) args.usage_error("invalid site name '" + site + "': use letters, digits, '-' or '_'");
   std::string files = files_opt.value_or(default_files_dir(fw, root));
@@ -82,5 +76,19 @@ int run_init(Context& ctx, Args& args) {
   }
   return 0;
 }
+
+constexpr Option kInitOptions[] = {
+    {"framework", 0, "drupal|wordpress|other", "the site's framework (default: found out from the tree)"},
+    {"site", 0, "<name>", "the site's name (default: the folder's)"},
+    {"files", 0, "<dir>", "dev's files directory (default: the framework's)", false, Complete::dir},
+    {"database", 0, "<url>", "dev's database (default: a SQLite file)"},
+    {"force", 'f', nullptr, "replace an existing .pantheon.toml"}};
+
+}  // namespace
+
+const Command kInitCommand{.name = "init",
+                           .summary = "write .pantheon.toml, create the local store, install the hooks",
+                           .options = kInitOptions,
+                           .run = run_init};
 
 }  // namespace gp::cli

@@ -13,8 +13,6 @@ void json_list(JsonWriter& j, const char* key, const std::vector<std::string>& v
   for (auto& s : v) j.value(s);
   j.end_array();
 }
-}  // namespace
-
 int run_push(Context& ctx, Args& args) {
   Format fmt = ctx.format(args);
   bool all = args.flag("all");
@@ -82,5 +80,25 @@ int run_fetch(Context& ctx, Args& args) {
   if (!ctx.quiet()) ctx.out() << r.tags.size() << " backups known after fetching from " << remote << "\n";
   return 0;
 }
+
+constexpr Option kPushOptions[] = {{"all", 0, nullptr, "every backup (the default)"}, use(kFormatOptions)};
+constexpr Option kFetchOptions[] = {
+    {"archives", 0, nullptr, "also download the backups' archives into the local store"}, use(kFormatOptions)};
+
+}  // namespace
+
+const Command kPushCommand{.name = "push",
+                           .summary = "upload backup archives to a remote's storage, then push their tags",
+                           .operands = "[<remote>] [<backup>...]",
+                           .options = kPushOptions,
+                           .run = run_push,
+                           .operand_complete = Complete::remote};
+const Command kFetchCommand{.name = "fetch",
+                            .summary = "fetch backup tags from a remote, and with --archives their archives",
+                            .operands = "[<remote>]",
+                            .options = kFetchOptions,
+                            .run = run_fetch,
+                            .operand_complete = Complete::remote,
+                            .man = "git-pantheon-push"};
 
 }  // namespace gp::cli

@@ -10,12 +10,14 @@
 
 namespace gp::cli {
 
+namespace {
+
 int run_restore(Context& ctx, Args& args) {
   auto to_env = args.value("to-env");
   auto element_args = args.values("element");
   auto branch = args.value("branch");
   auto confirm_env = args.value("confirm-env");
-  bool yes = args.flag("yes", 'y');
+  bool yes = args.flag("yes");
   bool no_safety = args.flag("no-safety-backup");
   bool undo = args.flag("undo");
   bool from_files = args.flag("from-files");
@@ -125,5 +127,23 @@ int run_restore(Context& ctx, Args& args) {
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
   return 0;
 }
+
+constexpr Option kRestoreOptions[] = {
+    {"to-env", 0, "<env>", "the environment to restore into (default: the backup's own)", false, Complete::env},
+    {"element", 0, "<element>", "only this element: code, db (or database) or files; or a list: code,db", true},
+    {"from-files", 0, nullptr, "the operands are archives (files or URLs), not a backup"},
+    {"undo", 0, nullptr, "restore the environment's latest safety backup"},
+    {"branch", 0, "<name>", "the branch the code goes into (default: restore/<env>/<backup>)"},
+    use(kFromEnvOptions), use(kRemoteOptions), use(kRewriteOptions), use(kConfirmOptions), use(kSafetyOptions),
+    use(kFormatOptions)};
+
+}  // namespace
+
+const Command kRestoreCommand{.name = "restore",
+                              .summary = "restore a backup into its own or another environment, safely",
+                              .operands = "[<backup> | <archive>...]",
+                              .options = kRestoreOptions,
+                              .run = run_restore,
+                              .operand_complete = Complete::file};
 
 }  // namespace gp::cli

@@ -1,6 +1,6 @@
 // git pantheon backup schedule enable|disable|status|run, backup protect|unprotect:
 // thin verbs over lib/schedule and lib/backup/protect. Reached from `backup`'s
-// subcommand dispatch (commands/backup.cpp).
+// subcommand table (commands/backup.cpp).
 #include <iostream>
 
 #include "backup/protect.hpp"
@@ -20,13 +20,12 @@ std::vector<std::string> envs_from(Context& ctx, Args& args) {
   return envs;
 }
 
-Scheduler scheduler_from(Args& args, bool* print) {
+// --scheduler (one of the table's choices); `print` when it is "print".
+Scheduler scheduler_from(const Args& args, bool* print) {
   auto s = args.value("scheduler");
   *print = s && *s == "print";
   if (!s) return systemd_user_available() ? Scheduler::systemd : Scheduler::cron;
-  if (*s == "systemd") return Scheduler::systemd;
-  if (*s == "cron" || *s == "print") return Scheduler::cron;
-  args.usage_error("--scheduler must be systemd, cron or print, not '" + *s + "'");
+  return *s == "systemd" ? Scheduler::systemd : Scheduler::cron;
 }
 
 int schedule_enable(Context& ctx, Args& args) {
@@ -59,8 +58,6 @@ int schedule_enable(Context& ctx, Args& args) {
     job.weekly_day = *d;
   }
   job.verify_restore = verify.value_or(cfg.schedule.verify_restore);
-  if (job.verify_restore != "never" && job.verify_restore != "daily" && job.verify_restore != "weekly")
-    args.usage_error("--verify-restore must be never, daily or weekly");
   for (auto& env : envs) {
     job.env = env;
     if (print) {
@@ -85,7 +82,6 @@ int schedule_disable(Context& ctx, Args& args) {
     std::vector<Scheduler> which;
     if (sched == std::optional<std::string>("systemd") || (!sched && inst.timer)) which.push_back(Scheduler::systemd);
     if (sched == std::optional<std::string>("cron") || (!sched && inst.cron_line)) which.push_back(Scheduler::cron);
-    if (sched && *sched != "systemd" && *sched != "cron") args.usage_error("--scheduler must be systemd or cron here");
     for (auto s : which)
       for (auto& line : remove_schedule(cfg.site, env, s)) {
         ctx.out() << line << "\n";
@@ -162,10 +158,7 @@ int schedule_run(Context& ctx, Args& args) {
     if (!d) args.usage_error(describe("bad --weekly", *weekly, std::string("expected ") + kWeekdayForms));
     req.weekly_day = *d;
   }
-  if (verify) {
-    if (*verify != "never" && *verify != "daily" && *verify != "weekly") args.usage_error("--verify-restore must be never, daily or weekly");
-    req.verify_restore = *verify;
-  }
+  if (verify) req.verify_restore = *verify;
   if (wait)
     req.lock_wait = std::chrono::duration_cast<std::chrono::milliseconds>(
         option_value([&] { return parse_short_duration(*wait, "--lock-wait"); }));
@@ -174,20 +167,8 @@ int schedule_run(Context& ctx, Args& args) {
   return r.status == "FAILED" ? static_cast<int>(Exit::internal) : 0;
 }
 
-}  // namespace
-
-int run_backup_schedule(Context& ctx, Args& args) {
-  auto sub = args.subcommand();
-  if (!sub) args.usage_error("missing subcommand: backup schedule enable|disable|status|run");
-  if (*sub == "enable") return schedule_enable(ctx, args);
-  if (*sub == "disable") return schedule_disable(ctx, args);
-  if (*sub == "status") return schedule_status(ctx, args);
-  if (*sub == "run") return schedule_run(ctx, args);
-  args.usage_error("unknown subcommand 'backup schedule " + *sub + "'");
-}
-
-int run_backup_protect(Context& ctx, Args& args, bool protect) {
-  auto note = protect ? args.value("note", 'm') : std::nullopt;
+int protect_or_unprotect(Context& ctx, Args& args, bool protect) {
+  auto note = protect ? args.value("note") : std::nullopt;
   auto ops = args.operands(1, SIZE_MAX);
   std::vector<Backup> targets;
   for (auto& spec : ops) targets.push_back(resolve_backup(ctx.repo(), spec, ctx.progress()));
@@ -211,5 +192,61 @@ int run_backup_protect(Context& ctx, Args& args, bool protect) {
   }
   return 0;
 }
+
+int backup_protect(Context& ctx, Args& args) { return protect_or_unprotect(ctx, args, true); }
+int backup_unprotect(Context& ctx, Args& args) { return protect_or_unprotect(ctx, args, false); }
+
+constexpr Option kEnvsOption[] = {
+    {"env", 0, "<env>", "the environment (repeatable; default dev)", true, Complete::env}};
+constexpr Option kVerifyRestoreOption[] = {
+    {"verify-restore", 0, "never|daily|weekly", "how often a run also trial-restores its backup"}};
+constexpr Option kEnableOptions[] = {
+    use(kEnvsOption),
+    {"daily", 0, "<HH:MM|random>", "the time of the daily backup (default: the configured one, or random)"},
+    {"weekly", 0, "<day>", "the day of the weekly backup kept longer (monday...)"},
+    use(kVerifyRestoreOption),
+    {"scheduler", 0, "systemd|cron|print", "install a systemd user timer, a crontab line, or print both"}};
+constexpr Option kDisableOptions[] = {
+    use(kEnvsOption), {"scheduler", 0, "systemd|cron", "remove only this scheduler's entry"}};
+constexpr Option kStatusOptions[] = {
+    {"env", 0, "<env>", "the environment (repeatable; default: every one)", true, Complete::env}, use(kFormatOptions)};
+constexpr Option kRunOptions[] = {
+    use(kEnvOptions), {"weekly", 0, "<day>", "the day of the weekly backup kept longer"}, use(kVerifyRestoreOption),
+    {"lock-wait", 0, "<duration>", "how long to wait for the store lock (default 1h)"}};
+constexpr Option kProtectOptions[] = {{"note", 'm', "<note>", "why it is kept (shown by backup info)"}};
+
+const Command kScheduleEnable{.name = "enable",
+                              .summary = "install a daily backup of each environment",
+                              .options = kEnableOptions,
+                              .run = schedule_enable};
+const Command kScheduleDisable{.name = "disable",
+                               .summary = "remove the scheduled backups",
+                               .options = kDisableOptions,
+                               .run = schedule_disable};
+const Command kScheduleStatus{.name = "status",
+                              .summary = "show the schedule and the latest runs",
+                              .options = kStatusOptions,
+                              .run = schedule_status};
+const Command kScheduleRun{.name = "run",
+                           .summary = "one scheduled run (what the timer or crontab line starts)",
+                           .options = kRunOptions,
+                           .run = schedule_run};
+const Command* const kScheduleSubcommands[] = {&kScheduleEnable, &kScheduleDisable, &kScheduleStatus, &kScheduleRun};
+
+}  // namespace
+
+const Command kBackupScheduleCommand{.name = "schedule",
+                                     .summary = "back environments up every day with a systemd timer or cron",
+                                     .subcommands = kScheduleSubcommands,
+                                     .man = "git-pantheon-backup-schedule"};
+const Command kBackupProtectCommand{.name = "protect",
+                                    .summary = "keep backups from every prune and retention rule",
+                                    .operands = "<backup>...",
+                                    .options = kProtectOptions,
+                                    .run = backup_protect};
+const Command kBackupUnprotectCommand{.name = "unprotect",
+                                      .summary = "let prune remove protected backups again",
+                                      .operands = "<backup>...",
+                                      .run = backup_unprotect};
 
 }  // namespace gp::cli

@@ -14,6 +14,8 @@
 
 namespace gp::cli {
 
+namespace {
+
 int run_version(Context&, Args& args) {
   args.operands(0, 0);
   int major = 0, minor = 0, rev = 0;
@@ -25,5 +27,13 @@ int run_version(Context&, Args& args) {
   std::printf("sqlite %s, zlib %s, %s\n", sqlite3_libversion(), zlibVersion(), OpenSSL_version(OPENSSL_VERSION));
   return 0;
 }
+
+}  // namespace
+
+const Command kVersionCommand{.name = "version",
+                              .summary = "print the version of git-pantheon and of its libraries",
+                              .run = run_version,
+                              .man = "git-pantheon",
+                              .needs_repo = false};
 
 }  // namespace gp::cli
