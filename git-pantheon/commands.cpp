@@ -25,7 +25,8 @@ const Command kCommands[] = {
      true, run_backup},
     {"restore", "restore a backup into its own or another environment, safely",
      "restore <backup> [--to-env E] [--element all|code|db|files]... [--yes] [--no-safety-backup] [--branch NAME]\n"
-     "                             [--remote R] [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--format=text|json]\n"
+     "                             [--remote R] [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--no-after]\n"
+     "                             [--format=text|json]\n"
      "   or: git pantheon restore --from-files <archive>... [--to-env E] [--from-env E] [--element E]... [--yes]\n"
      "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
      "   (into live, add --confirm-env live)",
@@ -34,10 +35,11 @@ const Command kCommands[] = {
      "env list [--check] [--format=text|json]\n"
      "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]\n"
      "   or: git pantheon env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]\n"
-     "                                      [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--format=text|json]",
+     "                                      [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--no-after]\n"
+     "                                      [--format=text|json]",
      true, run_env},
     {"deploy", "deploy to test, live or another environment: the next tag pantheon_<env>_<N>",
-     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--push [REMOTE]]\n"
+     "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--push [REMOTE]] [--no-after]\n"
      "             [--sync-content [--yes] [--confirm-env E] [--no-rewrite | --rewrite FROM=TO...]]", true, run_deploy},
     {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
      "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
@@ -47,10 +49,11 @@ const Command kCommands[] = {
      "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
      "                                 [--message MSG] [--force]\n"
      "   or: git pantheon import site <archive|URL|dir>... [--env E] [--dry-run] [--yes] [--no-safety-backup] [--force]\n"
-     "                                [--from-env E] [--no-rewrite | --rewrite FROM=TO...]\n"
+     "                                [--from-env E] [--no-rewrite | --rewrite FROM=TO...] [--no-after]\n"
      "   or: git pantheon import db <dump|URL> [--env E] [--yes] [--no-safety-backup] [--from-env E]\n"
-     "                              [--no-rewrite | --rewrite FROM=TO...]\n"
-     "   or: git pantheon import files <archive|URL> [--env E] [--strip-components N] [--yes] [--no-safety-backup]",
+     "                              [--no-rewrite | --rewrite FROM=TO...] [--no-after]\n"
+     "   or: git pantheon import files <archive|URL> [--env E] [--strip-components N] [--yes] [--no-safety-backup]\n"
+     "                                 [--no-after]",
      true, run_import},
     {"push", "upload backup archives to a remote's storage, then push their tags",
      "push [<remote>] [--all | <backup>...] [--format=text|json]", true, run_push},

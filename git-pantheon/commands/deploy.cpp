@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "remote/remote.hpp"
 #include "restore/clone.hpp"
+#include "after.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -22,6 +23,7 @@ int run_deploy(Context& ctx, Args& args) {
   bool push = args.flag("push");
   bool yes = args.flag("yes", 'y');
   RewriteRequest rewrite = rewrite_options(args);
+  bool after = after_option(args);
   auto ops = args.operands(1, push ? 2 : 1);
   if (!sync && (!rewrite.enabled || !rewrite.extra.empty() || rewrite.guid))
     args.usage_error("--no-rewrite, --rewrite and --rewrite-guid go with --sync-content");
@@ -36,8 +38,9 @@ int run_deploy(Context& ctx, Args& args) {
     // snapshot of live restored into the target with every restore safety rule.
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
     const std::vector<Element> content{Element::database, Element::files};
-    require_confirmation("Deploying to " + req.env + " with content from live:",
-                         describe_clone(cfg, "live", req.env, content, rewrite), req.env, yes, confirm_env);
+    auto plan = describe_clone(cfg, "live", req.env, content, rewrite);
+    after_plan(plan, cfg, req.env, AfterEvent::deploy, after);
+    require_confirmation("Deploying to " + req.env + " with content from live:", plan, req.env, yes, confirm_env);
     auto lock = store.lock();
     CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
     ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
@@ -67,6 +70,8 @@ int run_deploy(Context& ctx, Args& args) {
     push_tags(repo, push_remote, tags);
     ctx.progress().info("pushed " + r.tag + " to " + push_remote);
   }
+  // After the tag and the worktree move (and the push): the code is where it is to run.
+  run_after(ctx, AfterEvent::deploy, req.env, r.source, after, false);
   return 0;
 }
 

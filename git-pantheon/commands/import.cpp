@@ -9,6 +9,7 @@
 #include "import/squash.hpp"
 #include "net/download.hpp"
 #include "restore/restore.hpp"
+#include "after.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -55,6 +56,7 @@ int import_element(Context& ctx, Args& args, Element element) {
     from_env = args.value("from-env");
     rewrite = rewrite_options(args);
   }
+  bool after = after_option(args);
   auto ops = args.operands(1, 1);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -69,7 +71,7 @@ int import_element(Context& ctx, Args& args, Element element) {
                   describe("cannot import the " + to_string(element) + " into", req.target_env));
   if (from_env) cfg.env(*from_env);
 
-  auto lock = store.lock();
+  std::optional<FileLock> lock(store.lock());
   std::optional<TempDir> downloads;
   fs::path file = fetch_operands(ctx, ops, store, downloads)[0];
   std::error_code ec;
@@ -92,14 +94,18 @@ int import_element(Context& ctx, Args& args, Element element) {
   }
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  after_plan(plan, cfg, req.target_env, AfterEvent::import, after);
   require_confirmation("Importing " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes,
                        confirm_env);
-  RestoreResult r = restore(repo, cfg, store, lock, source, req, ctx.progress());
+  RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
+  downloads.reset();  // under the store's tmp/: removed while the lock is held
+  lock.reset();       // the steps may run git pantheon themselves
   auto& out = ctx.out();
   out << "Imported " << source.label << " into the " << to_string(element) << " of " << req.target_env << "\n";
   if (r.rewrite) print_rewrite(out, *r.rewrite);
   if (r.safety)
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
+  run_after(ctx, AfterEvent::import, req.target_env, source.env.empty() ? source.label : source.env, after, false);
   return 0;
 }
 
@@ -112,6 +118,7 @@ int import_site_cmd(Context& ctx, Args& args) {
   bool force = args.flag("force", 'f');
   auto from_env = args.value("from-env");
   RewriteRequest rewrite = rewrite_options(args);
+  bool after = after_option(args);
   auto ops = args.operands(1, 3);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -134,15 +141,19 @@ int import_site_cmd(Context& ctx, Args& args) {
     out << "Would import into " << req.env << " (dry run, nothing changed):\n";
     for (auto& l : describe_site_import(plan, cfg, ctx.root(), req.env)) out << "  " << l << "\n";
     if (!no_safety) out << "  a safety backup of " << req.env << " would be made first\n";
+    std::vector<std::string> after_lines;
+    after_plan(after_lines, cfg, req.env, AfterEvent::import, after);
+    for (auto& l : after_lines) out << "  " << l << " (would run)\n";
     return 0;
   }
-  auto lock = store.lock();
+  std::optional<FileLock> lock(store.lock());
   std::optional<TempDir> downloads;
   SitePlan plan = recognise_site(fetch_operands(ctx, ops, store, downloads));
   auto lines = describe_site_import(plan, cfg, ctx.root(), req.env);
   if (!no_safety) lines.push_back("a safety backup of " + req.env + " is made first ('restore --undo' brings it back)");
+  after_plan(lines, cfg, req.env, AfterEvent::import, after);
   require_confirmation("Importing a site into " + req.env + ":", lines, req.env, yes, confirm_env);
-  SiteImportResult r = import_site(repo, cfg, store, lock, plan, req, ctx.progress());
+  SiteImportResult r = import_site(repo, cfg, store, *lock, plan, req, ctx.progress());
   out << "Imported a " << to_string(plan.format) << " into " << req.env << "\n";
   if (r.code)
     out << "  code: commit " << oid_hex(r.code->commit).substr(0, 12) << ", " << r.code->content.files.size() << " files\n";
@@ -150,6 +161,11 @@ int import_site_cmd(Context& ctx, Args& args) {
   if (r.restore.rewrite) print_rewrite(out, *r.restore.rewrite);
   if (r.restore.safety)
     out << "  safety backup " << r.restore.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.env << ")\n";
+  std::string after_source = req.from_env;
+  if (after_source.empty() && !ops.empty()) after_source = redact_url(ops[0]);
+  downloads.reset();
+  lock.reset();  // the steps may run git pantheon themselves
+  run_after(ctx, AfterEvent::import, req.env, after_source, after, false);
   return 0;
 }
 

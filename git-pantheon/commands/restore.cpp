@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "net/download.hpp"
 #include "restore/restore.hpp"
+#include "after.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -21,6 +22,7 @@ int run_restore(Context& ctx, Args& args) {
   auto storage_remote = args.value("remote");
   auto from_env = args.value("from-env");
   RewriteRequest rewrite = rewrite_options(args);
+  bool after = after_option(args);
   Format fmt = ctx.format(args);
   auto ops = args.operands(0, SIZE_MAX);
   std::vector<Element> elements;
@@ -96,10 +98,16 @@ int run_restore(Context& ctx, Args& args) {
 
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  after_plan(plan, cfg, req.target_env, AfterEvent::restore, after);
   require_confirmation("Restoring " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes, confirm_env);
 
   if (!lock) lock.emplace(store.lock());
   RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
+  downloads.reset();  // under the store's tmp/: removed while the lock is held
+  lock.reset();       // the steps may run git pantheon themselves
+  const std::string after_source = !source.env.empty() ? source.env
+                                   : source.backup     ? source.backup->manifest.env
+                                                       : source.label;
   auto& out = ctx.out();
   if (fmt == Format::json) {
     JsonWriter j;
@@ -112,6 +120,7 @@ int run_restore(Context& ctx, Args& args) {
     json_rewrite(j, r.rewrite);
     j.end_object();
     out << j.str() << "\n";
+    run_after(ctx, AfterEvent::restore, req.target_env, after_source, after, true);
     return 0;
   }
   out << "Restored " << source.label << " into " << req.target_env << ":";
@@ -121,6 +130,7 @@ int run_restore(Context& ctx, Args& args) {
   if (r.rewrite) print_rewrite(out, *r.rewrite);
   if (r.safety)
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
+  run_after(ctx, AfterEvent::restore, req.target_env, after_source, after, false);
   return 0;
 }
 
