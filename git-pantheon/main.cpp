@@ -1,6 +1,7 @@
 // git-pantheon: the entry point. Reads global options, finds the verb in the
 // command table, runs it, and turns the two error kinds into a message and an exit
 // code (the only place that does; see man/git-pantheon.1, EXIT STATUS).
+#include <curl/curl.h>
 #include <unistd.h>
 
 #include <cstdio>

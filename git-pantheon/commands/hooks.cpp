@@ -6,8 +6,8 @@
 #include <cerrno>
 
 #include "commands.hpp"
-#include "remote/hooks.hpp"
-#include "remote/post_commit.hpp"
+#include "hooks/hooks.hpp"
+#include "hooks/post_commit.hpp"
 #include "remote/remote.hpp"
 #include "util/json.hpp"
 

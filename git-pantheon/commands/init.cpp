@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "remote/hooks.hpp"
+#include "hooks/hooks.hpp"
 #include "store/store.hpp"
 
 namespace gp::cli {

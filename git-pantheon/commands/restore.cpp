@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "net/download.hpp"
+#include "remote/remote.hpp"
 #include "restore/restore.hpp"
 #include "after.hpp"
 #include "rewrite.hpp"
@@ -89,7 +90,8 @@ int run_restore(Context& ctx, Args& args) {
   }
   RestoreRequest req;
   req.rewrite = rewrite;
-  req.storage_remote = storage_remote;
+  // Archives missing locally come from the storage remote (--remote, else the default).
+  req.fetch = [&](const ArchiveRecord& r) { return ensure_local(store, *lock, cfg, r, storage_remote, ctx.progress()); };
   req.target_env = to_env.value_or(source.backup ? source.backup->manifest.env : "dev");
   req.elements = elements;
   req.safety_backup = !no_safety;

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "archive/gzip.hpp"
-#include "util/handles.hpp"
+#include "util/archive_handles.hpp"
 #include "util/signals.hpp"
 
 namespace gp {

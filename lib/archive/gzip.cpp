@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "util/error.hpp"
-#include "util/handles.hpp"
+#include "util/deflate_handles.hpp"
 #include "util/signals.hpp"
 
 namespace gp {

@@ -35,7 +35,7 @@
 
 #include "archive/tar.hpp"
 #include "util/fs.hpp"
-#include "util/handles.hpp"
+#include "util/archive_handles.hpp"
 
 namespace gp {
 

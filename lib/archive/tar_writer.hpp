@@ -10,7 +10,7 @@
 #include <string>
 
 #include "archive/tar.hpp"
-#include "util/handles.hpp"
+#include "util/archive_handles.hpp"
 
 #include "util/utf8.hpp"
 

@@ -29,7 +29,7 @@
 #include <cstring>
 
 #include "db/internal.hpp"
-#include "util/handles.hpp"
+#include "util/sqlite_handles.hpp"
 #include "util/fault.hpp"
 #include "util/signals.hpp"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "util/fs.hpp"
-#include "util/handles.hpp"
+#include "util/git_handles.hpp"
 
 namespace gp {
 

@@ -44,10 +44,5 @@ struct MergeHistoryResult {
 MergeHistoryResult import_merge_history(Repo& repo, const Store& store, const MergeHistoryOptions& opts,
                                         Progress& progress);
 
-// Extracts only the `.git/` directory of a code archive (at the top level or
-// under its single top-level folder) into `dest` (created), streaming; no
-// symlinks, devices or hard links are created, '..'/absolute names are refused.
-// Returns false when the archive holds no .git directory.
-bool extract_git_dir(const fs::path& archive, const fs::path& dest, Progress& progress);
 
 }  // namespace gp

@@ -27,7 +27,8 @@
 
 #include "git/repo.hpp"
 #include "util/fs.hpp"
-#include "util/handles.hpp"
+#include "util/git_handles.hpp"
+#include "util/deflate_handles.hpp"
 
 namespace gp {
 

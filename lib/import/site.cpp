@@ -5,7 +5,6 @@
 #include "archive/reader.hpp"
 #include "archive/tar.hpp"
 #include "import/paths.hpp"
-#include "util/handles.hpp"
 #include "util/signals.hpp"
 #include "import/tree.hpp"
 #include "util/fault.hpp"

@@ -9,7 +9,7 @@
 #include <optional>
 #include <thread>
 
-#include "util/handles.hpp"
+#include "util/curl_handles.hpp"
 #include "util/signals.hpp"
 
 namespace gp {

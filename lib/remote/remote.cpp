@@ -7,7 +7,7 @@
 
 #include "backup/protect.hpp"
 #include "util/error.hpp"
-#include "util/handles.hpp"
+#include "util/git_handles.hpp"
 #include "util/signals.hpp"
 #include "util/fault.hpp"
 
@@ -229,18 +229,33 @@ void check_git_remote(Repo& repo, const std::string& remote) { lookup_remote(rep
 
 namespace {
 
+// Refspecs as libgit2 takes them: a git_strarray over strings this object owns.
+class Refspecs {
+ public:
+  explicit Refspecs(std::vector<std::string> specs) : specs_(std::move(specs)) {
+    for (auto& s : specs_) ptrs_.push_back(s.data());
+    array_ = {ptrs_.data(), ptrs_.size()};
+  }
+  Refspecs(const Refspecs&) = delete;
+  Refspecs& operator=(const Refspecs&) = delete;
+  const git_strarray* get() const noexcept { return &array_; }
+
+ private:
+  std::vector<std::string> specs_;
+  std::vector<char*> ptrs_;
+  git_strarray array_{};
+};
+
 // Pushes `specs` ("src:dst", ":dst" deletes) to the git remote in one push.
 void push_refspecs(Repo& repo, const std::string& remote, std::vector<std::string> specs, const std::string& what) {
   GitRemote git_remote = lookup_remote(repo, remote);
-  std::vector<char*> ptrs;
-  for (auto& s : specs) ptrs.push_back(s.data());
-  git_strarray refspecs{ptrs.data(), ptrs.size()};
+  Refspecs refspecs(std::move(specs));
   PushState st;
   git_push_options opts = GIT_PUSH_OPTIONS_INIT;
   opts.callbacks.credentials = push_cred_cb;
   opts.callbacks.push_update_reference = push_update_cb;
   opts.callbacks.payload = &st;
-  git_check(git_remote_push(git_remote.get(), &refspecs, &opts), describe(what, remote), Exit::remote);
+  git_check(git_remote_push(git_remote.get(), refspecs.get(), &opts), describe(what, remote), Exit::remote);
   if (!st.rejected.empty()) {
     std::string list;
     for (auto& r : st.rejected) list += (list.empty() ? "" : ", ") + r;
@@ -251,15 +266,13 @@ void push_refspecs(Repo& repo, const std::string& remote, std::vector<std::strin
 // Fetches `specs` from the git remote (no tags followed).
 void fetch_refspecs(Repo& repo, const std::string& remote, std::vector<std::string> specs, const std::string& what) {
   GitRemote git_remote = lookup_remote(repo, remote);
-  std::vector<char*> ptrs;
-  for (auto& s : specs) ptrs.push_back(s.data());
-  git_strarray refspecs{ptrs.data(), ptrs.size()};
+  Refspecs refspecs(std::move(specs));
   CredentialState cred;
   git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
   opts.callbacks.credentials = credentials_cb;
   opts.callbacks.payload = &cred;
   opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-  git_check(git_remote_fetch(git_remote.get(), &refspecs, &opts, "pantheon: fetch"), describe(what, remote),
+  git_check(git_remote_fetch(git_remote.get(), refspecs.get(), &opts, "pantheon: fetch"), describe(what, remote),
             Exit::remote);
 }
 

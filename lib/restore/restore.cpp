@@ -1,7 +1,5 @@
 #include "restore/restore.hpp"
 
-#include "remote/remote.hpp"
-
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
@@ -20,7 +18,7 @@
 #include "archive/tar.hpp"
 #include "content/rewrite.hpp"
 #include "db/database.hpp"
-#include "import/merge_history.hpp"  // extract_git_dir: the one reader of an archive's .git
+#include "archive/git_dir.hpp"
 #include "util/fault.hpp"
 #include "util/process.hpp"
 #include "util/signals.hpp"
@@ -745,10 +743,7 @@ RestoreResult restore(Repo& repo, const Config& config, const Store& store, cons
   if (auto prev = interrupted_restore(store, env.name)) progress.warn(*prev);
 
   // 1. Nothing changes before every archive has been read back and checked.
-  ArchiveFetcher fetch = [&](const ArchiveRecord& r) {
-    return ensure_local(store, lock, config, r, req.storage_remote, progress);
-  };
-  check_sources(env, store, source, elements, progress, &fetch);
+  check_sources(env, store, source, elements, progress, &req.fetch);
   std::optional<CodeTarget> code;
   if (has_element(elements, Element::code)) code = check_code(repo, store, source, req, progress);
   // The URL rewrite of the database, settled (and its pairs checked) up front.

@@ -86,9 +86,10 @@ struct RestoreRequest {
   std::vector<Element> elements;   // empty: every element the source has
   bool safety_backup = true;
   std::string branch;              // code: the branch to create (default restore/<label>)
-  // Archives missing locally are downloaded from this remote's storage (default: see
-  // default_storage_remote in lib/remote).
-  std::optional<std::string> storage_remote;
+  // Makes an archive missing from the local store local (the restore verb binds
+  // lib/remote's ensure_local to its lock and --remote); null: a missing archive is
+  // an error naming it.
+  ArchiveFetcher fetch;
   RewriteRequest rewrite;
 };
 

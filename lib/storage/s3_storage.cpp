@@ -39,7 +39,7 @@
 #include "storage/partial.hpp"
 #include "storage/s3_util.hpp"
 #include "storage/sigv4.hpp"
-#include "util/handles.hpp"
+#include "util/curl_handles.hpp"
 #include "util/sha256.hpp"
 #include "util/signals.hpp"
 #include "util/fault.hpp"

@@ -23,7 +23,7 @@
 #include "import/tree.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
-#include "util/handles.hpp"
+#include "util/git_handles.hpp"
 
 namespace {
 

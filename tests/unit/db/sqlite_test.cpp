@@ -9,7 +9,7 @@
 
 #include "db_test_util.hpp"
 #include "fixture.hpp"
-#include "util/handles.hpp"
+#include "util/sqlite_handles.hpp"
 
 namespace gp::test {
 namespace {

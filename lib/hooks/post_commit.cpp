@@ -1,4 +1,4 @@
-#include "remote/post_commit.hpp"
+#include "hooks/post_commit.hpp"
 
 namespace gp {
 

@@ -1,9 +1,9 @@
-#include "remote/post_commit.hpp"
+#include "hooks/post_commit.hpp"
 
 #include <gtest/gtest.h>
 
 #include "../fixture.hpp"
-#include "remote/hooks.hpp"
+#include "hooks/hooks.hpp"
 #include "util/error.hpp"
 
 namespace gp {

@@ -1,14 +1,14 @@
-#include "remote/hooks.hpp"
+#include "hooks/hooks.hpp"
 
 #include <sys/stat.h>
 
 #include <cstring>
 #include <system_error>
 
-#include "remote/hook_files.hpp"
+#include "hooks/hook_files.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
-#include "util/handles.hpp"
+#include "util/git_handles.hpp"
 
 namespace gp {
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "../fixture.hpp"
-#include "remote/hook_files.hpp"
-#include "remote/hooks.hpp"
+#include "hooks/hook_files.hpp"
+#include "hooks/hooks.hpp"
 #include "util/error.hpp"
 
 namespace gp {

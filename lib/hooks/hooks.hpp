@@ -2,10 +2,10 @@
 // The git hooks git-pantheon installs: the POSIX sh files of the source tree's
 // hooks/ folder, which hand git's arguments and input to `git pantheon hook <name>`:
 // pre-push (uploads the archives of pushed backup tags) and post-commit (an optional
-// backup per commit, see remote/post_commit.hpp). The text written is the file
+// backup per commit, see hooks/post_commit.hpp). The text written is the file
 // installed beside the running program (<exe dir>/../share/git-pantheon/hooks/), or,
 // when there is none (a build-tree run), the copy embedded from hooks/ at build time
-// (remote/hook_files.hpp).
+// (hooks/hook_files.hpp).
 //
 // Installed into the hooks directory git really uses: core.hooksPath (relative
 // paths taken from the work tree root, as git does), else <common git dir>/hooks.
