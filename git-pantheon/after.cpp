@@ -16,7 +16,7 @@ void after_plan(std::vector<std::string>& plan, const Config& config, const std:
 }
 
 void run_after(Context& ctx, AfterEvent event, const std::string& env, const std::string& source, bool enabled,
-               bool json) {
+               bool json, std::vector<std::pair<std::string, std::string>> extra_env) {
   const Config& cfg = ctx.config();
   if (cfg.env(env).after_steps(event).empty()) return;
   if (!enabled) {
@@ -30,6 +30,7 @@ void run_after(Context& ctx, AfterEvent event, const std::string& env, const std
   ac.env = env;
   ac.source = source;
   ac.root = ctx.root();
+  ac.extra_env = std::move(extra_env);
   ac.stdout_fd = json ? 2 : 1;
   AfterResult r = run_after_steps(cfg, ac, ctx.progress());
   if (r.failed)

@@ -22,6 +22,6 @@ void after_plan(std::vector<std::string>& plan, const Config& config, const std:
 // A failing step is gp::Error(Exit::remote, "after-step 2 of 3 ('drush cr') failed
 // with exit status 1: the <event> itself is done").
 void run_after(Context& ctx, AfterEvent event, const std::string& env, const std::string& source, bool enabled,
-               bool json);
+               bool json, std::vector<std::pair<std::string, std::string>> extra_env = {});
 
 }  // namespace gp::cli

@@ -71,7 +71,10 @@ int run_deploy(Context& ctx, Args& args) {
     ctx.progress().info("pushed " + r.tag + " to " + push_remote);
   }
   // After the tag and the worktree move (and the push): the code is where it is to run.
-  run_after(ctx, AfterEvent::deploy, req.env, r.source, after, false);
+  // GIT_PANTHEON_SOURCE: the environment the code came from (deploy_source's rule), or --from.
+  const std::string after_source = req.from ? *req.from : req.env == "live" ? "test" : "dev";
+  run_after(ctx, AfterEvent::deploy, req.env, after_source, after, false,
+            {{"GIT_PANTHEON_TAG", r.tag}, {"GIT_PANTHEON_COMMIT", oid_hex(r.commit)}});
   return 0;
 }
 

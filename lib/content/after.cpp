@@ -63,6 +63,7 @@ AfterResult run_after_steps(const Config& config, const AfterContext& ctx, Progr
                 {"GIT_PANTHEON_SOURCE", ctx.source},
                 {"GIT_PANTHEON_STEP", std::to_string(i + 1) + "/" + std::to_string(steps.size())},
                 {"GIT_PANTHEON_ROOT", ctx.root.string()}};
+    spec.env.insert(spec.env.end(), ctx.extra_env.begin(), ctx.extra_env.end());
     const std::string head = "after-step " + n + " ('" + shown + "') ";
     const std::string tail = ": the " + event + " itself is done";
     if (!program_available(spec.argv[0])) {

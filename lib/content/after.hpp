@@ -7,6 +7,7 @@
 // step that fails (an exit status other than 0, or a program that cannot be run)
 // stops the rest; the move before it stays done.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -19,6 +20,8 @@ struct AfterContext {
   std::string env;     // the environment moved into (whose steps run)
   std::string source;  // where the content or code came from: an environment, a backup, a file; may be empty
   fs::path root;       // the repository's work tree root
+  // More variables for the steps (deploy: GIT_PANTHEON_TAG, GIT_PANTHEON_COMMIT).
+  std::vector<std::pair<std::string, std::string>> extra_env;
   int stdout_fd = 1;   // where the steps' output goes (2 when our stdout carries JSON)
   int stderr_fd = 2;
 };
@@ -41,7 +44,7 @@ std::string argv_text(const std::vector<std::string>& argv);
 // Runs the steps `config` has for ctx.env and ctx.event, announcing each through
 // `progress` ("after-step 1 of 2: drush updb -y"). The child's environment gets
 // GIT_PANTHEON_ENV, GIT_PANTHEON_EVENT (deploy | restore | clone-content | import),
-// GIT_PANTHEON_SOURCE, GIT_PANTHEON_STEP ("1/2") and GIT_PANTHEON_ROOT. A failing
+// GIT_PANTHEON_SOURCE, GIT_PANTHEON_STEP ("1/2"), GIT_PANTHEON_ROOT and ctx.extra_env. A failing
 // step is returned (failed, error), not thrown; an interrupt throws
 // gp::Error(Exit::interrupted) as every child wait does. A configured worktree that
 // does not exist fails before the first step.

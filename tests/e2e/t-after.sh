@@ -16,6 +16,7 @@ step() {
 args=""
 for a in "\$@"; do args="\$args[\$a]"; done
 echo "$1|\$args|\$(pwd -P)|\$GIT_PANTHEON_ENV|\$GIT_PANTHEON_EVENT|\$GIT_PANTHEON_SOURCE|\$GIT_PANTHEON_STEP" >>"$PWD/record"
+[ -z "\${GIT_PANTHEON_TAG:-}" ] || echo "tag \$GIT_PANTHEON_TAG \$GIT_PANTHEON_COMMIT root \$GIT_PANTHEON_ROOT" >>"$PWD/record.tag"
 echo "output of $1"
 echo "stderr of $1" >&2
 exit ${2:-0}
@@ -64,6 +65,7 @@ deploy = [["steps/one", "a b", "", "$HOME; echo x"], ["two", "--flag"]]'
   wt=$(cd ../wt-test && pwd -P)
   assert_eq "$(records)" "one|[a b][][\$HOME; echo x]|$wt|test|deploy|dev|1/2
 two|[--flag]|$wt|test|deploy|dev|2/2"
+  assert_eq "$(head -n1 record.tag)" "tag pantheon_test_1 $(git rev-parse HEAD) root $ROOT"
   assert_contains "$OUT" "output of one"
   assert_contains "$OUT" "output of two"
   assert_contains "$ERR" "stderr of two"
@@ -84,7 +86,7 @@ test_a_failing_step_stops_the_rest_and_the_deploy_stays_done() {
   after_site '[env.test.after]
 deploy = [["steps/one"], ["steps/fails", "x"], ["steps/two"]]'
   expect_code 6 git pantheon deploy test
-  assert_one_line_error "after-step 2 of 3 ('steps/fails x') failed with exit status 3: the deploy itself is done"
+  assert_contains "$ERR" "git-pantheon: error: after-step 2 of 3 ('steps/fails x') failed with exit status 3: the deploy itself is done"
   assert_eq "$(records | cut -d'|' -f1 | tr '\n' ' ')" "one fails "
   git rev-parse -q --verify refs/tags/pantheon_test_1 >/dev/null || fail "the deploy was undone"
   assert_eq "$(git -C ../wt-test rev-parse HEAD)" "$(git rev-parse HEAD)" "worktree not moved"
@@ -97,7 +99,7 @@ import = [["steps/one"], ["no-such-program-gp", "arg"]]'
   sqlite3 other.sqlite "CREATE TABLE node (nid INTEGER PRIMARY KEY, title TEXT); INSERT INTO node VALUES (1, 'imported');"
   sqlite3 other.sqlite .dump >dump.sql
   expect_code 6 git pantheon import db dump.sql --yes
-  assert_one_line_error "after-step 2 of 2 ('no-such-program-gp arg') failed: 'no-such-program-gp' is not installed"
+  assert_contains "$ERR" "git-pantheon: error: after-step 2 of 2 ('no-such-program-gp arg') failed: 'no-such-program-gp' is not installed"
   assert_contains "$ERR" "the import itself is done"
   assert_eq "$(sqlite3 db/dev.sqlite 'SELECT title FROM node')" "imported"
   assert_eq "$(records)" "one||$ROOT|dev|import|dump.sql|1/2"

@@ -192,7 +192,7 @@ TEST(Config, InitialConfigCommentedLinesParseWhenUncommented) {
       size_t nl = text.find('\n', pos);
       std::string line = text.substr(pos, nl - pos);
       pos = nl + 1;
-      if (line.rfind("[", 0) == 0) in_env = line == "[env.test]" || line == "[env.live]";
+      if (line.rfind("[", 0) == 0 || line.empty()) in_env = line == "[env.test]" || line == "[env.live]";
       if (in_env && line.rfind("# ", 0) == 0) line = line.substr(2);
       out += line + "\n";
     }
@@ -410,9 +410,9 @@ import = [["./scripts/after import.sh", "a b", ""]]
             std::string::npos);
   EXPECT_NE(parse_error(b + "deploy = [\"drush\", \"cr\"]\n").find(":5:11: 'deploy' in [env.dev.after] must be a list"),
             std::string::npos);
-  EXPECT_NE(parse_error(b + "restore = [[\"drush\"], []]\n").find(":5:24: a step in 'restore' of [env.dev.after] is empty"),
+  EXPECT_NE(parse_error(b + "restore = [[\"drush\"], []]\n").find(":5:23: a step in 'restore' of [env.dev.after] is empty"),
             std::string::npos);
-  EXPECT_NE(parse_error(b + "import = [[\"drush\", 3]]\n").find(":5:22: 'import' in [env.dev.after] must be"),
+  EXPECT_NE(parse_error(b + "import = [[\"drush\", 3]]\n").find(":5:21: 'import' in [env.dev.after] must be"),
             std::string::npos);
   EXPECT_NE(parse_error(b + "import = [[\"\", \"x\"]]\n").find("has an empty program name"), std::string::npos);
   EXPECT_NE(parse_error(b + "clone_content = [[\"drush\", \"cr\"]]\n")
@@ -439,8 +439,12 @@ TEST(Config, InitAfterStepsCommentParsesUncommented) {
     Config c = parse(text + uncommented);
     const auto& deploy = c.env("test").after_steps(AfterEvent::deploy);
     ASSERT_EQ(deploy.size(), 2u) << to_string(f);
-    if (f == Framework::drupal) EXPECT_EQ(deploy[1], (std::vector<std::string>{"drush", "cr"}));
-    if (f == Framework::wordpress) EXPECT_EQ(deploy[1], (std::vector<std::string>{"wp", "cache", "flush"}));
+    if (f == Framework::drupal) {
+      EXPECT_EQ(deploy[1], (std::vector<std::string>{"drush", "cr"}));
+    }
+    if (f == Framework::wordpress) {
+      EXPECT_EQ(deploy[1], (std::vector<std::string>{"wp", "cache", "flush"}));
+    }
     EXPECT_EQ(c.env("test").after_steps(AfterEvent::import).size(), 2u);
   }
 }
