@@ -26,7 +26,7 @@ const Command kCommands[] = {
     {"restore", "restore a backup into its own or another environment, safely",
      "restore <backup> [--to-env E] [--element all|code|db|files]... [--yes] [--no-safety-backup] [--branch NAME]\n"
      "                             [--remote R] [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--no-after]\n"
-     "                             [--format=text|json]\n"
+     "                             [--sanitize] [--format=text|json]\n"
      "   or: git pantheon restore --from-files <archive>... [--to-env E] [--from-env E] [--element E]... [--yes]\n"
      "   or: git pantheon restore --undo [--to-env E] [--yes]\n"
      "   (into live, add --confirm-env live)",
@@ -36,11 +36,11 @@ const Command kCommands[] = {
      "   or: git pantheon env code-log [--env E] [-n N] [--format=text|json]\n"
      "   or: git pantheon env clone-content <from> <to> [--db-only|--files-only] [--yes] [--confirm-env live]\n"
      "                                      [--no-rewrite | --rewrite FROM=TO... [--rewrite-guid]] [--no-after]\n"
-     "                                      [--format=text|json]",
+     "                                      [--sanitize] [--format=text|json]",
      true, run_env},
     {"deploy", "deploy to test, live or another environment: the next tag pantheon_<env>_<N>",
      "deploy <env> [--note MSG] [--from BRANCH|REV] [--force] [--push [REMOTE]] [--no-after]\n"
-     "             [--sync-content [--yes] [--confirm-env E] [--no-rewrite | --rewrite FROM=TO...]]", true, run_deploy},
+     "             [--sync-content [--yes] [--confirm-env E] [--no-rewrite | --rewrite FROM=TO...] [--sanitize]]", true, run_deploy},
     {"checkout", "check out an environment's latest deploy (or any tag) into a new branch",
      "checkout <env|deploy-tag|tag> [-b BRANCH] [--force]", true, run_checkout},
     {"import", "import a site, its code, database or files from archives, directories or URLs",
@@ -49,9 +49,9 @@ const Command kCommands[] = {
      "   or: git pantheon import code <archive|repository> --merge-history [--allow-conflicts] [--tag-prefix P]\n"
      "                                 [--message MSG] [--force]\n"
      "   or: git pantheon import site <archive|URL|dir>... [--env E] [--dry-run] [--yes] [--no-safety-backup] [--force]\n"
-     "                                [--from-env E] [--no-rewrite | --rewrite FROM=TO...] [--no-after]\n"
+     "                                [--from-env E] [--no-rewrite | --rewrite FROM=TO...] [--no-after] [--sanitize]\n"
      "   or: git pantheon import db <dump|URL> [--env E] [--yes] [--no-safety-backup] [--from-env E]\n"
-     "                              [--no-rewrite | --rewrite FROM=TO...] [--no-after]\n"
+     "                              [--no-rewrite | --rewrite FROM=TO...] [--no-after] [--sanitize]\n"
      "   or: git pantheon import files <archive|URL> [--env E] [--strip-components N] [--yes] [--no-safety-backup]\n"
      "                                 [--no-after]",
      true, run_import},

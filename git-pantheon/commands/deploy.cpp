@@ -8,6 +8,7 @@
 #include "remote/remote.hpp"
 #include "restore/clone.hpp"
 #include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -24,10 +25,12 @@ int run_deploy(Context& ctx, Args& args) {
   bool yes = args.flag("yes", 'y');
   RewriteRequest rewrite = rewrite_options(args);
   bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   auto ops = args.operands(1, push ? 2 : 1);
   if (!sync && (!rewrite.enabled || !rewrite.extra.empty() || rewrite.guid))
     args.usage_error("--no-rewrite, --rewrite and --rewrite-guid go with --sync-content");
   req.env = ops[0];
+  if (sanitize && !sync) args.usage_error("--sanitize goes with --sync-content");
   std::string push_remote = ops.size() > 1 ? ops[1] : "origin";
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -39,11 +42,14 @@ int run_deploy(Context& ctx, Args& args) {
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
     const std::vector<Element> content{Element::database, Element::files};
     auto plan = describe_clone(cfg, "live", req.env, content, rewrite);
+    refuse_sanitize_live(sanitize, req.env);
+    sanitize_plan(plan, cfg, req.env, "live", sanitize);
     after_plan(plan, cfg, req.env, AfterEvent::deploy, after);
     require_confirmation("Deploying to " + req.env + " with content from live:", plan, req.env, yes, confirm_env);
     auto lock = store.lock();
     CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
     ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
+    if (sanitizing(cfg, req.env, "live", sanitize)) sanitize_database(ctx, store, req.env);
     if (c.restore.rewrite) {
       std::string s = rewrite_summary(*c.restore.rewrite);
       if (!s.empty()) ctx.progress().info(s);

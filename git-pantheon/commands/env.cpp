@@ -7,6 +7,7 @@
 #include "restore/clone.hpp"
 #include "deploy/deploy.hpp"
 #include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 #include "util/json.hpp"
 
@@ -169,6 +170,7 @@ int env_clone_content(Context& ctx, Args& args) {
   bool yes = args.flag("yes", 'y');
   RewriteRequest rewrite = rewrite_options(args);
   bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   Format fmt = ctx.format(args);
   auto ops = args.operands(2, 2);
   if (db_only && files_only) args.usage_error("--db-only and --files-only exclude each other");
@@ -179,11 +181,14 @@ int env_clone_content(Context& ctx, Args& args) {
   const std::string& from = ops[0];
   const std::string& to = ops[1];
   auto plan = describe_clone(cfg, from, to, elements, rewrite);  // refuses what clone_content would, before the prompt
+  refuse_sanitize_live(sanitize, to);
+  if (!files_only) sanitize_plan(plan, cfg, to, from, sanitize);
   after_plan(plan, cfg, to, AfterEvent::clone_content, after);
   require_confirmation("Cloning content of " + from + " into " + to + ":", plan, to, yes, confirm_env);
   Store store(ctx.repo());
   std::optional<FileLock> lock(store.lock());
   CloneResult r = clone_content(ctx.repo(), cfg, store, *lock, from, to, elements, ctx.progress(), rewrite);
+  if (!files_only && sanitizing(cfg, to, from, sanitize)) sanitize_database(ctx, store, to);
   lock.reset();  // the steps may run git pantheon themselves
   if (fmt == Format::json) {
     JsonWriter j;

@@ -1,5 +1,6 @@
 // git pantheon import code <archive> --squash | <archive|repository> --merge-history
 //                   | site <archive|URL|dir>... | db <dump|URL> | files <archive|URL>
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
@@ -10,6 +11,7 @@
 #include "net/download.hpp"
 #include "restore/restore.hpp"
 #include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -57,6 +59,7 @@ int import_element(Context& ctx, Args& args, Element element) {
     rewrite = rewrite_options(args);
   }
   bool after = after_option(args);
+  bool sanitize = element == Element::database && sanitize_option(args);
   auto ops = args.operands(1, 1);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -70,6 +73,7 @@ int import_element(Context& ctx, Args& args, Element element) {
   require_element(cfg.env(req.target_env), element,
                   describe("cannot import the " + to_string(element) + " into", req.target_env));
   if (from_env) cfg.env(*from_env);
+  refuse_sanitize_live(sanitize, req.target_env);
 
   std::optional<FileLock> lock(store.lock());
   std::optional<TempDir> downloads;
@@ -94,10 +98,13 @@ int import_element(Context& ctx, Args& args, Element element) {
   }
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  if (element == Element::database) sanitize_plan(plan, cfg, req.target_env, source.env, sanitize);
   after_plan(plan, cfg, req.target_env, AfterEvent::import, after);
   require_confirmation("Importing " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes,
                        confirm_env);
   RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
+  if (element == Element::database && sanitizing(cfg, req.target_env, source.env, sanitize))
+    sanitize_database(ctx, store, req.target_env);
   downloads.reset();  // under the store's tmp/: removed while the lock is held
   lock.reset();       // the steps may run git pantheon themselves
   auto& out = ctx.out();
@@ -119,6 +126,7 @@ int import_site_cmd(Context& ctx, Args& args) {
   auto from_env = args.value("from-env");
   RewriteRequest rewrite = rewrite_options(args);
   bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   auto ops = args.operands(1, 3);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -130,6 +138,7 @@ int import_site_cmd(Context& ctx, Args& args) {
   req.rewrite = rewrite;
   if (from_env) req.from_env = cfg.env(*from_env).name;
   cfg.env(req.env);
+  refuse_sanitize_live(sanitize, req.env);
   auto& out = ctx.out();
 
   if (dry_run) {
@@ -151,6 +160,7 @@ int import_site_cmd(Context& ctx, Args& args) {
   SitePlan plan = recognise_site(fetch_operands(ctx, ops, store, downloads));
   auto lines = describe_site_import(plan, cfg, ctx.root(), req.env);
   if (!no_safety) lines.push_back("a safety backup of " + req.env + " is made first ('restore --undo' brings it back)");
+  sanitize_plan(lines, cfg, req.env, req.from_env, sanitize);
   after_plan(lines, cfg, req.env, AfterEvent::import, after);
   require_confirmation("Importing a site into " + req.env + ":", lines, req.env, yes, confirm_env);
   SiteImportResult r = import_site(repo, cfg, store, *lock, plan, req, ctx.progress());
@@ -161,6 +171,9 @@ int import_site_cmd(Context& ctx, Args& args) {
   if (r.restore.rewrite) print_rewrite(out, *r.restore.rewrite);
   if (r.restore.safety)
     out << "  safety backup " << r.restore.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.env << ")\n";
+  if (std::find(r.restore.restored.begin(), r.restore.restored.end(), Element::database) != r.restore.restored.end() &&
+      sanitizing(cfg, req.env, req.from_env, sanitize))
+    sanitize_database(ctx, store, req.env);
   std::string after_source = req.from_env;
   if (after_source.empty() && !ops.empty()) after_source = redact_url(ops[0]);
   downloads.reset();

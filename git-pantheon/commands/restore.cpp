@@ -7,6 +7,7 @@
 #include "remote/remote.hpp"
 #include "restore/restore.hpp"
 #include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -24,6 +25,7 @@ int run_restore(Context& ctx, Args& args) {
   auto from_env = args.value("from-env");
   RewriteRequest rewrite = rewrite_options(args);
   bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   Format fmt = ctx.format(args);
   auto ops = args.operands(0, SIZE_MAX);
   std::vector<Element> elements;
@@ -97,14 +99,22 @@ int run_restore(Context& ctx, Args& args) {
   req.safety_backup = !no_safety;
   req.branch = branch.value_or("");
   cfg.env(req.target_env);
+  refuse_sanitize_live(sanitize, req.target_env);
+  // The environment the database comes from ("" unknown): its own content is never sanitised.
+  const std::string from_env_name = !source.env.empty() ? source.env : source.backup ? source.backup->manifest.env : "";
+  const bool wants_db = elements.empty() || std::find(elements.begin(), elements.end(), Element::database) != elements.end();
 
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  if (wants_db) sanitize_plan(plan, cfg, req.target_env, from_env_name, sanitize);
   after_plan(plan, cfg, req.target_env, AfterEvent::restore, after);
   require_confirmation("Restoring " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes, confirm_env);
 
   if (!lock) lock.emplace(store.lock());
   RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
+  if (std::find(r.restored.begin(), r.restored.end(), Element::database) != r.restored.end() &&
+      sanitizing(cfg, req.target_env, from_env_name, sanitize))
+    sanitize_database(ctx, store, req.target_env);
   downloads.reset();  // under the store's tmp/: removed while the lock is held
   lock.reset();       // the steps may run git pantheon themselves
   const std::string after_source = !source.env.empty() ? source.env

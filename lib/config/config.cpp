@@ -376,7 +376,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!t) p.error_at(v, "'env." + name + "' must be a table");
     if (!valid_env_name(name))
       p.error_at(v, "environment name '" + name + "' must be 1-32 lowercase letters, digits or '-', starting with a letter or digit");
-    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention", "url", "urls", "after"});
+    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention", "url", "urls", "after", "sanitize", "sanitize_sql"});
     EnvConfig e;
     e.name = name;
     // Without a database and a files key the environment is code only; with a
@@ -424,6 +424,15 @@ Config parse_config(const std::string& text, const fs::path& origin) {
       c.retention.per_env[name] = p.get_policy(*rt, "[env." + name + ".retention]", c.retention.policy);
     }
     if (const toml::node* a = t->get("after")) e.after = p.get_after(*a, "[env." + name + ".after]");
+    if (const toml::node* sn = t->get("sanitize")) {
+      auto b = sn->value_exact<bool>();
+      if (!b || !sn->is_boolean()) p.error_at(*sn, "'sanitize' in " + where + " must be true or false");
+      e.sanitize = *b;
+    }
+    e.sanitize_sql = p.get_string_array(*t, "sanitize_sql", where);
+    if (name == "live" && (e.sanitize || t->get("sanitize_sql")))
+      p.error_at(*(t->get("sanitize") ? t->get("sanitize") : t->get("sanitize_sql")),
+                 "live is never sanitised: remove 'sanitize' and 'sanitize_sql' from " + where);
     if (e.files) {
       std::string key = (fs::path(*e.files) / "").lexically_normal().string();  // "f" and "f/" are one
       if (auto it = files_seen.find(key); it != files_seen.end())

@@ -42,6 +42,11 @@ struct EnvConfig {
   // no trailing '/'), the first the main one. A database moved between environments
   // has the source's replaced by the target's (lib/content).
   std::vector<std::string> urls;
+  // `sanitize = true`: a database that lands here from another environment is
+  // sanitised (lib/content/sanitize.hpp), with the site's `sanitize_sql` statements
+  // last. Refused on live.
+  bool sanitize = false;
+  std::vector<std::string> sanitize_sql;
   // [env.<name>.after]: by event; an absent event has no steps.
   std::map<AfterEvent, AfterSteps> after;
   // Non-empty: why this environment cannot be used ("<file>:<line>:<col>: [env.live]:
