@@ -449,5 +449,17 @@ TEST(Config, InitAfterStepsCommentParsesUncommented) {
   }
 }
 
+TEST(Config, Sanitize) {
+  auto c = parse("site = \"s\"\n[env.dev]\ndatabase = \"sqlite:d\"\nsanitize = true\nsanitize_sql = [\"DELETE FROM cache\"]\n"
+                 "[env.live]\nsanitize = false\n");
+  EXPECT_TRUE(c.env("dev").sanitize);
+  EXPECT_EQ(c.env("dev").sanitize_sql, std::vector<std::string>{"DELETE FROM cache"});
+  EXPECT_FALSE(c.env("live").sanitize);
+  EXPECT_NE(parse_error("site = \"s\"\n[env.live]\nsanitize = true\n").find(":3:12: live is never sanitised"), std::string::npos);
+  EXPECT_NE(parse_error("site = \"s\"\n[env.live]\nsanitize_sql = []\n").find("live is never sanitised"), std::string::npos);
+  EXPECT_NE(parse_error("site = \"s\"\n[env.dev]\nsanitize = \"yes\"\n").find("'sanitize' in [env.dev] must be true or false"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace gp
