@@ -53,6 +53,42 @@ constexpr std::string_view kSqliteCr = "'||char(13)||'";
 
 // --- escaping --------------------------------------------------------------
 
+// PostgreSQL's backslash escapes, the character after the backslash at raw[i]
+// (E'' strings, and COPY's text format, which also has \v): appends what it stands
+// for to `o` and returns the index of its last character.
+size_t pg_unescape_one(std::string_view raw, size_t i, std::string& o, bool copy) {
+  const char n = raw[i];
+  switch (n) {
+    case 'b': o += '\b'; return i;
+    case 'f': o += '\f'; return i;
+    case 'n': o += '\n'; return i;
+    case 'r': o += '\r'; return i;
+    case 't': o += '\t'; return i;
+    case 'v':
+      o += copy ? '\v' : 'v';
+      return i;
+    case 'x':
+      if (i + 1 < raw.size() && hex_digit(raw[i + 1])) {
+        int v = hex_val(raw[++i]);
+        if (i + 1 < raw.size() && hex_digit(raw[i + 1])) v = v * 16 + hex_val(raw[++i]);
+        o += static_cast<char>(v);
+      } else {
+        o += 'x';
+      }
+      return i;
+    default:
+      if (n >= '0' && n <= '7') {
+        int v = n - '0';
+        for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k)
+          v = v * 8 + (raw[++i] - '0');
+        o += static_cast<char>(v & 0xff);
+      } else {
+        o += n;  // \\ \' and any other character as itself (\u escapes are not used by pg_dump)
+      }
+      return i;
+  }
+}
+
 std::string unescape_backslash(std::string_view raw, char quote, bool postgres) {
   std::string o;
   o.reserve(raw.size());
@@ -105,41 +141,7 @@ std::string unescape_backslash(std::string_view raw, char quote, bool postgres) 
       }
       continue;
     }
-    switch (n) {
-      case 'b':
-        o += '\b';
-        break;
-      case 'f':
-        o += '\f';
-        break;
-      case 'n':
-        o += '\n';
-        break;
-      case 'r':
-        o += '\r';
-        break;
-      case 't':
-        o += '\t';
-        break;
-      case 'x':
-        if (i + 1 < raw.size() && hex_digit(raw[i + 1])) {
-          int v = hex_val(raw[++i]);
-          if (i + 1 < raw.size() && hex_digit(raw[i + 1])) v = v * 16 + hex_val(raw[++i]);
-          o += static_cast<char>(v);
-        } else {
-          o += 'x';
-        }
-        break;
-      default:
-        if (n >= '0' && n <= '7') {
-          int v = n - '0';
-          for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k)
-            v = v * 8 + (raw[++i] - '0');
-          o += static_cast<char>(v & 0xff);
-        } else {
-          o += n;  // \\ \' and any other character as itself (\u escapes are not used by pg_dump)
-        }
-    }
+    i = pg_unescape_one(raw, i, o, false);
   }
   return o;
 }
@@ -255,45 +257,7 @@ std::string unescape_copy(std::string_view raw) {
       o += c;
       continue;
     }
-    char n = raw[++i];
-    switch (n) {
-      case 'b':
-        o += '\b';
-        break;
-      case 'f':
-        o += '\f';
-        break;
-      case 'n':
-        o += '\n';
-        break;
-      case 'r':
-        o += '\r';
-        break;
-      case 't':
-        o += '\t';
-        break;
-      case 'v':
-        o += '\v';
-        break;
-      case 'x':
-        if (i + 1 < raw.size() && hex_digit(raw[i + 1])) {
-          int v = hex_val(raw[++i]);
-          if (i + 1 < raw.size() && hex_digit(raw[i + 1])) v = v * 16 + hex_val(raw[++i]);
-          o += static_cast<char>(v);
-        } else {
-          o += 'x';
-        }
-        break;
-      default:
-        if (n >= '0' && n <= '7') {
-          int v = n - '0';
-          for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k)
-            v = v * 8 + (raw[++i] - '0');
-          o += static_cast<char>(v & 0xff);
-        } else {
-          o += n;
-        }
-    }
+    i = pg_unescape_one(raw, i + 1, o, true);
   }
   return o;
 }
