@@ -7,6 +7,8 @@
 #include "commands.hpp"
 #include "remote/remote.hpp"
 #include "restore/clone.hpp"
+#include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -24,10 +26,13 @@ int run_deploy(Context& ctx, Args& args) {
   bool push = args.flag("push");
   bool yes = args.flag("yes");
   RewriteRequest rewrite = rewrite_options(args);
+  bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   auto ops = args.operands(1, push ? 2 : 1);
   if (!sync && (!rewrite.enabled || !rewrite.extra.empty() || rewrite.guid))
     args.usage_error("--no-rewrite, --rewrite and --rewrite-guid go with --sync-content");
   req.env = ops[0];
+  if (sanitize && !sync) args.usage_error("--sanitize goes with --sync-content");
   std::string push_remote = ops.size() > 1 ? ops[1] : "origin";
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -38,8 +43,11 @@ int run_deploy(Context& ctx, Args& args) {
   const std::vector<Element> content{Element::database, Element::files};
   if (sync) {
     if (req.env == "live") args.usage_error("--sync-content copies live's content into the target: not into live itself");
-    require_confirmation("Deploying to " + req.env + " with content from live:",
-                         describe_clone(cfg, "live", req.env, content, rewrite), req.env, yes, confirm_env);
+    auto plan = describe_clone(cfg, "live", req.env, content, rewrite);
+    refuse_sanitize_live(sanitize, req.env);
+    sanitize_plan(plan, cfg, req.env, "live", sanitize);
+    after_plan(plan, cfg, req.env, AfterEvent::deploy, after);
+    require_confirmation("Deploying to " + req.env + " with content from live:", plan, req.env, yes, confirm_env);
   }
   DeployResult r;
   {
@@ -48,6 +56,7 @@ int run_deploy(Context& ctx, Args& args) {
     if (sync) {
       CloneResult c = clone_content(repo, cfg, store, lock, "live", req.env, content, ctx.progress(), rewrite);
       ctx.progress().info("cloned live's content into " + req.env + " (snapshot " + c.source_backup.tag + ")");
+      if (sanitizing(cfg, req.env, "live", sanitize)) sanitize_database(ctx, store, req.env);
       if (c.restore.rewrite) {
         std::string s = rewrite_summary(*c.restore.rewrite);
         if (!s.empty()) ctx.progress().info(s);
@@ -75,6 +84,11 @@ int run_deploy(Context& ctx, Args& args) {
     push_tags(repo, push_remote, tags);
     ctx.progress().info("pushed " + r.tag + " to " + push_remote);
   }
+  // After the tag and the worktree move (and the push): the code is where it is to run.
+  // GIT_PANTHEON_SOURCE: the environment the code came from (deploy_source's rule), or --from.
+  const std::string after_source = req.from ? *req.from : req.env == "live" ? "test" : "dev";
+  run_after(ctx, AfterEvent::deploy, req.env, after_source, after, false,
+            {{"GIT_PANTHEON_TAG", r.tag}, {"GIT_PANTHEON_COMMIT", oid_hex(r.commit)}});
   return 0;
 }
 
@@ -84,7 +98,7 @@ constexpr Option kDeployOptions[] = {
     {"force", 'f', nullptr, "deploy even when the work tree or the target's worktree has local changes"},
     {"sync-content", 0, nullptr, "first clone live's database and files into the target"},
     {"push", 0, nullptr, "push the new tag to <remote> (default origin)"}, use(kConfirmOptions),
-    use(kRewriteOptions)};
+    use(kRewriteOptions), use(kAfterOptions), use(kSanitizeOptions)};
 
 }  // namespace
 

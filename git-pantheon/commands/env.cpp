@@ -6,6 +6,8 @@
 #include "commands.hpp"
 #include "restore/clone.hpp"
 #include "deploy/deploy.hpp"
+#include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 #include "util/json.hpp"
 
@@ -165,6 +167,8 @@ int env_clone_content(Context& ctx, Args& args) {
   auto confirm_env = args.value("confirm-env");
   bool yes = args.flag("yes");
   RewriteRequest rewrite = rewrite_options(args);
+  bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   Format fmt = ctx.format(args);
   auto ops = args.operands(2, 2);
   if (db_only && files_only) args.usage_error("--db-only and --files-only exclude each other");
@@ -175,10 +179,15 @@ int env_clone_content(Context& ctx, Args& args) {
   const std::string& from = ops[0];
   const std::string& to = ops[1];
   auto plan = describe_clone(cfg, from, to, elements, rewrite);  // refuses what clone_content would, before the prompt
+  refuse_sanitize_live(sanitize, to);
+  if (!files_only) sanitize_plan(plan, cfg, to, from, sanitize);
+  after_plan(plan, cfg, to, AfterEvent::clone_content, after);
   require_confirmation("Cloning content of " + from + " into " + to + ":", plan, to, yes, confirm_env);
   Store store(ctx.repo());
-  auto lock = store.lock();
-  CloneResult r = clone_content(ctx.repo(), cfg, store, lock, from, to, elements, ctx.progress(), rewrite);
+  std::optional<FileLock> lock(store.lock());
+  CloneResult r = clone_content(ctx.repo(), cfg, store, *lock, from, to, elements, ctx.progress(), rewrite);
+  if (!files_only && sanitizing(cfg, to, from, sanitize)) sanitize_database(ctx, store, to);
+  lock.reset();  // the steps may run git pantheon themselves
   if (fmt == Format::json) {
     JsonWriter j;
     j.begin_object().field("from", from).field("to", to).field("snapshot", r.source_backup.tag);
@@ -189,6 +198,7 @@ int env_clone_content(Context& ctx, Args& args) {
     json_rewrite(j, r.restore.rewrite);
     j.end_object();
     ctx.out() << j.str() << "\n";
+    run_after(ctx, AfterEvent::clone_content, to, from, after, true);
     return 0;
   }
   ctx.out() << "Cloned";
@@ -196,6 +206,7 @@ int env_clone_content(Context& ctx, Args& args) {
   ctx.out() << " of " << from << " into " << to << " (snapshot " << r.source_backup.tag << ")\n";
   if (r.restore.safety) ctx.out() << "  safety backup " << r.restore.safety->tag << "\n";
   if (r.restore.rewrite) print_rewrite(ctx.out(), *r.restore.rewrite);
+  run_after(ctx, AfterEvent::clone_content, to, from, after, false);
   return 0;
 }
 
@@ -207,7 +218,7 @@ constexpr Option kCodeLogOptions[] = {
 constexpr Option kCloneOptions[] = {
     {"db-only", 0, nullptr, "clone the database only"},
     {"files-only", 0, nullptr, "clone the files only"}, use(kRewriteOptions), use(kConfirmOptions),
-    use(kFormatOptions)};
+    use(kFormatOptions), use(kAfterOptions), use(kSanitizeOptions)};
 
 const Command kEnvList{.name = "list",
                        .summary = "list the environments: database, files, code, latest backup",

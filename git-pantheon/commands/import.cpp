@@ -1,5 +1,6 @@
 // git pantheon import code <archive> --squash | <archive|repository> --merge-history
 //                   | site <archive|URL|dir>... | db <dump|URL> | files <archive|URL>
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
@@ -9,6 +10,8 @@
 #include "import/squash.hpp"
 #include "net/download.hpp"
 #include "restore/restore.hpp"
+#include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -55,6 +58,8 @@ int import_element(Context& ctx, Args& args, Element element) {
     from_env = args.value("from-env");
     rewrite = rewrite_options(args);
   }
+  bool after = after_option(args);
+  bool sanitize = element == Element::database && sanitize_option(args);
   auto ops = args.operands(1, 1);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -68,8 +73,9 @@ int import_element(Context& ctx, Args& args, Element element) {
   require_element(cfg.env(req.target_env), element,
                   describe("cannot import the " + to_string(element) + " into", req.target_env));
   if (from_env) cfg.env(*from_env);
+  refuse_sanitize_live(sanitize, req.target_env);
 
-  auto lock = store.lock();
+  std::optional<FileLock> lock(store.lock());
   std::optional<TempDir> downloads;
   fs::path file = fetch_operands(ctx, ops, store, downloads)[0];
   std::error_code ec;
@@ -92,14 +98,21 @@ int import_element(Context& ctx, Args& args, Element element) {
   }
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  if (element == Element::database) sanitize_plan(plan, cfg, req.target_env, source.env, sanitize);
+  after_plan(plan, cfg, req.target_env, AfterEvent::import, after);
   require_confirmation("Importing " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes,
                        confirm_env);
-  RestoreResult r = restore(repo, cfg, store, lock, source, req, ctx.progress());
+  RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
+  if (element == Element::database && sanitizing(cfg, req.target_env, source.env, sanitize))
+    sanitize_database(ctx, store, req.target_env);
+  downloads.reset();  // under the store's tmp/: removed while the lock is held
+  lock.reset();       // the steps may run git pantheon themselves
   auto& out = ctx.out();
   out << "Imported " << source.label << " into the " << to_string(element) << " of " << req.target_env << "\n";
   if (r.rewrite) print_rewrite(out, *r.rewrite);
   if (r.safety)
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
+  run_after(ctx, AfterEvent::import, req.target_env, source.env.empty() ? source.label : source.env, after, false);
   return 0;
 }
 
@@ -112,6 +125,8 @@ int import_site_cmd(Context& ctx, Args& args) {
   bool force = args.flag("force");
   auto from_env = args.value("from-env");
   RewriteRequest rewrite = rewrite_options(args);
+  bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   auto ops = args.operands(1, 3);
   const Config& cfg = ctx.config();
   Repo& repo = ctx.repo();
@@ -123,6 +138,7 @@ int import_site_cmd(Context& ctx, Args& args) {
   req.rewrite = rewrite;
   if (from_env) req.from_env = cfg.env(*from_env).name;
   cfg.env(req.env);
+  refuse_sanitize_live(sanitize, req.env);
   auto& out = ctx.out();
 
   if (dry_run) {
@@ -134,15 +150,20 @@ int import_site_cmd(Context& ctx, Args& args) {
     out << "Would import into " << req.env << " (dry run, nothing changed):\n";
     for (auto& l : describe_site_import(plan, cfg, ctx.root(), req.env)) out << "  " << l << "\n";
     if (!no_safety) out << "  a safety backup of " << req.env << " would be made first\n";
+    std::vector<std::string> after_lines;
+    after_plan(after_lines, cfg, req.env, AfterEvent::import, after);
+    for (auto& l : after_lines) out << "  " << l << " (would run)\n";
     return 0;
   }
-  auto lock = store.lock();
+  std::optional<FileLock> lock(store.lock());
   std::optional<TempDir> downloads;
   SitePlan plan = recognise_site(fetch_operands(ctx, ops, store, downloads));
   auto lines = describe_site_import(plan, cfg, ctx.root(), req.env);
   if (!no_safety) lines.push_back("a safety backup of " + req.env + " is made first ('restore --undo' brings it back)");
+  sanitize_plan(lines, cfg, req.env, req.from_env, sanitize);
+  after_plan(lines, cfg, req.env, AfterEvent::import, after);
   require_confirmation("Importing a site into " + req.env + ":", lines, req.env, yes, confirm_env);
-  SiteImportResult r = import_site(repo, cfg, store, lock, plan, req, ctx.progress());
+  SiteImportResult r = import_site(repo, cfg, store, *lock, plan, req, ctx.progress());
   out << "Imported a " << to_string(plan.format) << " into " << req.env << "\n";
   if (r.code)
     out << "  code: commit " << oid_hex(r.code->commit).substr(0, 12) << ", " << r.code->content.files.size() << " files\n";
@@ -150,6 +171,14 @@ int import_site_cmd(Context& ctx, Args& args) {
   if (r.restore.rewrite) print_rewrite(out, *r.restore.rewrite);
   if (r.restore.safety)
     out << "  safety backup " << r.restore.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.env << ")\n";
+  if (std::find(r.restore.restored.begin(), r.restore.restored.end(), Element::database) != r.restore.restored.end() &&
+      sanitizing(cfg, req.env, req.from_env, sanitize))
+    sanitize_database(ctx, store, req.env);
+  std::string after_source = req.from_env;
+  if (after_source.empty() && !ops.empty()) after_source = redact_url(ops[0]);
+  downloads.reset();
+  lock.reset();  // the steps may run git pantheon themselves
+  run_after(ctx, AfterEvent::import, req.env, after_source, after, false);
   return 0;
 }
 
@@ -254,10 +283,11 @@ constexpr Option kCodeOptions[] = {
 constexpr Option kSiteOptions[] = {
     use(kEnvOptions), {"dry-run", 'n', nullptr, "say what would be imported, change nothing"},
     {"force", 'f', nullptr, "import even when the work tree has local changes"}, use(kFromEnvOptions),
-    use(kRewriteOptions), use(kConfirmOptions), use(kSafetyOptions)};
-constexpr Option kDbOptions[] = {use(kEnvOptions), use(kFromEnvOptions), use(kRewriteOptions), use(kConfirmOptions),
-                                 use(kSafetyOptions)};
-constexpr Option kFilesOptions[] = {use(kEnvOptions), use(kStripOption), use(kConfirmOptions), use(kSafetyOptions)};
+    use(kRewriteOptions), use(kConfirmOptions), use(kSafetyOptions), use(kAfterOptions), use(kSanitizeOptions)};
+constexpr Option kDbOptions[] = {use(kEnvOptions),     use(kFromEnvOptions), use(kRewriteOptions), use(kConfirmOptions),
+                                 use(kSafetyOptions),  use(kAfterOptions),   use(kSanitizeOptions)};
+constexpr Option kFilesOptions[] = {use(kEnvOptions), use(kStripOption), use(kConfirmOptions), use(kSafetyOptions),
+                                    use(kAfterOptions)};
 
 const Command kImportCode{.name = "code",
                           .summary = "import a code archive as a commit, or merge a repository's history",

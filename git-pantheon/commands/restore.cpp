@@ -6,6 +6,8 @@
 #include "net/download.hpp"
 #include "remote/remote.hpp"
 #include "restore/restore.hpp"
+#include "after.hpp"
+#include "sanitize.hpp"
 #include "rewrite.hpp"
 
 namespace gp::cli {
@@ -24,6 +26,8 @@ int run_restore(Context& ctx, Args& args) {
   auto storage_remote = args.value("remote");
   auto from_env = args.value("from-env");
   RewriteRequest rewrite = rewrite_options(args);
+  bool after = after_option(args);
+  bool sanitize = sanitize_option(args);
   Format fmt = ctx.format(args);
   auto ops = args.operands(0, SIZE_MAX);
   std::vector<Element> elements;
@@ -97,13 +101,27 @@ int run_restore(Context& ctx, Args& args) {
   req.safety_backup = !no_safety;
   req.branch = branch.value_or("");
   cfg.env(req.target_env);
+  refuse_sanitize_live(sanitize, req.target_env);
+  // The environment the database comes from ("" unknown): its own content is never sanitised.
+  const std::string from_env_name = !source.env.empty() ? source.env : source.backup ? source.backup->manifest.env : "";
+  const bool wants_db = elements.empty() || std::find(elements.begin(), elements.end(), Element::database) != elements.end();
 
   auto plan = describe_restore(cfg, ctx.root(), source, req);
   if (!no_safety) plan.push_back("a safety backup of " + req.target_env + " is made first ('restore --undo' brings it back)");
+  if (wants_db) sanitize_plan(plan, cfg, req.target_env, from_env_name, sanitize);
+  after_plan(plan, cfg, req.target_env, AfterEvent::restore, after);
   require_confirmation("Restoring " + source.label + " into " + req.target_env + ":", plan, req.target_env, yes, confirm_env);
 
   if (!lock) lock.emplace(store.lock());
   RestoreResult r = restore(repo, cfg, store, *lock, source, req, ctx.progress());
+  if (std::find(r.restored.begin(), r.restored.end(), Element::database) != r.restored.end() &&
+      sanitizing(cfg, req.target_env, from_env_name, sanitize))
+    sanitize_database(ctx, store, req.target_env);
+  downloads.reset();  // under the store's tmp/: removed while the lock is held
+  lock.reset();       // the steps may run git pantheon themselves
+  const std::string after_source = !source.env.empty() ? source.env
+                                   : source.backup     ? source.backup->manifest.env
+                                                       : source.label;
   auto& out = ctx.out();
   if (fmt == Format::json) {
     JsonWriter j;
@@ -116,6 +134,7 @@ int run_restore(Context& ctx, Args& args) {
     json_rewrite(j, r.rewrite);
     j.end_object();
     out << j.str() << "\n";
+    run_after(ctx, AfterEvent::restore, req.target_env, after_source, after, true);
     return 0;
   }
   out << "Restored " << source.label << " into " << req.target_env << ":";
@@ -125,6 +144,7 @@ int run_restore(Context& ctx, Args& args) {
   if (r.rewrite) print_rewrite(out, *r.rewrite);
   if (r.safety)
     out << "  safety backup " << r.safety->tag << " (undo: git pantheon restore --undo --to-env " << req.target_env << ")\n";
+  run_after(ctx, AfterEvent::restore, req.target_env, after_source, after, false);
   return 0;
 }
 
@@ -135,7 +155,7 @@ constexpr Option kRestoreOptions[] = {
     {"undo", 0, nullptr, "restore the environment's latest safety backup"},
     {"branch", 0, "<name>", "the branch the code goes into (default: restore/<env>/<backup>)"},
     use(kFromEnvOptions), use(kRemoteOptions), use(kRewriteOptions), use(kConfirmOptions), use(kSafetyOptions),
-    use(kFormatOptions)};
+    use(kFormatOptions), use(kAfterOptions), use(kSanitizeOptions)};
 
 }  // namespace
 

@@ -29,6 +29,22 @@ std::optional<Framework> parse_framework(const std::string& s) {
   return std::nullopt;
 }
 
+std::string to_string(AfterEvent e) {
+  switch (e) {
+    case AfterEvent::deploy: return "deploy";
+    case AfterEvent::restore: return "restore";
+    case AfterEvent::clone_content: return "clone-content";
+    case AfterEvent::import: return "import";
+  }
+  return "deploy";
+}
+
+const AfterSteps& EnvConfig::after_steps(AfterEvent event) const {
+  static const AfterSteps none;
+  auto it = after.find(event);
+  return it == after.end() ? none : it->second;
+}
+
 bool valid_env_name(const std::string& name) {
   if (name.empty() || name.size() > 32) return false;
   if (!(std::islower(static_cast<unsigned char>(name[0])) || std::isdigit(static_cast<unsigned char>(name[0])))) return false;
@@ -237,6 +253,43 @@ class Parser {
     return base;
   }
 
+  // [env.<name>.after]: event = [["prog", "arg", ...], ...]; every step a non-empty
+  // array of strings, its program name non-empty.
+  std::map<AfterEvent, AfterSteps> get_after(const toml::node& n, const std::string& where) const {
+    const toml::table* t = n.as_table();
+    if (!t) error_at(n, "'" + where.substr(1, where.size() - 2) + "' must be a table such as " + where +
+                            " with deploy = [[\"drush\", \"cr\"]]");
+    check_keys(*t, where, {"deploy", "restore", "clone-content", "import"});
+    std::map<AfterEvent, AfterSteps> out;
+    for (AfterEvent ev : {AfterEvent::deploy, AfterEvent::restore, AfterEvent::clone_content, AfterEvent::import}) {
+      const std::string key = to_string(ev);
+      const toml::node* v = t->get(key);
+      if (!v) continue;
+      const std::string forms = "'" + key + "' in " + where +
+                                " must be a list of steps, each a list of strings such as [[\"drush\", \"updb\", \"-y\"], "
+                                "[\"drush\", \"cr\"]] (a program and its arguments, never a shell string)";
+      const toml::array* steps = v->as_array();
+      if (!steps) error_at(*v, forms);
+      AfterSteps list;
+      for (auto& step : *steps) {
+        const toml::array* argv = step.as_array();
+        if (!argv) error_at(step, forms);
+        if (argv->empty()) error_at(step, "a step in '" + key + "' of " + where + " is empty: name a program");
+        std::vector<std::string> args;
+        for (auto& a : *argv) {
+          auto s = a.value_exact<std::string>();
+          if (!s || !a.is_string()) error_at(a, forms);
+          if (s->find('\0') != std::string::npos) error_at(a, "an argument in '" + key + "' of " + where + " contains NUL");
+          args.push_back(*s);
+        }
+        if (args[0].empty()) error_at(*argv->get(0), "a step in '" + key + "' of " + where + " has an empty program name");
+        list.push_back(std::move(args));
+      }
+      out[ev] = std::move(list);
+    }
+    return out;
+  }
+
  private:
   fs::path origin_;
 };
@@ -323,7 +376,7 @@ Config parse_config(const std::string& text, const fs::path& origin) {
     if (!t) p.error_at(v, "'env." + name + "' must be a table");
     if (!valid_env_name(name))
       p.error_at(v, "environment name '" + name + "' must be 1-32 lowercase letters, digits or '-', starting with a letter or digit");
-    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention", "url", "urls"});
+    p.check_keys(*t, where, {"database", "files", "worktree", "branch", "excludes", "retention", "url", "urls", "after", "sanitize", "sanitize_sql"});
     EnvConfig e;
     e.name = name;
     // Without a database and a files key the environment is code only; with a
@@ -370,6 +423,16 @@ Config parse_config(const std::string& text, const fs::path& origin) {
       if (!rt) p.error_at(*r, "'env." + name + ".retention' must be a table");
       c.retention.per_env[name] = p.get_policy(*rt, "[env." + name + ".retention]", c.retention.policy);
     }
+    if (const toml::node* a = t->get("after")) e.after = p.get_after(*a, "[env." + name + ".after]");
+    if (const toml::node* sn = t->get("sanitize")) {
+      auto b = sn->value_exact<bool>();
+      if (!b || !sn->is_boolean()) p.error_at(*sn, "'sanitize' in " + where + " must be true or false");
+      e.sanitize = *b;
+    }
+    e.sanitize_sql = p.get_string_array(*t, "sanitize_sql", where);
+    if (name == "live" && (e.sanitize || t->get("sanitize_sql")))
+      p.error_at(*(t->get("sanitize") ? t->get("sanitize") : t->get("sanitize_sql")),
+                 "live is never sanitised: remove 'sanitize' and 'sanitize_sql' from " + where);
     if (e.files) {
       std::string key = (fs::path(*e.files) / "").lexically_normal().string();  // "f" and "f/" are one
       if (auto it = files_seen.find(key); it != files_seen.end())
@@ -532,6 +595,34 @@ std::optional<std::string> normalise_url(const std::string& url, bool host_allow
   return u;
 }
 
+std::string after_steps_comment(Framework f) {
+  std::string update, cache;
+  switch (f) {
+    case Framework::drupal:
+      update = "[\"drush\", \"updb\", \"-y\"]";
+      cache = "[\"drush\", \"cr\"]";
+      break;
+    case Framework::wordpress:
+      update = "[\"wp\", \"core\", \"update-db\"]";
+      cache = "[\"wp\", \"cache\", \"flush\"]";
+      break;
+    case Framework::other:
+      update = "[\"php\", \"scripts/migrate.php\"]";
+      cache = "[\"php\", \"scripts/clear-cache.php\"]";
+      break;
+  }
+  const std::string both = "[" + update + ", " + cache + "]";
+  return "# Steps after a move into an environment (Pantheon's --updatedb and --cc): each a\n"
+         "# program and its arguments (never a shell string), run in the environment's\n"
+         "# worktree (else the repository root); a failing one is reported, the move\n"
+         "# stays done; --no-after skips them. Per environment, e.g. for test:\n"
+         "# [env.test.after]\n"
+         "# deploy = " + both + "\n"
+         "# restore = " + both + "\n"
+         "# clone-content = " + both + "\n"
+         "# import = " + both + "\n\n";
+}
+
 std::string render_initial_config(const std::string& site, Framework f, const std::string& files_dir,
                                   const std::string& database_url) {
   std::ostringstream o;
@@ -572,6 +663,7 @@ std::string render_initial_config(const std::string& site, Framework f, const st
       << " update\n"
       << "# url = \"https://" << env << ".example.com\"   # its address (urls = a list of them, the first the main one)\n\n";
   }
+  o << after_steps_comment(f);
   o << "# [storage.origin]            # where 'git push origin' sends db/files archives\n"
        "# url = \"s3://bucket/prefix\"  # or file:///mnt/backups/site\n";
   return o.str();

@@ -23,6 +23,13 @@ std::optional<Framework> parse_framework(const std::string& s);
 // An environment. A code environment (no `database`, no `files` key, as `init`
 // writes test and live) has code only: deploy tags, checkout, code-log and code
 // backups; whatever needs its database or files refuses with missing_part().
+// [env.<name>.after]: programs run after a move into the environment (Pantheon's
+// --updatedb/--cc, Quicksilver), one list per event; each step an argv (never a
+// shell string), run by lib/content/after.hpp.
+enum class AfterEvent { deploy, restore, clone_content, import };
+std::string to_string(AfterEvent e);  // "deploy", "restore", "clone-content", "import"
+using AfterSteps = std::vector<std::vector<std::string>>;
+
 struct EnvConfig {
   std::string name;
   std::optional<DbUrl> database;     // parsed database URL; nullopt: the environment has none
@@ -35,6 +42,13 @@ struct EnvConfig {
   // no trailing '/'), the first the main one. A database moved between environments
   // has the source's replaced by the target's (lib/content).
   std::vector<std::string> urls;
+  // `sanitize = true`: a database that lands here from another environment is
+  // sanitised (lib/content/sanitize.hpp), with the site's `sanitize_sql` statements
+  // last. Refused on live.
+  bool sanitize = false;
+  std::vector<std::string> sanitize_sql;
+  // [env.<name>.after]: by event; an absent event has no steps.
+  std::map<AfterEvent, AfterSteps> after;
   // Non-empty: why this environment cannot be used ("<file>:<line>:<col>: [env.live]:
   // invalid database URL ..."). The rest of the configuration loads, so that the
   // other environments work and `env list` shows this one; Config::env() refuses it
@@ -42,6 +56,9 @@ struct EnvConfig {
   std::string broken;
 
   // True when only code is declared: no database and no files directory.
+  // The steps of `event` (empty when none are configured).
+  const AfterSteps& after_steps(AfterEvent event) const;
+
   bool code_only() const { return !database && !files && broken.empty(); }
   // The database / files directory, or gp::Error(bad_input) from missing_part().
   const DbUrl& require_database() const;
@@ -152,6 +169,10 @@ std::optional<std::string> normalise_url(const std::string& url, bool host_allow
 bool valid_env_name(const std::string& name);
 // Valid site names: [A-Za-z0-9][A-Za-z0-9_-]{0,63}.
 bool valid_site_name(const std::string& name);
+
+// The commented [env.test.after] example of `init`'s file, with the framework's
+// steps (drush updb/cr, wp core update-db/cache flush), every line a comment.
+std::string after_steps_comment(Framework f);
 
 // The commented configuration `git pantheon init` writes.
 std::string render_initial_config(const std::string& site, Framework f, const std::string& files_dir,

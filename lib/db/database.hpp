@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "util/progress.hpp"
@@ -57,6 +58,14 @@ class Database {
   // needs CREATEDB), SQLite a file in the scratch directory. Leftovers of a trial
   // that was killed are dropped by the next one.
   virtual DumpStats trial(ByteSource& in, ByteSink& out, Progress& progress) = 0;
+  // Runs `sql` (statements in this engine's dialect, e.g. a sanitisation) in the
+  // database through the engine's own client (SQLite: the library), in one
+  // transaction where the engine allows (MariaDB commits at DDL); nothing else of
+  // the content is replaced. gp::Error(Exit::remote) naming the database and the
+  // client's cause when a statement fails.
+  virtual void execute(const std::string& sql) = 0;
+  // The names of the database's base tables (no views), unordered.
+  virtual std::vector<std::string> tables() = 0;
 };
 
 // How a complete dump of each engine ends, kept in this one place: the dump

@@ -136,6 +136,22 @@ class MysqlDatabase final : public Database {
     query(opts, "SELECT 1", url_.dbname, "cannot connect to database");
   }
 
+  void execute(const std::string& sql) override {
+    auto opts = option_file();
+    run_sql(opts, "START TRANSACTION;\n" + sql + "\nCOMMIT;\n", url_.dbname, "cannot run SQL in database");
+  }
+
+  std::vector<std::string> tables() override {
+    auto opts = option_file();
+    std::vector<std::string> out;
+    for (auto& row : query(opts,
+                           "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND "
+                           "table_type = 'BASE TABLE'",
+                           url_.dbname, "cannot list the tables of database"))
+      if (!row.empty()) out.push_back(row[0]);
+    return out;
+  }
+
   DumpStats dump(ByteSink& out, Progress& progress) override {
     const std::string what = "cannot dump database";
     auto opts = option_file();

@@ -76,6 +76,27 @@ class PostgresDatabase final : public Database {
     query(pass.get(), "SELECT 1", "cannot connect to database");
   }
 
+  void execute(const std::string& sql) override {
+    auto pass = passfile();
+    query(pass.get(), "BEGIN;\n" + sql + "\nCOMMIT;", "cannot run SQL in database");
+  }
+
+  std::vector<std::string> tables() override {
+    auto pass = passfile();
+    std::string rows = query(pass.get(),
+                             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND "
+                             "table_type = 'BASE TABLE'",
+                             "cannot list the tables of database");
+    std::vector<std::string> out;
+    for (size_t pos = 0; pos < rows.size();) {
+      size_t nl = rows.find('\n', pos);
+      if (nl == std::string::npos) nl = rows.size();
+      if (nl > pos) out.push_back(rows.substr(pos, nl - pos));
+      pos = nl + 1;
+    }
+    return out;
+  }
+
   DumpStats dump(ByteSink& out, Progress& progress) override {
     const std::string what = "cannot dump database";
     auto pass = passfile();

@@ -340,6 +340,41 @@ class SqliteDatabase final : public Database {
     out += '\'';
   }
 
+  void execute(const std::string& sql) override {
+    const std::string what = "cannot run SQL in database";
+    struct stat st;
+    if (::stat(path_.c_str(), &st) != 0) fail(Exit::remote, gp::describe(what, display_, "no such file"));
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    Sqlite db(raw);
+    check(db.get(), rc, what);
+    sqlite3_busy_timeout(db.get(), 10000);
+    sqlite3_set_authorizer(db.get(), load_authorizer, nullptr);  // no ATTACH: this file only
+    check(db.get(), sqlite3_exec(db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), what);
+    char* err = nullptr;
+    rc = sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string cause = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      fail(Exit::remote, gp::describe(what, display_, cause));
+    }
+    check(db.get(), sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr), what);
+  }
+
+  std::vector<std::string> tables() override {
+    auto db = open_existing("cannot list the tables of database");
+    std::vector<std::string> out;
+    sqlite3_stmt* raw = nullptr;
+    check(db.get(),
+          sqlite3_prepare_v2(db.get(), "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+                             -1, &raw, nullptr),
+          "cannot list the tables of database");
+    while (sqlite3_step(raw) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)));
+    sqlite3_finalize(raw);
+    return out;
+  }
+
   Sqlite open_existing(const std::string& what) const {
     struct stat st;
     if (::stat(path_.c_str(), &st) != 0) fail(Exit::remote, gp::describe(what, display_, "no such file"));

@@ -132,10 +132,14 @@ Process::Process(ProcessSpec spec) {
   } else {
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   }
-  int memfd = ::memfd_create("git-pantheon-stderr", MFD_CLOEXEC);
-  if (memfd < 0) fail_errno(Exit::internal, "cannot capture stderr of", name_);
-  err_.reset(memfd);
-  posix_spawn_file_actions_adddup2(&fa, err_.get(), 2);
+  if (spec.stderr_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&fa, spec.stderr_fd, 2);
+  } else {
+    int memfd = ::memfd_create("git-pantheon-stderr", MFD_CLOEXEC);
+    if (memfd < 0) fail_errno(Exit::internal, "cannot capture stderr of", name_);
+    err_.reset(memfd);
+    posix_spawn_file_actions_adddup2(&fa, err_.get(), 2);
+  }
   if (!spec.cwd.empty()) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
     posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());

@@ -34,6 +34,9 @@ struct ProcessSpec {
   bool pipe_stdout = false;  // else stdout_fd when >= 0, or /dev/null
   int stdin_fd = -1;
   int stdout_fd = -1;
+  // >= 0: the child's stderr goes there (e.g. 2, the user's terminal) and is not
+  // kept (stderr_tail() is then empty); else it is kept in a memory file.
+  int stderr_fd = -1;
   // A session of its own: a Ctrl-C at the terminal does not reach it (for work
   // left to run after we exit, see Process::disown).
   bool new_session = false;

@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
@@ -190,7 +192,7 @@ TEST(Config, InitialConfigCommentedLinesParseWhenUncommented) {
       size_t nl = text.find('\n', pos);
       std::string line = text.substr(pos, nl - pos);
       pos = nl + 1;
-      if (line.rfind("[", 0) == 0) in_env = line == "[env.test]" || line == "[env.live]";
+      if (line.rfind("[", 0) == 0 || line.empty()) in_env = line == "[env.test]" || line == "[env.live]";
       if (in_env && line.rfind("# ", 0) == 0) line = line.substr(2);
       out += line + "\n";
     }
@@ -377,6 +379,86 @@ urls = ["https://www.example.com", "http://example.com:8080/blog/"]
   EXPECT_NE(parse_error(b + "urls = []\n").find("'urls' in [env.dev] is empty"), std::string::npos);
   EXPECT_NE(parse_error(b + "urls = [\"https://a.example\", \"https://a.example/\"]\n").find("listed twice"), std::string::npos);
   EXPECT_NE(parse_error(b + "urls = [\"https://a.example\", \"nope\"]\n").find(":4:30:"), std::string::npos);  // the element
+}
+
+TEST(Config, AfterSteps) {
+  auto c = parse(R"(
+site = "s"
+[env.dev]
+database = "sqlite:d"
+[env.test]
+worktree = "../test"
+[env.test.after]
+deploy = [["drush", "updb", "-y"], ["drush", "cr"]]
+restore = [["drush", "cr"]]
+clone-content = []
+import = [["./scripts/after import.sh", "a b", ""]]
+)");
+  EXPECT_TRUE(c.env("dev").after.empty());
+  EXPECT_TRUE(c.env("dev").after_steps(AfterEvent::deploy).empty());
+  const EnvConfig& t = c.env("test");
+  EXPECT_EQ(t.after_steps(AfterEvent::deploy),
+            (AfterSteps{{"drush", "updb", "-y"}, {"drush", "cr"}}));
+  EXPECT_EQ(t.after_steps(AfterEvent::restore), (AfterSteps{{"drush", "cr"}}));
+  EXPECT_TRUE(t.after_steps(AfterEvent::clone_content).empty());
+  EXPECT_EQ(t.after_steps(AfterEvent::import), (AfterSteps{{"./scripts/after import.sh", "a b", ""}}));
+  EXPECT_EQ(to_string(AfterEvent::clone_content), "clone-content");
+
+  const std::string b = "site = \"s\"\n[env.dev]\ndatabase = \"sqlite:d\"\n[env.dev.after]\n";
+  // a shell string, a flat list, an empty step, a non-string, an empty program, an unknown event
+  EXPECT_NE(parse_error(b + "deploy = \"drush cr\"\n").find("'deploy' in [env.dev.after] must be a list of steps"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "deploy = [\"drush\", \"cr\"]\n").find(":5:11: 'deploy' in [env.dev.after] must be a list"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "restore = [[\"drush\"], []]\n").find(":5:23: a step in 'restore' of [env.dev.after] is empty"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "import = [[\"drush\", 3]]\n").find(":5:21: 'import' in [env.dev.after] must be"),
+            std::string::npos);
+  EXPECT_NE(parse_error(b + "import = [[\"\", \"x\"]]\n").find("has an empty program name"), std::string::npos);
+  EXPECT_NE(parse_error(b + "clone_content = [[\"drush\", \"cr\"]]\n")
+                .find("unknown key 'clone_content' in [env.dev.after] (known keys: clone-content, deploy, import, restore)"),
+            std::string::npos);
+  EXPECT_NE(parse_error("site = \"s\"\n[env.dev]\ndatabase = \"sqlite:d\"\nafter = 3\n").find("'env.dev.after' must be a table"),
+            std::string::npos);
+}
+
+// The commented example `init` writes parses once uncommented, with the framework's steps.
+TEST(Config, InitAfterStepsCommentParsesUncommented) {
+  for (Framework f : {Framework::drupal, Framework::wordpress, Framework::other}) {
+    auto text = render_initial_config("site", f, default_files_dir(f, "/nonexistent"), "sqlite:db.sqlite");
+    EXPECT_NO_THROW(parse(text));
+    const std::string comment = after_steps_comment(f);
+    ASSERT_NE(text.find(comment), std::string::npos);
+    std::string uncommented;
+    bool in = false;
+    std::istringstream lines(comment);
+    for (std::string line; std::getline(lines, line);) {
+      if (line == "# [env.test.after]") in = true;
+      if (in && line.rfind("# ", 0) == 0) uncommented += line.substr(2) + "\n";
+    }
+    Config c = parse(text + uncommented);
+    const auto& deploy = c.env("test").after_steps(AfterEvent::deploy);
+    ASSERT_EQ(deploy.size(), 2u) << to_string(f);
+    if (f == Framework::drupal) {
+      EXPECT_EQ(deploy[1], (std::vector<std::string>{"drush", "cr"}));
+    }
+    if (f == Framework::wordpress) {
+      EXPECT_EQ(deploy[1], (std::vector<std::string>{"wp", "cache", "flush"}));
+    }
+    EXPECT_EQ(c.env("test").after_steps(AfterEvent::import).size(), 2u);
+  }
+}
+
+TEST(Config, Sanitize) {
+  auto c = parse("site = \"s\"\n[env.dev]\ndatabase = \"sqlite:d\"\nsanitize = true\nsanitize_sql = [\"DELETE FROM cache\"]\n"
+                 "[env.live]\nsanitize = false\n");
+  EXPECT_TRUE(c.env("dev").sanitize);
+  EXPECT_EQ(c.env("dev").sanitize_sql, std::vector<std::string>{"DELETE FROM cache"});
+  EXPECT_FALSE(c.env("live").sanitize);
+  EXPECT_NE(parse_error("site = \"s\"\n[env.live]\nsanitize = true\n").find(":3:12: live is never sanitised"), std::string::npos);
+  EXPECT_NE(parse_error("site = \"s\"\n[env.live]\nsanitize_sql = []\n").find("live is never sanitised"), std::string::npos);
+  EXPECT_NE(parse_error("site = \"s\"\n[env.dev]\nsanitize = \"yes\"\n").find("'sanitize' in [env.dev] must be true or false"),
+            std::string::npos);
 }
 
 }  // namespace
