@@ -53,7 +53,7 @@ test_bash_completes_options_and_choices() {
   OUT=$(completions git pantheon backup create --)
   assert_eq "$(words_of "$OUT")" "--env= --element= --keep-for= --format="
   OUT=$(completions git pantheon restore --no)
-  assert_eq "$(words_of "$OUT")" "--no-rewrite --no-safety-backup"
+  assert_eq "$(words_of "$OUT")" "--no-rewrite --no-safety-backup --no-after"
   OUT=$(completions git pantheon restore --rewrite-)
   assert_eq "$(words_of "$OUT")" "--rewrite-guid"
   OUT=$(completions git pantheon env list --format=)
