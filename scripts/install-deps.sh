@@ -32,6 +32,8 @@ test_packages=(
   systemd
   # tests: every rewritten PHP-serialized value is checked with the real unserialize() (lib/content)
   php-cli
+  # tests: WordPress itself reads the rewritten options from MariaDB (t-rewrite-servers)
+  php-mysql
   # tests: a real WordPress tree to import (Debian's wordpress package: 2,803 entries, 24 links)
   wordpress
 )
