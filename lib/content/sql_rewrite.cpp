@@ -983,6 +983,17 @@ struct SqlRewriter::Impl {
   void run(bool final) {
     const size_t n = buf.size();
     bool wait = false;
+    // Moves pos just past the next `c`; false, with pos at the end, when what is
+    // buffered holds none (the state stays: the next chunk goes on looking).
+    auto skip_past = [&](char c) {
+      const void* e = std::memchr(buf.data() + pos, c, n - pos);
+      if (!e) {
+        pos = n;
+        return false;
+      }
+      pos = static_cast<size_t>(static_cast<const char*>(e) - buf.data()) + 1;
+      return true;
+    };
     while (pos < n && !wait) {
       switch (st) {
         case St::stmt_start: {
@@ -1113,16 +1124,9 @@ struct SqlRewriter::Impl {
           st = St::values;
           break;
         }
-        case St::line_comment: {
-          const void* e = std::memchr(buf.data() + pos, '\n', n - pos);
-          if (!e) {
-            pos = n;
-            break;
-          }
-          pos = static_cast<size_t>(static_cast<const char*>(e) - buf.data()) + 1;
-          st = ret;
+        case St::line_comment:
+          if (skip_past('\n')) st = ret;
           break;
-        }
         case St::block_comment: {
           size_t e = buf.find("*/", pos);
           if (e == std::string::npos) {
@@ -1152,26 +1156,12 @@ struct SqlRewriter::Impl {
           st = ret;
           break;
         }
-        case St::bracket: {
-          const void* e = std::memchr(buf.data() + pos, ']', n - pos);
-          if (!e) {
-            pos = n;
-            break;
-          }
-          pos = static_cast<size_t>(static_cast<const char*>(e) - buf.data()) + 1;
-          st = ret;
+        case St::bracket:
+          if (skip_past(']')) st = ret;
           break;
-        }
-        case St::copy_eol: {
-          const void* e = std::memchr(buf.data() + pos, '\n', n - pos);
-          if (!e) {
-            pos = n;
-            break;
-          }
-          pos = static_cast<size_t>(static_cast<const char*>(e) - buf.data()) + 1;
-          st = St::copy_line;
+        case St::copy_eol:
+          if (skip_past('\n')) st = St::copy_line;
           break;
-        }
         case St::copy_line: {
           if (buf[pos] == '\\') {
             if (pos + 2 >= n && !final) {
