@@ -9,6 +9,7 @@
 #include <git2.h>
 #include <toml++/toml.h>
 
+#include "util/ascii.hpp"
 #include "util/timeutil.hpp"
 
 namespace gp {
@@ -572,8 +573,7 @@ std::optional<std::string> normalise_url(const std::string& url, bool host_allow
   while (u.size() > keep && u.back() == '/') u.pop_back();
   std::string rest = u;
   if (at != std::string::npos) {
-    std::string scheme = u.substr(0, at);
-    for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string scheme = ascii_lower(u.substr(0, at));
     if (scheme != "http" && scheme != "https") return no("the scheme must be http:// or https://");
     u = scheme + u.substr(at);
     rest = u.substr(at + 3);

@@ -8,18 +8,13 @@
 #include <cstdlib>
 #include <optional>
 
+#include "util/ascii.hpp"
 #include "util/curl_handles.hpp"
 #include "util/signals.hpp"
 
 namespace gp {
 
 namespace {
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 struct Transfer {
   CURL* curl = nullptr;
@@ -46,14 +41,14 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
     t->content_type.clear();
   }
   auto value_of = [&](std::string_view key) -> std::optional<std::string> {
-    if (line.size() <= key.size() || lower_ascii(line.substr(0, key.size())) != key) return std::nullopt;
+    if (line.size() <= key.size() || ascii_lower(line.substr(0, key.size())) != key) return std::nullopt;
     auto v = line.substr(key.size());
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
     return std::string(v);
   };
   if (auto v = value_of("content-range:")) t->content_range = *v;
-  if (auto v = value_of("content-type:")) t->content_type = lower_ascii(*v);
+  if (auto v = value_of("content-type:")) t->content_type = ascii_lower(*v);
   return size * n;
 }
 
@@ -63,7 +58,7 @@ bool is_web_page(const std::string& content_type, std::string_view first) {
   if (content_type.rfind("text/html", 0) == 0 || content_type.rfind("application/xhtml", 0) == 0) return true;
   if (first.rfind("\xef\xbb\xbf", 0) == 0) first.remove_prefix(3);
   while (!first.empty() && std::isspace(static_cast<unsigned char>(first.front()))) first.remove_prefix(1);
-  std::string head = lower_ascii(first.substr(0, 14));
+  std::string head = ascii_lower(first.substr(0, 14));
   return head.rfind("<!doctype html", 0) == 0 || head.rfind("<html", 0) == 0;
 }
 
@@ -132,7 +127,7 @@ std::string url_host(std::string_view url) {
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
   rest = rest.substr(0, rest.find(':'));
-  return lower_ascii(rest);
+  return ascii_lower(rest);
 }
 
 bool host_is(const std::string& host, std::string_view domain) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "storage/s3_util.hpp"
+#include "util/ascii.hpp"
 #include "util/signals.hpp"
 
 namespace gp::storage_detail {
@@ -92,8 +93,7 @@ size_t header_cb(char* data, size_t size, size_t nitems, void* user) {
   }
   auto colon = line.find(':');
   if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string name = ascii_lower(line.substr(0, colon));
     std::string value = line.substr(colon + 1);
     auto b = value.find_first_not_of(" \t");
     auto e = value.find_last_not_of(" \t\r\n");

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <map>
 
+#include "util/ascii.hpp"
 #include "util/error.hpp"
 #include "util/sha256.hpp"
 
@@ -17,12 +18,6 @@ namespace {
 bool unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
          c == '_' || c == '~';
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Trims and collapses every run of white space (folded lines included) to one space.
@@ -100,7 +95,7 @@ std::string canonical_query(const Params& query) {
 std::pair<std::string, std::string> canonical_headers(const Params& headers) {
   std::map<std::string, std::string> merged;  // sorted by lower-cased name
   for (auto& [name, value] : headers) {
-    auto key = lower(name);
+    auto key = ascii_lower(name);
     auto v = normalize_value(value);
     auto it = merged.find(key);
     if (it == merged.end())
