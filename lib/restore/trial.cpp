@@ -15,14 +15,12 @@ bool TrialResult::ok() const {
 
 namespace {
 
-class CountingSink final : public ByteSink {
+// Takes the scratch's dump back and keeps only its end: whether it is complete is
+// judged here from the bytes, beside the engine's own check in dump().
+class TrailerSink final : public ByteSink {
  public:
-  explicit CountingSink(DbKind kind) : trailer(kind) {}
-  void write(const char* data, size_t size) override {
-    bytes += size;
-    trailer.add(data, size);
-  }
-  uint64_t bytes = 0;
+  explicit TrailerSink(DbKind kind) : trailer(kind) {}
+  void write(const char* data, size_t size) override { trailer.add(data, size); }
   DumpTrailer trailer;
 };
 
@@ -45,7 +43,7 @@ std::string trial_database(const Config& config, const fs::path& root, const Sto
   const EnvConfig& env = config.env(b.manifest.env);
   const DbKind kind = env.require_database().kind;
   auto db = open_database(env, root, store.secrets_dir(), scratch);
-  CountingSink sink(kind);
+  TrailerSink sink(kind);
   DumpStats st;
   {
     DecompressSource in(archive);
